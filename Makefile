@@ -1,0 +1,42 @@
+# The two set-up commands: `make serve` and `make test`. Both install what is missing.
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= $(shell nproc)
+PORT ?= 9000
+DB ?= ./ggs.db
+DEBIAN_PACKAGES := build-essential cmake pkg-config libuv1-dev libmujs-dev libcli11-dev \
+  librapidcheck-dev libbenchmark-dev libsqlite3-dev libgtest-dev clang clang-format
+
+.PHONY: deps build serve test asan format clean
+
+# Installs the Debian packages that are missing (needs root on a fresh machine).
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+serve: build
+	ulimit -n hard 2>/dev/null; ./$(BUILD)/ggs serve --listen 127.0.0.1:$(PORT) --db $(DB) --games games
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure --timeout 900 -j 2
+
+# The whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGGS_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure --timeout 900
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cc')
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,113 @@
+// GameVm: one sandboxed MuJS state running one table's game. The only file with js_*.
+//
+// The table <-> VM boundary is a message interface: events go in (a player command, a
+// player joining or leaving, a timer firing, the VM being rebuilt from storage) and each
+// event returns the effects the game asked for (sends, broadcasts, storage writes, timers,
+// log lines). Each event is a transaction: if the callback throws, its storage writes are
+// rolled back and it returns no effects, only the error.
+//
+// The game sees exactly one host object, GGS (docs/game-api.md):
+//   GGS.sendCommand(player_id, command, args)   GGS.sendCommandToAll(command, args)
+//   GGS.world / GGS.localStorage: getItem setItem removeItem clear key(n) length
+//     (GGS.world.setItem also broadcasts `world_set` with payload `key=value`)
+//   GGS.setTimeout(fn, ms) GGS.setInterval(fn, ms) GGS.clearTimeout(id) GGS.clearInterval(id)
+//   GGS.log(...)   GGS.players() -> array of player ids at the table
+// and these optional globals of the game script:
+//   function playerCommand(player_id, command, args)   (required)
+//   function playerJoined(player_id)   function playerLeft(player_id)   function restored()
+//   var seats = N;   (seats at a table of this game; absent means kDefaultSeats)
+// Player ids are small positive integers, unique within a table.
+//
+// Thread: a GameVm is used by one thread at a time. Not copyable.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/kv_namespace.h"
+#include "core/status.h"
+
+namespace ggs {
+
+inline constexpr int kDefaultSeats = 64;
+inline constexpr int kMaxSeats = 10000;
+
+// Everything one event asked for, in the order the game asked for it.
+struct VmEffects {
+  struct Send {
+    int player_id = 0;  // 0 means every player at the table.
+    std::string command;
+    std::string args;
+  };
+  struct Timer {
+    enum class Op { kSet, kClear };
+    Op op = Op::kSet;
+    int id = 0;
+    double ms = 0;        // For kSet: the delay (>= 0; clamped to at least 1 ms).
+    bool repeat = false;  // For kSet: an interval rather than a one-shot timeout.
+  };
+  std::vector<Send> sends;
+  std::vector<KvWrite> writes;  // Already applied to the namespaces (and committed).
+  std::vector<Timer> timers;
+  std::vector<std::string> logs;
+};
+
+// The outcome of one event: ok with effects, or an error (code script_error, message with
+// the JavaScript error) and no effects except the log lines.
+struct VmResult {
+  Status status;
+  VmEffects effects;
+};
+
+// What the table lends the VM for its whole life. The pointers must outlive the VM.
+struct VmContext {
+  KvNamespace* world = nullptr;
+  KvNamespace* local = nullptr;
+  const std::vector<int>* players = nullptr;  // Player ids at the table, in seat order.
+};
+
+struct VmOptions {
+  size_t memory_limit = 32 * 1024 * 1024;  // Bytes the MuJS allocator may hold.
+};
+
+class GameVm {
+ public:
+  // Compiles and runs `source`'s top level. Fails with code define_failed and the syntax or
+  // runtime error message (or "out of memory") when the script cannot be loaded, or when it
+  // defines no playerCommand function.
+  static Result<std::unique_ptr<GameVm>> Create(std::string_view source, VmContext context,
+                                                VmOptions options);
+  // Checks that `source` compiles and defines playerCommand, in a throwaway state.
+  static Status Check(std::string_view source, VmOptions options);
+
+  ~GameVm();
+  GameVm(const GameVm&) = delete;
+  GameVm& operator=(const GameVm&) = delete;
+
+  // The `seats` the script declared, clamped to [1, kMaxSeats]; kDefaultSeats when absent.
+  int seats() const { return seats_; }
+
+  VmResult PlayerCommand(int player_id, std::string_view command, std::string_view args);
+  VmResult PlayerJoined(int player_id);  // Ok and empty when the hook is absent.
+  VmResult PlayerLeft(int player_id);    // Ok and empty when the hook is absent.
+  VmResult Restored();                   // Ok and empty when the hook is absent.
+  // Runs timer `id`'s function. A one-shot timer's function is forgotten afterwards;
+  // an unknown id returns ok and empty.
+  VmResult FireTimer(int id);
+  // Forgets timer `id`'s function (after a committed clear).
+  void ForgetTimer(int id);
+
+  // Bytes the MuJS allocator holds now.
+  size_t memory_used() const;
+
+ private:
+  struct State;
+  explicit GameVm(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+  int seats_ = kDefaultSeats;
+};
+
+}  // namespace ggs

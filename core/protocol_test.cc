@@ -1,0 +1,207 @@
+// Tests of the protocol codec: every input is also fed one byte at a time and in random
+// chunks, and must parse to the same packets.
+#include "core/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace ggs {
+namespace {
+
+struct Outcome {
+  std::vector<Packet> packets;
+  std::string error_code;  // Empty when the stream is intact.
+};
+
+Outcome ParseChunked(std::string_view bytes, const std::vector<size_t>& cuts,
+                     ParserLimits limits = {}) {
+  Parser parser(limits);
+  Outcome out;
+  size_t at = 0;
+  auto drain = [&] {
+    while (auto p = parser.Next()) out.packets.push_back(std::move(*p));
+  };
+  for (size_t cut : cuts) {
+    parser.Feed(bytes.substr(at, cut - at));
+    at = cut;
+    drain();
+  }
+  parser.Feed(bytes.substr(at));
+  drain();
+  out.error_code = parser.error().code();
+  return out;
+}
+
+bool SamePackets(const std::vector<Packet>& a, const std::vector<Packet>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].payload != b[i].payload || a[i].headers.size() != b[i].headers.size()) return false;
+    for (size_t h = 0; h < a[i].headers.size(); ++h) {
+      if (a[i].headers[h].name != b[i].headers[h].name ||
+          a[i].headers[h].value != b[i].headers[h].value) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// Parses `bytes` whole, one byte at a time and in 50 random chunkings; all must agree.
+Outcome ParseEveryWay(std::string_view bytes, ParserLimits limits = {}) {
+  const Outcome whole = ParseChunked(bytes, {}, limits);
+  std::vector<size_t> every;
+  for (size_t i = 1; i < bytes.size(); ++i) every.push_back(i);
+  const Outcome bytewise = ParseChunked(bytes, every, limits);
+  EXPECT_TRUE(SamePackets(whole.packets, bytewise.packets)) << bytes;
+  EXPECT_EQ(whole.error_code, bytewise.error_code) << bytes;
+  std::mt19937 rng(static_cast<unsigned>(bytes.size()));
+  for (int round = 0; round < 50 && bytes.size() > 1; ++round) {
+    std::vector<size_t> cuts;
+    for (size_t i = 1; i < bytes.size(); ++i) {
+      if (rng() % 7 == 0) cuts.push_back(i);
+    }
+    const Outcome chunked = ParseChunked(bytes, cuts, limits);
+    EXPECT_TRUE(SamePackets(whole.packets, chunked.packets)) << bytes;
+    EXPECT_EQ(whole.error_code, chunked.error_code) << bytes;
+  }
+  return whole;
+}
+
+TEST(ProtocolTest, ParsesHeadersAndPayload) {
+  const Outcome o = ParseEveryWay("Server-Command: hello\nToken: abc\nContent-Length: 5\n\nhello");
+  ASSERT_EQ(o.error_code, "");
+  ASSERT_EQ(o.packets.size(), 1u);
+  EXPECT_EQ(*o.packets[0].Find("server-command"), "hello");
+  EXPECT_EQ(*o.packets[0].Find("TOKEN"), "abc");
+  EXPECT_EQ(o.packets[0].Find("Content-Length"), nullptr);
+  EXPECT_EQ(o.packets[0].payload, "hello");
+}
+
+TEST(ProtocolTest, AcceptsCrlfAndAnyHeaderOrder) {
+  const Outcome o = ParseEveryWay("content-length: 3\r\nGame-Command:  move \r\n\r\nabc");
+  ASSERT_EQ(o.packets.size(), 1u);
+  EXPECT_EQ(*o.packets[0].Find("Game-Command"), "move");
+  EXPECT_EQ(o.packets[0].payload, "abc");
+}
+
+TEST(ProtocolTest, MissingContentLengthMeansEmptyPayload) {
+  const Outcome o = ParseEveryWay("Server-Command: ping\n\nServer-Command: bye\n\n");
+  ASSERT_EQ(o.packets.size(), 2u);
+  EXPECT_EQ(o.packets[0].payload, "");
+  EXPECT_EQ(*o.packets[1].Find("Server-Command"), "bye");
+}
+
+TEST(ProtocolTest, PayloadMayHoldAnyBytesIncludingBlankLines) {
+  const std::string payload("a\n\n\r\n\0b", 7);
+  const std::string wire = "Game-Command: x\nContent-Length: 7\n\n" + payload + "Server-Command: ping\n\n";
+  const Outcome o = ParseEveryWay(wire);
+  ASSERT_EQ(o.packets.size(), 2u);
+  EXPECT_EQ(o.packets[0].payload, payload);
+}
+
+TEST(ProtocolTest, EncodeThenParseIsIdentity) {
+  Packet p;
+  p.Add("Server-Command", "define").Add("Token", "t-1").Add("X-Empty", "");
+  p.payload = std::string("function f(){}\n\n\0", 17);
+  const Outcome o = ParseEveryWay(Encode(p) + Encode(p));
+  ASSERT_EQ(o.packets.size(), 2u);
+  EXPECT_TRUE(SamePackets({p, p}, o.packets));
+}
+
+TEST(ProtocolTest, ClientCommandAndErrorEncoders) {
+  std::string wire;
+  AppendClientCommand(wire, "pong", "42");
+  AppendError(wire, "no_such_table", "no table abc");
+  const Outcome o = ParseEveryWay(wire);
+  ASSERT_EQ(o.packets.size(), 2u);
+  EXPECT_EQ(*o.packets[0].Find("Client-Command"), "pong");
+  EXPECT_EQ(o.packets[0].payload, "42");
+  EXPECT_EQ(*o.packets[1].Find("Client-Command"), "error");
+  EXPECT_EQ(*o.packets[1].Find("Error-Code"), "no_such_table");
+  EXPECT_EQ(o.packets[1].payload, "no table abc");
+}
+
+struct BadInput {
+  const char* name;
+  std::string bytes;
+  const char* code;
+};
+
+TEST(ProtocolTest, MalformedFramingIsAnErrorNeverACrash) {
+  const std::vector<BadInput> cases = {
+      {"no colon", "Server-Command hello\n\n", "malformed"},
+      {"empty name", ": x\n\n", "malformed"},
+      {"space in name", "Server Command: x\n\n", "malformed"},
+      {"negative length", "Server-Command: x\nContent-Length: -1\n\n", "malformed"},
+      {"hex length", "Server-Command: x\nContent-Length: 0x10\n\n", "malformed"},
+      {"empty length", "Server-Command: x\nContent-Length:\n\n", "malformed"},
+      {"duplicate length", "Content-Length: 1\nContent-Length: 1\n\nab", "malformed"},
+      {"huge length", "Server-Command: x\nContent-Length: 99999999999999999999\n\n", "malformed"},
+      {"leading blank line", "\nServer-Command: ping\n\n", "malformed"},
+      {"leading crlf", "\r\nServer-Command: ping\n\n", "malformed"},
+      {"control char", std::string("Server-Command: p\x01ng\n\n"), "malformed"},
+      {"nul in name", std::string("Serv\0er: x\n\n", 12), "malformed"},
+      {"binary junk", std::string("\xff\xfe\x00\x01\n\n", 6), "malformed"},
+      {"over payload limit", "Server-Command: x\nContent-Length: 1048577\n\n", "payload_too_large"},
+  };
+  for (const BadInput& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Outcome o = ParseEveryWay(c.bytes);
+    EXPECT_EQ(o.error_code, c.code);
+    EXPECT_TRUE(o.packets.empty());
+  }
+}
+
+TEST(ProtocolTest, HeaderSectionOverLimitFailsWithoutBlankLine) {
+  ParserLimits limits{.max_header = 64, .max_payload = 16};
+  const Outcome endless = ParseEveryWay("Server-Command: " + std::string(100, 'a'), limits);
+  EXPECT_EQ(endless.error_code, "header_too_large");
+  const Outcome complete = ParseEveryWay("X: " + std::string(70, 'a') + "\n\n", limits);
+  EXPECT_EQ(complete.error_code, "header_too_large");
+  const Outcome fits = ParseEveryWay("X: " + std::string(50, 'a') + "\n\n", limits);
+  EXPECT_EQ(fits.error_code, "");
+  EXPECT_EQ(fits.packets.size(), 1u);
+  const Outcome big = ParseEveryWay("X: y\nContent-Length: 17\n\n", limits);
+  EXPECT_EQ(big.error_code, "payload_too_large");
+}
+
+TEST(ProtocolTest, ErrorIsStickyAndFreesTheBuffer) {
+  Parser parser;
+  parser.Feed("bad line\n\n");
+  EXPECT_FALSE(parser.Next().has_value());
+  EXPECT_EQ(parser.error().code(), "malformed");
+  parser.Feed("Server-Command: ping\n\n");
+  EXPECT_FALSE(parser.Next().has_value());
+  EXPECT_EQ(parser.buffered(), 0u);
+}
+
+TEST(ProtocolTest, GoodPacketsBeforeAnErrorAreDelivered) {
+  const Outcome o = ParseEveryWay("Server-Command: ping\n\nbroken\n\n");
+  EXPECT_EQ(o.packets.size(), 1u);
+  EXPECT_EQ(o.error_code, "malformed");
+}
+
+TEST(ProtocolTest, BufferStaysBoundedOverManyPackets) {
+  Parser parser;
+  const std::string one = "Game-Command: move\nContent-Length: 2\n\nup";
+  for (int i = 0; i < 100000; ++i) {
+    parser.Feed(one);
+    ASSERT_TRUE(parser.Next().has_value());
+  }
+  EXPECT_EQ(parser.buffered(), 0u);
+}
+
+TEST(ProtocolTest, RandomBytesNeverCrash) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "ab:- \r\n\n\n0123456789Content-Length\x00\xff";
+  for (int round = 0; round < 300; ++round) {
+    std::string bytes;
+    const size_t n = rng() % 200;
+    for (size_t i = 0; i < n; ++i) bytes.push_back(alphabet[rng() % alphabet.size()]);
+    ParseEveryWay(bytes, {.max_header = 64, .max_payload = 32});
+  }
+}
+
+}  // namespace
+}  // namespace ggs

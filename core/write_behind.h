@@ -1,0 +1,52 @@
+// WriteBehind: the write-behind cache in front of Storage. Table state changes are queued
+// here, coalesced (the last write to a key wins; a clear or a table deletion drops what is
+// queued before it), and flushed to Storage in one batched transaction per Flush().
+//
+// The server calls Flush() at least every flush interval and at clean shutdown, so a
+// crash loses at most one interval of writes.
+//
+// Thread: one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "core/kv_namespace.h"
+#include "core/storage.h"
+
+namespace ggs {
+
+class WriteBehind {
+ public:
+  // `storage` must outlive this object.
+  explicit WriteBehind(Storage* storage) : storage_(storage) {}
+
+  void PutTable(const TableRow& row);
+  void DeleteTable(const std::string& table_token);
+  void PutPlayer(const PlayerRow& row);
+  void DeletePlayer(const std::string& player_token);
+  void Write(const std::string& table_token, const KvWrite& write);
+
+  // Writes everything queued in one transaction. On failure the queue is kept, so a later
+  // Flush() retries it.
+  Status Flush();
+
+  // Operations queued (after coalescing).
+  size_t pending() const;
+  // Operations written by Flush() since construction.
+  size_t flushed() const { return flushed_; }
+
+ private:
+  // See write_behind.cc.
+  Storage* storage_;
+  std::vector<StorageOp> log_;
+  std::vector<bool> dead_;
+  std::unordered_map<std::string, size_t> index_;  // Coalescing key -> position in log_.
+  size_t live_ = 0;
+  size_t flushed_ = 0;
+};
+
+}  // namespace ggs
