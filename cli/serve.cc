@@ -1,0 +1,106 @@
+// `ggs serve`: host games on a TCP port with durable state.
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/fd_limit.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "core/sync_client.h"
+
+namespace ggs::cli {
+namespace {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:9000";
+  std::string db = "ggs.db";
+  std::string games;
+  size_t max_connections = 0;
+  size_t max_header = 8 * 1024;
+  size_t max_payload = 1024 * 1024;
+  size_t table_memory = 32 * 1024 * 1024;
+  uint64_t flush_ms = 50;
+  double reconnect_grace = 30;
+  std::string admin_token;
+  std::string log_level = "info";
+};
+
+int RunServe(const ServeFlags& f) {
+  const std::optional<LogLevel> level = ParseLogLevel(f.log_level);
+  if (!level) {
+    std::cerr << "ggs serve: --log-level must be debug, info, warn, error or off\n";
+    return 2;
+  }
+  SetLogLevel(*level);
+  Result<std::pair<std::string, int>> address = ParseHostPort(f.listen);
+  if (!address.ok()) {
+    std::cerr << "ggs serve: --listen: " << address.status().message() << "\n";
+    return 2;
+  }
+  const size_t files = RaiseFileLimit();
+  const size_t capacity = files > kReservedFiles ? files - kReservedFiles : 1;
+  ServerOptions o;
+  o.host = address->first;
+  o.port = address->second;
+  o.db_path = f.db;
+  o.games_dir = f.games;
+  o.flush_ms = f.flush_ms;
+  o.network.limits = {f.max_header, f.max_payload};
+  o.network.max_connections = f.max_connections ? f.max_connections : capacity;
+  o.coordinator.reconnect_grace_ms = static_cast<uint64_t>(f.reconnect_grace * 1000);
+  o.coordinator.vm.memory_limit = f.table_memory;
+  o.coordinator.admin_token = f.admin_token;
+  if (o.network.max_connections > capacity) {
+    Log(LogLevel::kWarn, "--max-connections " + std::to_string(o.network.max_connections) +
+                             " exceeds the open-file limit; at most " + std::to_string(capacity) +
+                             " connections fit");
+  }
+  Server server(o);
+  if (Status s = server.Start(); !s.ok()) {
+    std::cerr << "ggs serve: " << s.message() << "\n";
+    return 1;
+  }
+  Log(LogLevel::kInfo, "listening on " + o.host + ":" + std::to_string(server.port()) +
+                           "; open-file limit " + std::to_string(files) + ", so up to " +
+                           std::to_string(std::min(capacity, o.network.max_connections)) +
+                           " connections; database " + o.db_path +
+                           (o.coordinator.admin_token.empty() ? "; uploads disabled (no --admin-token)" : ""));
+  server.Run();
+  Log(LogLevel::kInfo, "stopped");
+  return 0;
+}
+
+}  // namespace
+
+void AddServe(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  if (const char* token = std::getenv("GGS_ADMIN_TOKEN")) flags->admin_token = token;
+  CLI::App* cmd = app.add_subcommand("serve", "Host games: accept players over TCP, run each "
+                                              "table's JavaScript, keep state in SQLite");
+  cmd->set_config("--config", "", "Read flags from a TOML/INI file (key = value per flag)");
+  cmd->add_option("--listen", flags->listen, "HOST:PORT to accept players on")->capture_default_str();
+  cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")->capture_default_str();
+  cmd->add_option("--games", flags->games,
+                  "Install DIR/NAME/NAME.js as game NAME at start (new version only when changed)");
+  cmd->add_option("--max-connections", flags->max_connections,
+                  "Connections held at once; 0 = as many as the open-file limit allows")
+      ->capture_default_str();
+  cmd->add_option("--max-header", flags->max_header, "Largest header section of a packet (bytes; 8KiB)")
+      ->transform(CLI::AsSizeValue(false))->capture_default_str();
+  cmd->add_option("--max-payload", flags->max_payload, "Largest payload of a packet (bytes; 1MiB)")
+      ->transform(CLI::AsSizeValue(false))->capture_default_str();
+  cmd->add_option("--table-memory", flags->table_memory, "Memory cap of each table's JavaScript VM (32MiB)")
+      ->transform(CLI::AsSizeValue(false))->capture_default_str();
+  cmd->add_option("--flush-ms", flags->flush_ms, "Longest time a state write waits before it is on disk")
+      ->check(CLI::Range(1, 60000))->capture_default_str();
+  cmd->add_option("--reconnect-grace", flags->reconnect_grace,
+                  "Seconds a disconnected player keeps its seat")
+      ->check(CLI::Range(0.0, 86400.0))->capture_default_str();
+  cmd->add_option("--admin-token", flags->admin_token,
+                  "Secret that authorizes uploads (or env GGS_ADMIN_TOKEN); none = uploads refused");
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")->capture_default_str();
+  cmd->footer("Example: ggs serve --listen 127.0.0.1:9000 --db ggs.db --games games --admin-token s3cret");
+  cmd->callback([flags, exit_code] { *exit_code = RunServe(*flags); });
+}
+
+}  // namespace ggs::cli

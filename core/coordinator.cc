@@ -1,0 +1,303 @@
+// Coordinator: players, tables, seats and the game registry.
+#include "core/coordinator.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/error_codes.h"
+#include "core/log.h"
+#include "core/protocol.h"
+#include "core/uuid.h"
+
+namespace ggs {
+namespace {
+
+// Compares secrets in time that depends only on their lengths, not on where they differ.
+bool SecretsEqual(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) return false;
+  unsigned diff = static_cast<unsigned>(a.size() ^ b.size());
+  const size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    diff |= static_cast<unsigned>(static_cast<unsigned char>(a[i % a.size()]) ^
+                                  static_cast<unsigned char>(b[i % b.size()]));
+  }
+  return diff == 0;
+}
+
+bool ValidGameName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+Coordinator::Coordinator(Timers* timers, Storage* storage, WriteBehind* store,
+                         CoordinatorOptions options)
+    : timers_(timers), storage_(storage), store_(store), options_(std::move(options)) {}
+
+Coordinator::~Coordinator() {
+  for (auto& [token, player] : players_) timers_->Stop(player->grace_timer);
+}
+
+Status Coordinator::Restore() {
+  Result<std::vector<StoredGame>> games = storage_->LatestGames();
+  if (!games.ok()) return games.status();
+  for (StoredGame& g : games.value()) games_[g.name] = Game{g.version, std::move(g.source), {}};
+  Result<std::vector<StoredTable>> tables = storage_->LoadTables();
+  if (!tables.ok()) return tables.status();
+  for (const StoredTable& stored : tables.value()) {
+    auto table = std::make_unique<Table>(stored.row, Table::Deps{timers_, store_, options_.vm});
+    Table* t = table.get();
+    tables_[stored.row.token] = std::move(table);
+    table_seq_[t] = next_seq_++;
+    std::vector<Player*> seated;
+    for (const PlayerRow& row : stored.players) {
+      auto player = std::make_unique<Player>();
+      player->token = row.token;
+      player->id = row.player_id;
+      seated.push_back(player.get());
+      players_[row.token] = std::move(player);
+    }
+    Status s = t->Restore(stored, seated);
+    if (!s.ok()) Log(LogLevel::kWarn, "table " + t->token() + " restore hook: " + s.message());
+    for (Player* p : seated) Detach(p);
+    if (t->empty())
+      EndTable(t);
+    else
+      UpdateOpenSeats(t);
+  }
+  Log(LogLevel::kInfo, "restored " + std::to_string(tables_.size()) + " tables, " +
+                           std::to_string(players_.size()) + " players, " +
+                           std::to_string(games_.size()) + " games");
+  return Status::Ok();
+}
+
+Result<int> Coordinator::InstallGame(const std::string& name, const std::string& source) {
+  if (!ValidGameName(name)) {
+    return Status::Error(error::kBadRequest, "a game name is 1-64 letters, digits, '_' or '-'");
+  }
+  if (Status s = GameVm::Check(source, options_.vm); !s.ok()) return s;
+  Result<int> version = storage_->AddGameVersion(name, source);
+  if (!version.ok()) return version.status();
+  Game& game = games_[name];
+  game.version = version.value();
+  game.source = source;
+  Log(LogLevel::kInfo, "installed game " + name + " version " + std::to_string(game.version));
+  return version;
+}
+
+Result<int> Coordinator::Upload(std::string_view admin_token, const std::string& name,
+                                const std::string& source) {
+  if (options_.admin_token.empty()) {
+    return Status::Error(error::kUnauthorized,
+                         "uploads are disabled: start the server with --admin-token");
+  }
+  if (!SecretsEqual(admin_token, options_.admin_token)) {
+    return Status::Error(error::kUnauthorized, "wrong or missing Admin-Token");
+  }
+  return InstallGame(name, source);
+}
+
+int Coordinator::GameVersion(const std::string& name) const {
+  const auto it = games_.find(name);
+  return it == games_.end() ? 0 : it->second.version;
+}
+
+std::string Coordinator::GameSource(const std::string& name) const {
+  const auto it = games_.find(name);
+  return it == games_.end() ? "" : it->second.source;
+}
+
+const Table* Coordinator::FindTable(const std::string& token) const {
+  const auto it = tables_.find(token);
+  return it == tables_.end() ? nullptr : it->second.get();
+}
+
+void Coordinator::SendHello(const Player& player) const {
+  const Table& table = *player.table;
+  const bool must_define = !table.defined() && table.row().creator_token == player.token;
+  std::string bytes;
+  AppendClientCommand(bytes, "hello",
+                      player.token + (must_define ? ",false," : ",true,") + table.token());
+  player.peer->Send(bytes);
+}
+
+Status Coordinator::Hello(Peer* peer, const HelloRequest& request) {
+  if (peer->player)
+    return Status::Error(error::kAlreadyHello, "this connection said hello already");
+  if (request.token) return Resume(peer, *request.token);
+  auto player = std::make_unique<Player>();
+  player->token = NewUuid();
+  peer->player = player.get();  // TableForHello names the creator of a new table.
+  Result<Table*> table = TableForHello(peer, request);
+  peer->player = nullptr;
+  if (!table.ok()) return table.status();
+  Player* p = player.get();
+  players_[p->token] = std::move(player);
+  Attach(peer, p);
+  p->table = table.value();
+  SendHello(*p);
+  Status joined = table.value()->Join(p);
+  if (!joined.ok()) Log(LogLevel::kDebug, "playerJoined: " + joined.message());
+  UpdateOpenSeats(table.value());
+  return Status::Ok();
+}
+
+Status Coordinator::Resume(Peer* peer, const std::string& token) {
+  const auto it = players_.find(token);
+  if (it == players_.end()) {
+    return Status::Error(error::kNoSuchPlayer,
+                         "no player with that token (its seat may have expired)");
+  }
+  Player* player = it->second.get();
+  if (player->peer) {
+    // The newest connection wins: the old one is presumed dead.
+    Peer* old = player->peer;
+    old->player = nullptr;
+    std::string bytes;
+    AppendError(bytes, "resumed", "this player resumed on another connection");
+    old->Send(bytes);
+    old->CloseAfterFlush();
+  }
+  Attach(peer, player);
+  SendHello(*player);
+  return Status::Ok();
+}
+
+Result<Table*> Coordinator::TableForHello(Peer* peer, const HelloRequest& request) {
+  if (request.game) {
+    if (!request.table_token.empty()) {
+      return Status::Error(error::kBadRequest,
+                           "say hello with a Game or with a table token, not both");
+    }
+    return OpenTableOf(*request.game);
+  }
+  if (request.table_token.empty()) return NewTable("", 0, peer->player->token);
+  const auto it = tables_.find(request.table_token);
+  if (it == tables_.end())
+    return Status::Error(error::kNoSuchTable, "no table " + request.table_token);
+  if (it->second->full())
+    return Status::Error(error::kTableFull, "every seat at that table is taken");
+  return it->second.get();
+}
+
+Result<Table*> Coordinator::OpenTableOf(const std::string& game_name) {
+  const auto it = games_.find(game_name);
+  if (it == games_.end()) return Status::Error(error::kNoSuchGame, "no game named " + game_name);
+  Game& game = it->second;
+  if (!game.open_tables.empty()) return game.open_tables.begin()->second;
+  Table* table = NewTable(game_name, game.version, "");
+  if (Status s = table->Define(game.source, game.version); !s.ok()) {
+    EndTable(table);
+    return s;
+  }
+  return table;
+}
+
+Table* Coordinator::NewTable(const std::string& game_name, int version,
+                             const std::string& creator) {
+  TableRow row;
+  row.token = NewUuid();
+  row.game_name = game_name;
+  row.game_version = version;
+  row.creator_token = creator;
+  auto table = std::make_unique<Table>(std::move(row), Table::Deps{timers_, store_, options_.vm});
+  Table* t = table.get();
+  t->Persist();
+  tables_[t->token()] = std::move(table);
+  table_seq_[t] = next_seq_++;
+  return t;
+}
+
+Status Coordinator::Define(Peer* peer, std::string source) {
+  Player* player = peer->player;
+  if (!player) return Status::Error(error::kNoHello, "say hello before define");
+  Table* table = player->table;
+  if (table->defined())
+    return Status::Error(error::kAlreadyDefined, "this table's game is defined already");
+  if (table->row().creator_token != player->token) {
+    return Status::Error(error::kNotCreator,
+                         "only the player who created the table defines its game");
+  }
+  if (Status s = table->Define(std::move(source), 0); !s.ok()) return s;
+  std::string bytes;
+  AppendClientCommand(bytes, "defined", "");
+  for (Player* p : table->players()) {
+    if (p->peer) p->peer->Send(bytes);
+  }
+  table->GreetSeated();
+  UpdateOpenSeats(table);
+  return Status::Ok();
+}
+
+Status Coordinator::GameCommand(Peer* peer, std::string_view command, std::string_view args) {
+  Player* player = peer->player;
+  if (!player) return Status::Error(error::kNoHello, "say hello before sending game commands");
+  if (!player->table->defined()) {
+    return Status::Error(error::kNotDefined, "this table's game is not defined yet");
+  }
+  return player->table->Command(player, command, args);
+}
+
+void Coordinator::Bye(Peer* peer) {
+  if (peer->player) Remove(peer->player);
+}
+
+void Coordinator::Disconnected(Peer* peer) {
+  if (Player* player = peer->player) Detach(player);
+}
+
+void Coordinator::Attach(Peer* peer, Player* player) {
+  timers_->Stop(player->grace_timer);
+  player->grace_timer = 0;
+  player->peer = peer;
+  peer->player = player;
+}
+
+// Unbinds the player from its connection and starts its grace period.
+void Coordinator::Detach(Player* player) {
+  if (player->peer) player->peer->player = nullptr;
+  player->peer = nullptr;
+  timers_->Stop(player->grace_timer);
+  player->grace_timer =
+      timers_->Start(options_.reconnect_grace_ms, false, [this, player] { Remove(player); });
+}
+
+void Coordinator::Remove(Player* player) {
+  timers_->Stop(player->grace_timer);
+  if (player->peer) player->peer->player = nullptr;
+  Table* table = player->table;
+  if (table) table->Leave(player);
+  players_.erase(player->token);  // Frees the player.
+  if (!table) return;
+  if (table->empty()) {
+    EndTable(table);
+  } else {
+    UpdateOpenSeats(table);
+  }
+}
+
+void Coordinator::EndTable(Table* table) {
+  if (auto g = games_.find(table->row().game_name); g != games_.end()) {
+    g->second.open_tables.erase(table_seq_[table]);
+  }
+  table->End();
+  table_seq_.erase(table);
+  const std::string token = table->token();  // The key must outlive the erased table.
+  tables_.erase(token);
+}
+
+void Coordinator::UpdateOpenSeats(Table* table) {
+  const auto g = games_.find(table->row().game_name);
+  if (g == games_.end() || table->row().game_name.empty()) return;
+  const uint64_t seq = table_seq_[table];
+  if (table->full() || !table->defined()) {
+    g->second.open_tables.erase(seq);
+  } else {
+    g->second.open_tables[seq] = table;
+  }
+}
+
+}  // namespace ggs

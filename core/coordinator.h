@@ -1,0 +1,105 @@
+// Coordinator: the host and the judge. It knows every player, table and seat, seats
+// players, finds tables and players by token, resumes players within the reconnect grace
+// period, and keeps the registry of named games.
+//
+// Every method that can fail returns a Status whose code is one of core/error_codes.h,
+// ready to be sent to the client.
+// Thread: the event-loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/peer.h"
+#include "core/player.h"
+#include "core/status.h"
+#include "core/storage.h"
+#include "core/table.h"
+#include "core/timers.h"
+#include "core/write_behind.h"
+
+namespace ggs {
+
+struct CoordinatorOptions {
+  uint64_t reconnect_grace_ms = 30000;
+  VmOptions vm;
+  std::string admin_token;  // Empty: uploads are refused.
+};
+
+struct HelloRequest {
+  const std::string* token = nullptr;  // Resume this player.
+  const std::string* game = nullptr;   // Seat at a table of this registered game.
+  std::string table_token;             // Join this table (when not empty).
+};
+
+class Coordinator {
+ public:
+  // The pointers must outlive the coordinator.
+  Coordinator(Timers* timers, Storage* storage, WriteBehind* store, CoordinatorOptions options);
+  ~Coordinator();
+
+  // Loads the game registry and every stored table; their players wait, disconnected,
+  // for the grace period.
+  Status Restore();
+
+  // Installs `source` as the newest version of game `name` and returns the version.
+  // Fails with define_failed when the source does not load.
+  Result<int> InstallGame(const std::string& name, const std::string& source);
+  // Like InstallGame, after checking `admin_token` in constant time (unauthorized).
+  Result<int> Upload(std::string_view admin_token, const std::string& name,
+                     const std::string& source);
+
+  // Seats or resumes the player speaking on `peer` and sends it the hello reply
+  // `<player_token>,<defined>,<table_token>` before anything the game sends on its join.
+  Status Hello(Peer* peer, const HelloRequest& request);
+  // Defines the game of the peer's table from JavaScript source (creator only).
+  Status Define(Peer* peer, std::string source);
+  // Passes a game command to the peer's table.
+  Status GameCommand(Peer* peer, std::string_view command, std::string_view args);
+  // The peer's player leaves its table now.
+  void Bye(Peer* peer);
+  // The peer's connection is gone: its player keeps its seat for the grace period.
+  void Disconnected(Peer* peer);
+
+  size_t player_count() const { return players_.size(); }
+  size_t table_count() const { return tables_.size(); }
+  const Table* FindTable(const std::string& token) const;
+  // The newest installed version of `name`, or 0.
+  int GameVersion(const std::string& name) const;
+  // The source of the newest installed version of `name`, or "".
+  std::string GameSource(const std::string& name) const;
+
+ private:
+  struct Game {
+    int version = 0;
+    std::string source;
+    std::map<uint64_t, Table*> open_tables;  // Tables with a free seat, oldest first.
+  };
+
+  Status Resume(Peer* peer, const std::string& token);
+  Result<Table*> TableForHello(Peer* peer, const HelloRequest& request);
+  Result<Table*> OpenTableOf(const std::string& game_name);
+  Table* NewTable(const std::string& game_name, int version, const std::string& creator);
+  void Attach(Peer* peer, Player* player);
+  void Detach(Player* player);
+  void Remove(Player* player);
+  void EndTable(Table* table);
+  void UpdateOpenSeats(Table* table);
+  void SendHello(const Player& player) const;
+
+  Timers* timers_;
+  Storage* storage_;
+  WriteBehind* store_;
+  CoordinatorOptions options_;
+  std::unordered_map<std::string, std::unique_ptr<Player>> players_;  // By token.
+  std::unordered_map<std::string, std::unique_ptr<Table>> tables_;    // By token.
+  std::unordered_map<const Table*, uint64_t> table_seq_;              // Creation order.
+  uint64_t next_seq_ = 1;
+  std::map<std::string, Game> games_;  // By name.
+};
+
+}  // namespace ggs

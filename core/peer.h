@@ -1,0 +1,24 @@
+// Peer: what the coordinator and tables see of a client connection. The network layer
+// implements it; tests implement it with a recording fake.
+#pragma once
+
+#include <string_view>
+
+namespace ggs {
+
+struct Player;
+
+class Peer {
+ public:
+  virtual ~Peer() = default;
+  // Queues already-encoded packets; they are written at the end of this loop turn.
+  virtual void Send(std::string_view bytes) = 0;
+  // Closes the connection once everything queued has been written.
+  virtual void CloseAfterFlush() = 0;
+
+  // The player this connection speaks for, or nullptr before `hello`. Only the
+  // coordinator sets it, together with Player::peer.
+  Player* player = nullptr;
+};
+
+}  // namespace ggs

@@ -1,0 +1,112 @@
+// Server: wiring, the flush interval, and clean shutdown.
+#include "core/server.h"
+
+#include <algorithm>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/log.h"
+
+namespace ggs {
+namespace {
+
+constexpr uint64_t kShutdownGraceMs = 2000;  // Time for queued replies to drain.
+
+Result<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error("io", "cannot read " + path.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {}
+
+Server::~Server() {
+  network_.reset();  // Closes connections while the coordinator still exists.
+  if (store_) Flush();
+  loop_.Stop(flush_timer_);
+  loop_.Stop(shutdown_timer_);
+  coordinator_.reset();
+}
+
+Status Server::Start() {
+  Result<std::unique_ptr<Storage>> storage = Storage::Open(options_.db_path);
+  if (!storage.ok()) return storage.status();
+  storage_ = std::move(storage.value());
+  store_ = std::make_unique<WriteBehind>(storage_.get());
+  coordinator_ =
+      std::make_unique<Coordinator>(&loop_, storage_.get(), store_.get(), options_.coordinator);
+  dispatcher_ = std::make_unique<Dispatcher>(coordinator_.get());
+  if (Status s = coordinator_->Restore(); !s.ok()) return s;
+  if (Status s = InstallGamesDir(); !s.ok()) return s;
+  Flush();
+  network_ = std::make_unique<Network>(&loop_, this, options_.network);
+  if (Status s = network_->Listen(options_.host, options_.port); !s.ok()) return s;
+  flush_timer_ = loop_.Start(std::max<uint64_t>(1, options_.flush_ms), true, [this] { Flush(); });
+  loop_.OnSignal(SIGINT, [this] { Stop(); });
+  loop_.OnSignal(SIGTERM, [this] { Stop(); });
+  return Status::Ok();
+}
+
+// Installs each DIR/NAME/NAME.js whose source differs from the newest stored version.
+Status Server::InstallGamesDir() {
+  if (options_.games_dir.empty()) return Status::Ok();
+  std::error_code ec;
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.games_dir, ec)) {
+    if (entry.is_directory()) dirs.push_back(entry.path());
+  }
+  if (ec) return Status::Error("io", "cannot list " + options_.games_dir + ": " + ec.message());
+  std::sort(dirs.begin(), dirs.end());
+  for (const auto& dir : dirs) {
+    const std::string name = dir.filename().string();
+    const auto file = dir / (name + ".js");
+    if (!std::filesystem::exists(file)) continue;
+    Result<std::string> source = ReadFile(file);
+    if (!source.ok()) return source.status();
+    if (coordinator_->GameSource(name) == source.value()) continue;
+    Result<int> version = coordinator_->InstallGame(name, source.value());
+    if (!version.ok())
+      return Status::Error(version.status().code(),
+                           file.string() + ": " + version.status().message());
+  }
+  return Status::Ok();
+}
+
+void Server::Run() { loop_.Run(); }
+
+void Server::Stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  Log(LogLevel::kInfo, "shutting down: flushing storage and closing connections");
+  network_->StopListening();
+  network_->CloseAll();
+  Flush();
+  const uint64_t started = loop_.NowMs();
+  shutdown_timer_ = loop_.Start(10, true, [this, started] {
+    if (network_->connection_count() == 0 || loop_.NowMs() - started > kShutdownGraceMs)
+      loop_.Quit();
+  });
+}
+
+void Server::Flush() {
+  if (Status s = store_->Flush(); !s.ok())
+    Log(LogLevel::kError, "storage flush failed: " + s.ToString());
+}
+
+void Server::OnPacket(Connection& connection, Packet packet) {
+  dispatcher_->Handle(&connection, std::move(packet));
+}
+
+void Server::OnFramingError(Connection& connection, const Status& error) {
+  Dispatcher::FramingError(&connection, error);
+}
+
+void Server::OnClose(Connection& connection) { coordinator_->Disconnected(&connection); }
+
+}  // namespace ggs

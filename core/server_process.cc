@@ -1,0 +1,96 @@
+// ServerProcess: fork/exec of `ggs serve`, readiness by connecting, SIGTERM/SIGKILL.
+#include "core/server_process.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "core/sync_client.h"
+
+namespace ggs {
+
+Result<int> FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Error("io", std::string("socket: ") + std::strerror(errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  if (!ok) return Status::Error("io", std::string("bind: ") + std::strerror(errno));
+  return static_cast<int>(ntohs(addr.sin_port));
+}
+
+Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& binary,
+                                                            const std::vector<std::string>& args,
+                                                            const std::string& log_path) {
+  Result<int> port = FreeLoopbackPort();
+  if (!port.ok()) return port.status();
+  std::vector<std::string> argv = {binary, "serve", "--listen",
+                                   "127.0.0.1:" + std::to_string(port.value())};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargv;
+  for (std::string& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return Status::Error("io", std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    if (!log_path.empty()) {
+      const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) dup2(fd, STDERR_FILENO);
+    }
+    execv(binary.c_str(), cargv.data());
+    _exit(127);
+  }
+  auto process = std::unique_ptr<ServerProcess>(new ServerProcess(pid, port.value()));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      process->pid_ = 0;
+      return Status::Error("io", "ggs serve exited during start (status " + std::to_string(status) +
+                                     "); see " + (log_path.empty() ? "its stderr" : log_path));
+    }
+    if (SyncClient::Connect("127.0.0.1", port.value(), 200).ok()) return process;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Status::Error("io", "ggs serve did not accept connections within 15 s");
+}
+
+ServerProcess::~ServerProcess() { Kill(); }
+
+int ServerProcess::Stop(int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      return status;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Kill();
+  return -1;
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = 0;
+}
+
+}  // namespace ggs

@@ -1,0 +1,164 @@
+// SyncClient: blocking sockets with poll(2) timeouts, framed by the shared codec.
+#include "core/sync_client.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+
+namespace ggs {
+namespace {
+
+Status Io(const std::string& what) {
+  return Status::Error("io", what + ": " + std::strerror(errno));
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<std::pair<std::string, int>> ParseHostPort(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  int port = 0;
+  if (colon == std::string_view::npos || colon == 0) {
+    return Status::Error("bad_address", "expected HOST:PORT, got '" + std::string(text) + "'");
+  }
+  const std::string_view p = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc() || end != p.data() + p.size() || port < 0 || port > 65535) {
+    return Status::Error("bad_address", "bad port in '" + std::string(text) + "'");
+  }
+  std::string host(text.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  return std::make_pair(host, port);
+}
+
+Result<std::unique_ptr<SyncClient>> SyncClient::Connect(const std::string& host, int port,
+                                                        int timeout_ms) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    return Status::Error("io", "cannot resolve " + host + ": " + gai_strerror(rc));
+  }
+  const int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    freeaddrinfo(found);
+    return Io("socket");
+  }
+  int rc = connect(fd, found->ai_addr, found->ai_addrlen);
+  freeaddrinfo(found);
+  if (rc != 0 && errno == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    rc = poll(&p, 1, timeout_ms) == 1 ? 0 : -1;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (rc == 0 && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)) {
+      errno = err;
+      rc = -1;
+    }
+    if (rc != 0 && errno == 0) errno = ETIMEDOUT;
+  }
+  if (rc != 0) {
+    Status s = Io("connect to " + host + ":" + service);
+    ::close(fd);
+    return s;
+  }
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return std::unique_ptr<SyncClient>(new SyncClient(fd));
+}
+
+SyncClient::SyncClient(int fd) : fd_(fd), parser_(ParserLimits{1 << 20, 64 << 20}) {}
+
+SyncClient::~SyncClient() { Close(); }
+
+void SyncClient::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Status SyncClient::SendRaw(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EAGAIN) {
+      pollfd p{fd_, POLLOUT, 0};
+      if (poll(&p, 1, 5000) != 1) return Status::Error("timeout", "send timed out");
+      continue;
+    }
+    if (n < 0) return Io("send");
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status SyncClient::SendServer(std::string_view command, std::string_view payload) {
+  Packet p;
+  p.Add("Server-Command", std::string(command));
+  p.payload = payload;
+  return Send(p);
+}
+
+Status SyncClient::SendGame(std::string_view command, std::string_view payload) {
+  Packet p;
+  p.Add("Game-Command", std::string(command));
+  p.payload = payload;
+  return Send(p);
+}
+
+Status SyncClient::ReadSome(int timeout_ms) {
+  pollfd p{fd_, POLLIN, 0};
+  const int rc = poll(&p, 1, timeout_ms);
+  if (rc == 0)
+    return Status::Error("timeout", "no reply within " + std::to_string(timeout_ms) + " ms");
+  if (rc < 0) return Io("poll");
+  char buf[65536];
+  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE))) {
+    eof_ = true;
+    return Status::Error("closed", "the server closed the connection");
+  }
+  if (n < 0) return errno == EAGAIN ? Status::Ok() : Io("recv");
+  parser_.Feed(std::string_view(buf, static_cast<size_t>(n)));
+  return Status::Ok();
+}
+
+Result<Packet> SyncClient::Receive(int timeout_ms) {
+  const int64_t deadline = NowMs() + timeout_ms;
+  while (true) {
+    if (std::optional<Packet> p = parser_.Next()) return std::move(*p);
+    if (!parser_.error().ok()) return parser_.error();
+    if (eof_) return Status::Error("closed", "the server closed the connection");
+    const int64_t left = deadline - NowMs();
+    if (left <= 0)
+      return Status::Error("timeout", "no reply within " + std::to_string(timeout_ms) + " ms");
+    if (Status s = ReadSome(static_cast<int>(left)); !s.ok()) return s;
+  }
+}
+
+bool SyncClient::WaitClosed(int timeout_ms) {
+  const int64_t deadline = NowMs() + timeout_ms;
+  while (!eof_) {
+    const int64_t left = deadline - NowMs();
+    if (left <= 0) return false;
+    Status s = ReadSome(static_cast<int>(left));
+    if (!s.ok() && s.code() != "closed") return false;
+  }
+  return true;
+}
+
+}  // namespace ggs

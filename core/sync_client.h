@@ -1,0 +1,48 @@
+// SyncClient: a blocking protocol client over one TCP connection, with timeouts. Used by
+// `ggs upload`, the end-to-end tests and the fuzzer; it frames with the shared codec.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/protocol.h"
+#include "core/status.h"
+
+namespace ggs {
+
+class SyncClient {
+ public:
+  // Connects to host:port within `timeout_ms`. Errors have code "io".
+  static Result<std::unique_ptr<SyncClient>> Connect(const std::string& host, int port,
+                                                     int timeout_ms = 5000);
+  ~SyncClient();
+  SyncClient(const SyncClient&) = delete;
+  SyncClient& operator=(const SyncClient&) = delete;
+
+  // Writes raw bytes (a packet, a fragment, or junk).
+  Status SendRaw(std::string_view bytes);
+  Status Send(const Packet& packet) { return SendRaw(Encode(packet)); }
+  // Sends `Server-Command: command` with `payload` and optional extra headers.
+  Status SendServer(std::string_view command, std::string_view payload = "");
+  Status SendGame(std::string_view command, std::string_view payload = "");
+
+  // Waits up to `timeout_ms` for the next packet. Errors: code "timeout", or "closed"
+  // when the server closed the connection, or the codec's framing codes.
+  Result<Packet> Receive(int timeout_ms = 5000);
+  // True when the server has closed the connection (read returned end of file).
+  bool WaitClosed(int timeout_ms = 5000);
+  void Close();
+
+ private:
+  explicit SyncClient(int fd);
+  Status ReadSome(int timeout_ms);
+  int fd_;
+  Parser parser_;
+  bool eof_ = false;
+};
+
+// Splits "HOST:PORT"; errors have code "bad_address".
+Result<std::pair<std::string, int>> ParseHostPort(std::string_view text);
+
+}  // namespace ggs

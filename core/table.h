@@ -1,0 +1,92 @@
+// Table: one isolated game instance — its seats, its game VM, its timers and its two
+// storage namespaces. Events from players go into the VM; the effects that come out are
+// applied here: packets to the table's players, writes to the write-behind store, timers
+// to the clock.
+//
+// Thread: the event-loop thread only. Not copyable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/game_vm.h"
+#include "core/kv_namespace.h"
+#include "core/player.h"
+#include "core/status.h"
+#include "core/storage.h"
+#include "core/timers.h"
+#include "core/write_behind.h"
+
+namespace ggs {
+
+class Table {
+ public:
+  struct Deps {
+    Timers* timers = nullptr;
+    WriteBehind* store = nullptr;
+    VmOptions vm_options;
+  };
+
+  // A new, empty table; `row` names its game (or none, for a table awaiting `define`).
+  Table(TableRow row, Deps deps);
+  ~Table();
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  const std::string& token() const { return row_.token; }
+  const TableRow& row() const { return row_; }
+  bool defined() const { return vm_ != nullptr; }
+  int seats() const { return vm_ ? vm_->seats() : kMaxSeats; }
+  bool full() const { return players_.size() >= static_cast<size_t>(seats()); }
+  bool empty() const { return players_.empty(); }
+  const std::vector<Player*>& players() const { return players_; }
+  size_t vm_memory() const { return vm_ ? vm_->memory_used() : 0; }
+
+  // Persists the table row (call once after creating a new table).
+  void Persist();
+  // Creates the VM from `source`. Fails with define_failed (syntax or load error); the
+  // table stays undefined then.
+  Status Define(std::string source, int game_version);
+  // Runs the game's playerJoined hook for every seated player (after a `define`).
+  void GreetSeated();
+  // Seats `player` (REQUIRES: !full()), giving it the next player id, and runs the
+  // game's playerJoined hook. The player is seated even when the hook throws.
+  Status Join(Player* player);
+  // Unseats `player` and runs the game's playerLeft hook.
+  void Leave(Player* player);
+  // Runs playerCommand for `player`; a script error changes nothing and is returned.
+  Status Command(Player* player, std::string_view command, std::string_view args);
+  // Deletes the table's stored state and stops its timers; the table must be destroyed next.
+  void End();
+
+  // Rebuilds a stored table: namespaces, players (already created by the caller, with
+  // ids), the VM from its source, then the game's restored hook.
+  Status Restore(const StoredTable& stored, const std::vector<Player*>& players);
+
+ private:
+  Status Apply(VmResult result, Player* cause);
+  void ApplySends(const std::vector<VmEffects::Send>& sends);
+  void ApplyTimers(const std::vector<VmEffects::Timer>& timers);
+  void FireTimer(int vm_timer);
+  void StopAllTimers();
+  Status CreateVm(std::string_view source);
+
+  TableRow row_;
+  Deps deps_;
+  KvNamespace world_{Namespace::kWorld};
+  KvNamespace local_{Namespace::kLocal};
+  std::vector<Player*> players_;  // Seat order.
+  std::vector<int> player_ids_;   // Same order; the VM's view of the seats.
+  std::unique_ptr<GameVm> vm_;
+  struct TimerEntry {
+    Timers::Id clock_id = 0;
+    bool repeat = false;
+  };
+  std::unordered_map<int, TimerEntry> timers_;  // VM timer id -> clock timer.
+};
+
+}  // namespace ggs
