@@ -9,5 +9,8 @@ namespace ggs::cli {
 // `*exit_code` is the process's.
 void AddServe(CLI::App& app, int* exit_code);
 void AddUpload(CLI::App& app, int* exit_code);
+void AddBotSwarm(CLI::App& app, int* exit_code);
+void AddFuzz(CLI::App& app, int* exit_code);
+void AddBench(CLI::App& app, int* exit_code);
 
 }  // namespace ggs::cli

@@ -11,6 +11,9 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   ggs::cli::AddServe(app, &exit_code);
   ggs::cli::AddUpload(app, &exit_code);
+  ggs::cli::AddBotSwarm(app, &exit_code);
+  ggs::cli::AddFuzz(app, &exit_code);
+  ggs::cli::AddBench(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

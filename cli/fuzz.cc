@@ -1,0 +1,16 @@
+// `ggs fuzz`: placeholder until its issue lands; it says so and fails.
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace ggs::cli {
+
+void AddFuzz(CLI::App& app, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand("fuzz", "(not built yet)");
+  cmd->callback([exit_code] {
+    std::cerr << "ggs fuzz: not built yet\n";
+    *exit_code = 2;
+  });
+}
+
+}  // namespace ggs::cli
