@@ -77,7 +77,6 @@ void AddServe(CLI::App& app, int* exit_code) {
   if (const char* token = std::getenv("GGS_ADMIN_TOKEN")) flags->admin_token = token;
   CLI::App* cmd = app.add_subcommand("serve", "Host games: accept players over TCP, run each "
                                               "table's JavaScript, keep state in SQLite");
-  cmd->set_config("--config", "", "Read flags from a TOML/INI file (key = value per flag)");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to accept players on")->capture_default_str();
   cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")->capture_default_str();
   cmd->add_option("--games", flags->games,
@@ -99,7 +98,10 @@ void AddServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--admin-token", flags->admin_token,
                   "Secret that authorizes uploads (or env GGS_ADMIN_TOKEN); none = uploads refused");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")->capture_default_str();
-  cmd->footer("Example: ggs serve --listen 127.0.0.1:9000 --db ggs.db --games games --admin-token s3cret");
+  cmd->footer(
+      "Flags may also come from a file: ggs serve --config ggs.toml, where ggs.toml has a [serve]\n"
+      "section of `flag = value` lines (e.g. max-payload = \"64KiB\"); command-line flags win.\n"
+      "Example: ggs serve --listen 127.0.0.1:9000 --db ggs.db --games games --admin-token s3cret");
   cmd->callback([flags, exit_code] { *exit_code = RunServe(*flags); });
 }
 

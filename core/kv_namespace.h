@@ -63,6 +63,21 @@ class KvNamespace {
 
   Namespace ns_;
   std::map<std::string, std::string> items_;
+  // Where the last Key() call landed, so that a loop over Key(0) .. Key(Length() - 1), the
+  // usual way a game walks Web Storage, is linear rather than quadratic. Inserting or
+  // erasing a key invalidates it; so does copying, since the iterator belongs to one map.
+  struct Cursor {
+    Cursor() = default;
+    Cursor(const Cursor&) {}
+    Cursor& operator=(const Cursor&) {
+      valid = false;
+      return *this;
+    }
+    bool valid = false;
+    size_t index = 0;
+    std::map<std::string, std::string>::const_iterator at;
+  };
+  mutable Cursor cursor_;
   size_t bytes_ = 0;
   bool in_transaction_ = false;
   std::vector<Undo> undo_;

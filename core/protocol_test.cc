@@ -94,7 +94,8 @@ TEST(ProtocolTest, MissingContentLengthMeansEmptyPayload) {
 
 TEST(ProtocolTest, PayloadMayHoldAnyBytesIncludingBlankLines) {
   const std::string payload("a\n\n\r\n\0b", 7);
-  const std::string wire = "Game-Command: x\nContent-Length: 7\n\n" + payload + "Server-Command: ping\n\n";
+  const std::string wire =
+      "Game-Command: x\nContent-Length: 7\n\n" + payload + "Server-Command: ping\n\n";
   const Outcome o = ParseEveryWay(wire);
   ASSERT_EQ(o.packets.size(), 2u);
   EXPECT_EQ(o.packets[0].payload, payload);

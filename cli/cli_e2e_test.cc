@@ -1,0 +1,121 @@
+// End-to-end tests of the ggs command line itself: `ggs upload` against a real server,
+// `ggs serve --config`, and the help texts.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "cli/e2e_support.h"
+
+namespace ggs::e2e {
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string output;  // stdout and stderr together.
+};
+
+Outcome RunGgs(const std::string& args) {
+  Outcome r;
+  const std::string command = std::string(GGS_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
+  const int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class CliTest : public E2eTest {
+ protected:
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+};
+
+constexpr char kGame[] = "function playerCommand(id, c, a) { GGS.sendCommand(id, 'echo', a); }\n";
+
+TEST_F(CliTest, UploadPrintsTheNewVersionAndTheGameIsPlayable) {
+  StartServer({"--admin-token", "tok"});
+  const std::string file = Write("echo.js", kGame);
+  const std::string server = "--server 127.0.0.1:" + std::to_string(server_->port());
+  Outcome first = RunGgs("upload " + file + " --name echo --admin-token tok " + server);
+  EXPECT_EQ(first.status, 0) << first.output;
+  EXPECT_NE(first.output.find("uploaded echo version 1"), std::string::npos) << first.output;
+  Outcome second = RunGgs("upload " + file + " --name echo --admin-token tok " + server);
+  EXPECT_NE(second.output.find("version 2"), std::string::npos) << second.output;
+  auto c = Connect();
+  EXPECT_TRUE(Hello(*c, "", "echo").defined);
+  ASSERT_TRUE(c->SendGame("say", "hi").ok());
+  EXPECT_EQ(Expect(*c, "echo").payload, "hi");
+}
+
+TEST_F(CliTest, UploadWithoutTheTokenFailsWithAClearMessage) {
+  StartServer({"--admin-token", "tok"});
+  const std::string file = Write("echo.js", kGame);
+  const std::string server = "--server 127.0.0.1:" + std::to_string(server_->port());
+  Outcome r = RunGgs("upload " + file + " --name echo " + server);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("unauthorized"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, UploadOfABrokenScriptPrintsTheSyntaxError) {
+  StartServer({"--admin-token", "tok"});
+  const std::string file = Write("bad.js", "function playerCommand(id, c, a) {\n  var = 3;\n}\n");
+  const std::string server = "--server 127.0.0.1:" + std::to_string(server_->port());
+  Outcome r = RunGgs("upload " + file + " --name bad --admin-token tok " + server);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("define_failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(":2"), std::string::npos) << "the line number: " << r.output;
+}
+
+TEST_F(CliTest, UploadToNoServerFailsClearly) {
+  const std::string file = Write("echo.js", kGame);
+  Result<int> port = FreeLoopbackPort();
+  ASSERT_TRUE(port.ok());
+  Outcome r = RunGgs("upload " + file + " --name echo --server 127.0.0.1:" + std::to_string(port.value()));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("connect"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, ServeReadsAConfigFile) {
+  const std::string config = Write("ggs.toml", "[serve]\nadmin-token = \"fromfile\"\nmax-payload = 2048\n");
+  StartServer({"--config", config});
+  auto c = Connect();
+  Packet up;
+  up.Add("Server-Command", "upload").Add("Game", "echo").Add("Admin-Token", "fromfile");
+  up.payload = kGame;
+  ASSERT_TRUE(c->Send(up).ok());
+  Expect(*c, "uploaded");
+  ASSERT_TRUE(c->SendRaw("Server-Command: ping\nContent-Length: 4096\n\n").ok());
+  ExpectError(*c, "payload_too_large");
+}
+
+TEST_F(CliTest, ServeRejectsBadFlagsBeforeStarting) {
+  Outcome r = RunGgs("serve --listen nowhere --db " + db());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("HOST:PORT"), std::string::npos) << r.output;
+  Outcome level = RunGgs("serve --log-level loud --db " + db());
+  EXPECT_EQ(level.status, 2);
+  const std::string config = Write("bad.toml", "[serve]\nmax-payloads = 1\n");
+  Outcome typo = RunGgs("serve --config " + config + " --db " + db());
+  EXPECT_NE(typo.status, 0);
+  EXPECT_NE(typo.output.find("max-payloads"), std::string::npos) << typo.output;
+}
+
+TEST_F(CliTest, HelpTeachesEveryServeFlag) {
+  Outcome r = RunGgs("serve --help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* flag : {"--listen", "--db", "--games", "--max-connections", "--max-header",
+                           "--max-payload", "--table-memory", "--flush-ms", "--reconnect-grace",
+                           "--admin-token", "--config", "--log-level"}) {
+    EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace ggs::e2e
