@@ -1,6 +1,8 @@
 // WriteBehind: the write-behind cache in front of Storage. Table state changes are queued
-// here, coalesced (the last write to a key wins; a clear or a table deletion drops what is
-// queued before it), and flushed to Storage in one batched transaction per Flush().
+// here, coalesced (the last write to a key wins; a clear or a table deletion drops the
+// queued writes it makes moot), and flushed to Storage in one batched transaction per
+// Flush(). Flushing the queue always gives the database that applying every call in order
+// would.
 //
 // The server calls Flush() at least every flush interval and at clean shutdown, so a
 // crash loses at most one interval of writes.
@@ -9,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -41,10 +44,25 @@ class WriteBehind {
 
  private:
   // See write_behind.cc.
+  void Upsert(StorageOp op);
+  void Append(StorageOp op);
+  void Push(StorageOp op);
+  void Track(size_t position);
+  void Kill(size_t position);
+  void KillKey(const std::string& key);
+  void KillLive(const std::vector<size_t>& positions);
+  void ClearNamespace(const std::string& table_token, Namespace ns);
+  bool DeletedAfter(const std::string& table_token, size_t position) const;
+  void Compact();
+  void Reindex();
+  void Reset();
+
   Storage* storage_;
   std::vector<StorageOp> log_;
   std::vector<bool> dead_;
   std::unordered_map<std::string, size_t> index_;  // Coalescing key -> position in log_.
+  // Table token -> namespace -> positions of its queued kv ops, for DeleteTable and clears.
+  std::unordered_map<std::string, std::map<Namespace, std::vector<size_t>>> kv_ops_;
   size_t live_ = 0;
   size_t flushed_ = 0;
 };
