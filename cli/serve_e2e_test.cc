@@ -17,6 +17,7 @@ var seats = 3;
 function playerJoined(id) { GGS.sendCommandToAll('joined', String(id)); }
 function playerLeft(id) { GGS.sendCommandToAll('left', String(id)); }
 function restored() { GGS.log('restored'); }
+function playerResumed(id) { GGS.sendCommand(id, 'welcome_back', String(id)); }
 function playerCommand(id, cmd, args) {
   var kv = args.split('=');
   if (cmd === 'whoami') return GGS.sendCommand(id, 'you', String(id));
@@ -157,6 +158,7 @@ TEST_F(ServeTest, ResumeByTokenKeepsSeatAndPlayerId) {
   EXPECT_EQ(again.player, rb.player);
   EXPECT_EQ(again.table, ra.table);
   EXPECT_TRUE(again.defined);
+  EXPECT_EQ(Expect(*b2, "welcome_back").payload, "2");
   EXPECT_EQ(Ask(*b2, "whoami", "", "you"), "2");
   EXPECT_EQ(Ask(*a, "players", "", "players"), "1,2");
 }
@@ -167,6 +169,7 @@ TEST_F(ServeTest, ResumeOnASecondConnectionClosesTheFirst) {
   const HelloReply ra = NewProbeTable(*a);
   auto a2 = Connect();
   EXPECT_EQ(Hello(*a2, "", "", ra.player).player, ra.player);
+  Expect(*a2, "welcome_back");
   ExpectError(*a, "resumed");
   EXPECT_TRUE(a->WaitClosed());
   EXPECT_EQ(Ask(*a2, "whoami", "", "you"), "1");
@@ -219,6 +222,7 @@ TEST_F(ServeTest, RestartAfterSigtermBringsBackTablesStateAndPlayers) {
   const HelloReply again = Hello(*a, "", "", ra.player);
   EXPECT_EQ(again.table, ra.table);
   EXPECT_TRUE(again.defined);
+  Expect(*a, "welcome_back");
   EXPECT_EQ(Ask(*a, "whoami", "", "you"), "1");
   EXPECT_EQ(Ask(*a, "get", "score", "value"), "7");
   EXPECT_EQ(Ask(*a, "lget", "private", "value"), "yes");
@@ -237,6 +241,7 @@ TEST_F(ServeTest, RestartAfterSigkillLosesAtMostTheLastFlushInterval) {
   StartServer();
   auto a2 = Connect();
   EXPECT_EQ(Hello(*a2, "", "", ra.player).table, ra.table);
+  Expect(*a2, "welcome_back");
   EXPECT_EQ(Ask(*a2, "get", "score", "value"), "9");
 }
 
@@ -322,6 +327,7 @@ TEST_F(ServeTest, RequestErrorsKeepTheConnectionOpen) {
   Define(*c, kProbeGame);
   Expect(*c, "joined");
   expect_then_ping("Game-Command: setthrow\nContent-Length: 1\n\nk", "script_error");
+  expect_then_ping(std::string("Game-Command: echo\nContent-Length: 3\n\na\0b", 41), "bad_request");
   expect_then_ping("Game-Command: x\nToken: " + std::string(36, 'f') + "\n\n", "bad_request");
   EXPECT_EQ(r.player.size(), 36u);
 }

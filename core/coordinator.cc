@@ -163,6 +163,7 @@ Status Coordinator::Resume(Peer* peer, const std::string& token) {
   }
   Attach(peer, player);
   SendHello(*player);
+  player->table->Resumed(player);
   return Status::Ok();
 }
 

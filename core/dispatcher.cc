@@ -46,6 +46,11 @@ void Dispatcher::Handle(Peer* peer, Packet packet) {
     return;
   }
   if (game) {
+    // MuJS strings end at NUL: refuse rather than let the game see a truncated argument.
+    if (packet.payload.find('\0') != std::string::npos) {
+      SendError(peer, Status::Error(error::kBadRequest, "a game command's payload cannot hold NUL bytes"));
+      return;
+    }
     Status s = coordinator_->GameCommand(peer, *game, packet.payload);
     if (!s.ok()) SendError(peer, s);
     return;

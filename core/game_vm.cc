@@ -809,6 +809,11 @@ VmResult GameVm::PlayerLeft(int player_id) {
   return state_->Run(&call);
 }
 
+VmResult GameVm::PlayerResumed(int player_id) {
+  Call call = HookCall("playerResumed", 1, player_id);
+  return state_->Run(&call);
+}
+
 VmResult GameVm::Restored() {
   Call call = HookCall("restored", 0, 0);
   return state_->Run(&call);

@@ -15,6 +15,7 @@
 // and these optional globals of the game script:
 //   function playerCommand(player_id, command, args)   (required)
 //   function playerJoined(player_id)   function playerLeft(player_id)   function restored()
+//   function playerResumed(player_id)   (a disconnected player came back with its token)
 //   var seats = N;   (seats at a table of this game; absent means kDefaultSeats)
 // Player ids are small positive integers, unique within a table.
 //
@@ -93,6 +94,7 @@ class GameVm {
   VmResult PlayerCommand(int player_id, std::string_view command, std::string_view args);
   VmResult PlayerJoined(int player_id);  // Ok and empty when the hook is absent.
   VmResult PlayerLeft(int player_id);    // Ok and empty when the hook is absent.
+  VmResult PlayerResumed(int player_id); // Ok and empty when the hook is absent.
   VmResult Restored();                   // Ok and empty when the hook is absent.
   // Runs timer `id`'s function. A one-shot timer's function is forgotten afterwards;
   // an unknown id returns ok and empty.

@@ -66,6 +66,12 @@ void Table::Leave(Player* player) {
   }
 }
 
+void Table::Resumed(Player* player) {
+  if (!vm_) return;
+  Status s = Apply(vm_->PlayerResumed(player->id), player);
+  (void)s;  // Apply has logged it; the resume itself succeeded.
+}
+
 Status Table::Command(Player* player, std::string_view command, std::string_view args) {
   return Apply(vm_->PlayerCommand(player->id, command, args), player);
 }

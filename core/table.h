@@ -58,6 +58,8 @@ class Table {
   Status Join(Player* player);
   // Unseats `player` and runs the game's playerLeft hook.
   void Leave(Player* player);
+  // Runs the game's playerResumed hook: `player` is back on a new connection.
+  void Resumed(Player* player);
   // Runs playerCommand for `player`; a script error changes nothing and is returned.
   Status Command(Player* player, std::string_view command, std::string_view args);
   // Deletes the table's stored state and stops its timers; the table must be destroyed next.
