@@ -1,0 +1,274 @@
+// Unit tests of the coordinator with a manual clock, recording peers and an in-memory
+// database: seating, resuming, grace expiry, table end, the game registry.
+#include "core/coordinator.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "core/protocol.h"
+
+namespace ggs {
+namespace {
+
+// A clock that only moves when the test says so.
+class ManualTimers final : public Timers {
+ public:
+  Id Start(uint64_t ms, bool repeat, std::function<void()> fn) override {
+    timers_[next_] = {now_ + ms, repeat ? ms : 0, std::move(fn)};
+    return next_++;
+  }
+  void Stop(Id id) override { timers_.erase(id); }
+  uint64_t NowMs() override { return now_; }
+  void Advance(uint64_t ms) {
+    const uint64_t until = now_ + ms;
+    while (true) {
+      auto due = timers_.end();
+      for (auto it = timers_.begin(); it != timers_.end(); ++it) {
+        if (it->second.at <= until && (due == timers_.end() || it->second.at < due->second.at)) due = it;
+      }
+      if (due == timers_.end()) break;
+      now_ = due->second.at;
+      std::function<void()> fn = due->second.fn;
+      if (due->second.every) {
+        due->second.at += due->second.every;
+      } else {
+        timers_.erase(due);
+      }
+      fn();
+    }
+    now_ = until;
+  }
+  size_t size() const { return timers_.size(); }
+
+ private:
+  struct Entry {
+    uint64_t at;
+    uint64_t every;
+    std::function<void()> fn;
+  };
+  std::map<Id, Entry> timers_;
+  Id next_ = 1;
+  uint64_t now_ = 0;
+};
+
+// Records what the coordinator sends, decoded with the shared codec.
+class FakePeer final : public Peer {
+ public:
+  void Send(std::string_view bytes) override { parser_.Feed(bytes); }
+  void CloseAfterFlush() override { closed = true; }
+  std::vector<std::string> Take() {  // "command payload" for each packet.
+    std::vector<std::string> out;
+    while (auto p = parser_.Next()) {
+      const std::string* code = p->Find("Error-Code");
+      out.push_back(*p->Find("Client-Command") + " " + (code ? *code + " " : "") + p->payload);
+    }
+    return out;
+  }
+  bool closed = false;
+
+ private:
+  Parser parser_;
+};
+
+constexpr char kGame[] = R"JS(
+var seats = 2;
+function playerJoined(id) { GGS.sendCommandToAll('joined', String(id)); }
+function playerLeft(id) { GGS.sendCommandToAll('left', String(id)); }
+function playerCommand(id, c, a) {
+  if (c === 'set') GGS.world.setItem('k', a);
+  else GGS.sendCommand(id, 'echo', a);
+}
+)JS";
+
+class CoordinatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage_ = std::move(Storage::Open(":memory:").value());
+    store_ = std::make_unique<WriteBehind>(storage_.get());
+    CoordinatorOptions options;
+    options.reconnect_grace_ms = 1000;
+    options.admin_token = "admin";
+    coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
+    ASSERT_TRUE(coordinator_->InstallGame("duo", kGame).ok());
+  }
+  // Says hello and returns the hello payload's fields.
+  std::vector<std::string> Hello(FakePeer& peer, HelloRequest request = {}) {
+    EXPECT_TRUE(coordinator_->Hello(&peer, request).ok());
+    std::vector<std::string> got = peer.Take();
+    EXPECT_FALSE(got.empty());
+    if (got.empty()) return {};
+    std::string payload = got[0].substr(6);  // After "hello ".
+    std::vector<std::string> fields;
+    for (size_t at = 0, comma; at <= payload.size(); at = comma + 1) {
+      comma = payload.find(',', at);
+      if (comma == std::string::npos) comma = payload.size();
+      fields.push_back(payload.substr(at, comma - at));
+    }
+    return fields;
+  }
+  HelloRequest ByGame(const std::string& name) {
+    game_name_ = name;
+    HelloRequest r;
+    r.game = &game_name_;
+    return r;
+  }
+
+  ManualTimers timers_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<WriteBehind> store_;
+  std::unique_ptr<Coordinator> coordinator_;
+  std::string game_name_;
+};
+
+TEST_F(CoordinatorTest, NewTableAwaitsItsDefineByItsCreator) {
+  FakePeer a, b;
+  const auto ha = Hello(a);
+  ASSERT_EQ(ha.size(), 3u);
+  EXPECT_EQ(ha[1], "false");
+  HelloRequest join;
+  join.table_token = ha[2];
+  const auto hb = Hello(b, join);
+  EXPECT_EQ(hb[1], "true");
+  EXPECT_EQ(coordinator_->Define(&b, kGame).code(), "not_creator");
+  EXPECT_EQ(coordinator_->GameCommand(&a, "x", "").code(), "not_defined");
+  ASSERT_TRUE(coordinator_->Define(&a, kGame).ok());
+  EXPECT_EQ(a.Take(), (std::vector<std::string>{"defined ", "joined 1", "joined 2"}));
+  EXPECT_EQ(coordinator_->Define(&a, kGame).code(), "already_defined");
+}
+
+TEST_F(CoordinatorTest, GameByNameFillsSeatsThenOpensANewTable) {
+  FakePeer a, b, c;
+  const auto ha = Hello(a, ByGame("duo"));
+  const auto hb = Hello(b, ByGame("duo"));
+  const auto hc = Hello(c, ByGame("duo"));
+  EXPECT_EQ(ha[2], hb[2]);
+  EXPECT_NE(hc[2], ha[2]);
+  EXPECT_EQ(coordinator_->table_count(), 2u);
+  FakePeer d;
+  HelloRequest join;
+  join.table_token = ha[2];
+  EXPECT_EQ(coordinator_->Hello(&d, join).code(), "table_full");
+  EXPECT_EQ(coordinator_->Hello(&d, ByGame("chess")).code(), "no_such_game");
+  EXPECT_EQ(d.player, nullptr);
+}
+
+TEST_F(CoordinatorTest, ALeavingPlayerFreesItsSeatForTheNextHello) {
+  FakePeer a, b;
+  const auto ha = Hello(a, ByGame("duo"));
+  Hello(b, ByGame("duo"));
+  coordinator_->Bye(&b);
+  FakePeer c;
+  EXPECT_EQ(Hello(c, ByGame("duo"))[2], ha[2]);
+}
+
+TEST_F(CoordinatorTest, DisconnectKeepsTheSeatForTheGracePeriod) {
+  FakePeer a, b;
+  const auto ha = Hello(a, ByGame("duo"));
+  Hello(b, ByGame("duo"));
+  a.Take();
+  coordinator_->Disconnected(&b);
+  EXPECT_EQ(b.player, nullptr);
+  timers_.Advance(999);
+  EXPECT_TRUE(a.Take().empty());
+  timers_.Advance(1);
+  EXPECT_EQ(a.Take(), std::vector<std::string>{"left 2"});
+  EXPECT_EQ(coordinator_->player_count(), 1u);
+}
+
+TEST_F(CoordinatorTest, ResumeWithinGraceKeepsTokenTableAndId) {
+  FakePeer a, b;
+  Hello(a, ByGame("duo"));
+  const auto hb = Hello(b, ByGame("duo"));
+  coordinator_->Disconnected(&b);
+  timers_.Advance(500);
+  FakePeer b2;
+  const std::string token = hb[0];
+  HelloRequest resume;
+  resume.token = &token;
+  const auto again = Hello(b2, resume);
+  EXPECT_EQ(again, hb);
+  timers_.Advance(5000);  // The grace timer was stopped: B stays.
+  EXPECT_EQ(coordinator_->player_count(), 2u);
+  ASSERT_TRUE(coordinator_->GameCommand(&b2, "echo", "me").ok());
+  EXPECT_EQ(b2.Take(), std::vector<std::string>{"echo me"});
+}
+
+TEST_F(CoordinatorTest, ResumeWhileConnectedClosesTheOldConnection) {
+  FakePeer a;
+  const auto ha = Hello(a, ByGame("duo"));
+  FakePeer a2;
+  const std::string token = ha[0];
+  HelloRequest resume;
+  resume.token = &token;
+  Hello(a2, resume);
+  EXPECT_TRUE(a.closed);
+  EXPECT_EQ(a.player, nullptr);
+  EXPECT_EQ(a.Take(), std::vector<std::string>{"error resumed this player resumed on another connection"});
+  coordinator_->Disconnected(&a);  // The old connection's close must not detach the new one.
+  EXPECT_NE(a2.player, nullptr);
+}
+
+TEST_F(CoordinatorTest, TheLastPlayerLeavingEndsTheTableAndDeletesItsState) {
+  FakePeer a;
+  Hello(a, ByGame("duo"));
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "set", "v").ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  EXPECT_EQ(storage_->LoadTables().value().size(), 1u);
+  coordinator_->Bye(&a);
+  EXPECT_EQ(coordinator_->table_count(), 0u);
+  ASSERT_TRUE(store_->Flush().ok());
+  EXPECT_TRUE(storage_->LoadTables().value().empty());
+  EXPECT_EQ(timers_.size(), 0u);
+}
+
+TEST_F(CoordinatorTest, RestoreBringsBackTablesWithPlayersInGrace) {
+  FakePeer a, b;
+  const auto ha = Hello(a, ByGame("duo"));
+  Hello(b, ByGame("duo"));
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "set", "kept").ok());
+  ASSERT_TRUE(store_->Flush().ok());
+  coordinator_.reset();
+  CoordinatorOptions options;
+  options.reconnect_grace_ms = 1000;
+  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
+  ASSERT_TRUE(coordinator_->Restore().ok());
+  EXPECT_EQ(coordinator_->table_count(), 1u);
+  EXPECT_EQ(coordinator_->player_count(), 2u);
+  EXPECT_EQ(coordinator_->GameVersion("duo"), 1);
+  FakePeer a2;
+  const std::string token = ha[0];
+  HelloRequest resume;
+  resume.token = &token;
+  EXPECT_EQ(Hello(a2, resume), ha);
+  timers_.Advance(1000);  // B never came back: it leaves, A stays.
+  EXPECT_EQ(coordinator_->player_count(), 1u);
+  EXPECT_EQ(a2.Take(), std::vector<std::string>{"left 2"});
+}
+
+TEST_F(CoordinatorTest, UploadChecksTheTokenAndTheSource) {
+  EXPECT_EQ(coordinator_->Upload("wrong", "duo", kGame).status().code(), "unauthorized");
+  EXPECT_EQ(coordinator_->Upload("", "duo", kGame).status().code(), "unauthorized");
+  EXPECT_EQ(coordinator_->Upload("admin", "duo", "function (").status().code(), "define_failed");
+  EXPECT_EQ(coordinator_->Upload("admin", "bad name!", kGame).status().code(), "bad_request");
+  Result<int> v = coordinator_->Upload("admin", "duo", kGame);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v.value(), 2);
+}
+
+TEST_F(CoordinatorTest, NewTablesUseTheNewestVersionRunningTablesKeepTheirs) {
+  FakePeer a;
+  Hello(a, ByGame("duo"));
+  const std::string v2 = std::string(kGame) + "function playerResumed(id) {}";
+  ASSERT_TRUE(coordinator_->Upload("admin", "duo", v2).ok());
+  FakePeer b;
+  const auto hb = Hello(b, ByGame("duo"));  // Joins the open version-1 table.
+  FakePeer c, d;
+  Hello(c, ByGame("duo"));
+  const auto hd = Hello(d, ByGame("duo"));
+  EXPECT_EQ(coordinator_->FindTable(hb[2])->row().game_version, 1);
+  EXPECT_EQ(coordinator_->FindTable(hd[2])->row().game_version, 2);
+}
+
+}  // namespace
+}  // namespace ggs
