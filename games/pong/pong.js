@@ -46,15 +46,13 @@ function clamp(value, low, high) {
   return Math.max(low, Math.min(high, value));
 }
 
-// At most two decimals, so that a `state` packet stays short.
-function format(n) {
-  return String(Math.round(n * 100) / 100);
-}
-
 // Parses a plain decimal such as "42", "-3" or "17.5"; returns null for anything else.
 // The sign is handled here because MuJS 1.3.2 turns a signed integer string ("-3") into NaN.
+// The pattern is compiled once: a regular expression literal inside the function would be
+// compiled again on every move, 20 times a second per player.
+var DECIMAL = /^\s*(-?)([0-9]+\.?[0-9]*|\.[0-9]+)\s*$/;
 function parseDecimal(text) {
-  var m = /^\s*(-?)([0-9]+\.?[0-9]*|\.[0-9]+)\s*$/.exec(text);
+  var m = DECIMAL.exec(text);
   if (m === null) return null;
   var magnitude = Number(m[2]);
   return m[1] === '-' ? -magnitude : magnitude;
@@ -127,29 +125,36 @@ function centrePaddles() {
   paddles.right = targets.right = FIELD / 2;
 }
 
-function movePaddle(side) {
-  paddles[side] += clamp(targets[side] - paddles[side], -PADDLE_STEP, PADDLE_STEP);
+// The tick's functions read each global they need into a local once: MuJS looks a global
+// name up by string on every use, and at thousands of tables that lookup is most of the cost.
+
+function movePaddles() {
+  var p = paddles, t = targets, step = PADDLE_STEP;
+  p.left += Math.max(-step, Math.min(step, t.left - p.left));
+  p.right += Math.max(-step, Math.min(step, t.right - p.right));
 }
 
-function bounceOffWalls() {
-  if (ball.y < BALL_RADIUS) {
-    ball.y = 2 * BALL_RADIUS - ball.y;
-    ball.vy = -ball.vy;
-  } else if (ball.y > FIELD - BALL_RADIUS) {
-    ball.y = 2 * (FIELD - BALL_RADIUS) - ball.y;
-    ball.vy = -ball.vy;
+function bounceOffWalls(b) {
+  var r = BALL_RADIUS, field = FIELD;
+  if (b.y < r) {
+    b.y = 2 * r - b.y;
+    b.vy = -b.vy;
+  } else if (b.y > field - r) {
+    b.y = 2 * (field - r) - b.y;
+    b.vy = -b.vy;
   }
 }
 
 // Bounces the ball off `side`'s paddle if it crossed the paddle's face this tick (from
 // `previousX`) within the paddle's height. The further from the centre it hits, the more
 // it turns; each hit makes it 5% faster, up to MAX_SPEED.
-function bounceOffPaddle(side, previousX) {
+function bounceOffPaddle(ball, side, previousX) {
   var away = side === 'left' ? 1 : -1;  // The x direction the ball leaves in.
   var face = PADDLE_X[side] + away * BALL_RADIUS;
   var crossed = away * (previousX - face) >= 0 && away * (ball.x - face) < 0;
+  if (!crossed) return;
   var offset = ball.y - paddles[side];
-  if (!crossed || Math.abs(offset) > PADDLE_HALF + BALL_RADIUS) return;
+  if (Math.abs(offset) > PADDLE_HALF + BALL_RADIUS) return;
   var speed = Math.min(Math.sqrt(ball.vx * ball.vx + ball.vy * ball.vy) * SPEEDUP, MAX_SPEED);
   var angle = Math.atan2(ball.vy, Math.abs(ball.vx)) + SPIN * offset / (PADDLE_HALF + BALL_RADIUS);
   angle = clamp(angle, -MAX_BOUNCE_ANGLE, MAX_BOUNCE_ANGLE);
@@ -159,11 +164,12 @@ function bounceOffPaddle(side, previousX) {
 }
 
 function moveBall() {
-  var previousX = ball.x;
-  ball.x += ball.vx;
-  ball.y += ball.vy;
-  bounceOffWalls();
-  bounceOffPaddle(ball.vx < 0 ? 'left' : 'right', previousX);
+  var b = ball;
+  var previousX = b.x;
+  b.x += b.vx;
+  b.y += b.vy;
+  bounceOffWalls(b);
+  bounceOffPaddle(b, b.vx < 0 ? 'left' : 'right', previousX);
 }
 
 // ---- Scoring.
@@ -185,21 +191,25 @@ function scorePoint(side) {
   serve();
 }
 
+// Positions go out with at most two decimals, so that a `state` packet stays short. This
+// runs every tick: it reads each global once (MuJS looks every global name up by string).
 function broadcastState() {
-  GGS.sendCommandToAll('state', [tick, format(ball.x), format(ball.y),
-                                 format(paddles.left), format(paddles.right)].join(','));
+  var round = Math.round, b = ball, p = paddles;
+  GGS.sendCommandToAll('state', tick + ',' + round(b.x * 100) / 100 + ',' + round(b.y * 100) / 100 +
+                                    ',' + round(p.left * 100) / 100 + ',' + round(p.right * 100) / 100);
 }
 
 function onTick() {
-  tick += 1;
-  movePaddle('left');
-  movePaddle('right');
+  var t = tick + 1, x;
+  tick = t;
+  movePaddles();
   moveBall();
-  if (ball.x < 0) {
+  x = ball.x;
+  if (x < 0) {
     scorePoint('right');
-  } else if (ball.x > FIELD) {
+  } else if (x > FIELD) {
     scorePoint('left');
-  } else if (tick % TICK_SAVE_EVERY === 0) {
+  } else if (t % TICK_SAVE_EVERY === 0) {
     saveTick();
   }
   broadcastState();
