@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include "core/error_codes.h"
 #include "core/log.h"
@@ -39,6 +40,7 @@ Coordinator::Coordinator(Timers* timers, Storage* storage, WriteBehind* store,
 
 Coordinator::~Coordinator() {
   for (auto& [token, player] : players_) timers_->Stop(player->grace_timer);
+  timers_->Stop(sweep_timer_);
 }
 
 Status Coordinator::Restore() {
@@ -60,14 +62,15 @@ Status Coordinator::Restore() {
       seated.push_back(player.get());
       players_[row.token] = std::move(player);
     }
-    Status s = t->Restore(stored, seated);
-    if (!s.ok()) Log(LogLevel::kWarn, "table " + t->token() + " restore hook: " + s.message());
+    t->Restore(stored, seated);
     for (Player* p : seated) Detach(p);
-    if (t->empty())
+    if (t->empty()) {
       EndTable(t);
-    else
-      UpdateOpenSeats(t);
+    } else if (!t->built()) {
+      unbuilt_.push_back(t->token());
+    }
   }
+  if (!unbuilt_.empty()) sweep_timer_ = timers_->Start(1, true, [this] { SweepUnbuilt(); });
   Log(LogLevel::kInfo, "restored " + std::to_string(tables_.size()) + " tables, " +
                            std::to_string(players_.size()) + " players, " +
                            std::to_string(games_.size()) + " games");
@@ -177,8 +180,10 @@ Result<Table*> Coordinator::TableForHello(Peer* peer, const HelloRequest& reques
   }
   if (request.table_token.empty()) return NewTable("", 0, peer->player->token);
   const auto it = tables_.find(request.table_token);
-  if (it == tables_.end())
+  if (it == tables_.end()) {
     return Status::Error(error::kNoSuchTable, "no table " + request.table_token);
+  }
+  if (Status s = it->second->BuildVm(); !s.ok()) return s;  // Its seats are the game's.
   if (it->second->full())
     return Status::Error(error::kTableFull, "every seat at that table is taken");
   return it->second.get();
@@ -290,9 +295,29 @@ void Coordinator::EndTable(Table* table) {
   tables_.erase(token);
 }
 
+// Rebuilds restored tables' VMs for a few milliseconds per call, oldest first, so that
+// the server answers from its first moment while thousands of tables come back.
+void Coordinator::SweepUnbuilt() {
+  constexpr auto kBudget = std::chrono::milliseconds(5);
+  const auto until = std::chrono::steady_clock::now() + kBudget;
+  while (!unbuilt_.empty() && std::chrono::steady_clock::now() < until) {
+    const auto it = tables_.find(unbuilt_.front());
+    unbuilt_.pop_front();
+    if (it == tables_.end()) continue;  // It ended meanwhile.
+    Status s = it->second->BuildVm();
+    (void)s;  // BuildVm has logged a failure; the table's next event reports it.
+    UpdateOpenSeats(it->second.get());
+  }
+  if (unbuilt_.empty()) {
+    timers_->Stop(sweep_timer_);
+    sweep_timer_ = 0;
+    Log(LogLevel::kInfo, "every restored table's VM is rebuilt");
+  }
+}
+
 void Coordinator::UpdateOpenSeats(Table* table) {
   const auto g = games_.find(table->row().game_name);
-  if (g == games_.end() || table->row().game_name.empty()) return;
+  if (g == games_.end() || table->row().game_name.empty() || !table->built()) return;
   const uint64_t seq = table_seq_[table];
   if (table->full() || !table->defined()) {
     g->second.open_tables.erase(seq);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,8 +44,11 @@ class Coordinator {
   ~Coordinator();
 
   // Loads the game registry and every stored table; their players wait, disconnected,
-  // for the grace period.
+  // for the grace period. The tables' VMs are rebuilt in the background, a few
+  // milliseconds of each loop turn, or at once when a table is needed first.
   Status Restore();
+  // Tables whose VM still waits to be rebuilt after Restore.
+  size_t unbuilt_count() const { return unbuilt_.size(); }
 
   // Installs `source` as the newest version of game `name` and returns the version.
   // Fails with define_failed when the source does not load.
@@ -89,6 +93,7 @@ class Coordinator {
   void Remove(Player* player);
   void EndTable(Table* table);
   void UpdateOpenSeats(Table* table);
+  void SweepUnbuilt();
   void SendHello(const Player& player) const;
 
   Timers* timers_;
@@ -100,6 +105,8 @@ class Coordinator {
   std::unordered_map<const Table*, uint64_t> table_seq_;              // Creation order.
   uint64_t next_seq_ = 1;
   std::map<std::string, Game> games_;  // By name.
+  std::deque<std::string> unbuilt_;    // Restored tables whose VM is not rebuilt yet.
+  Timers::Id sweep_timer_ = 0;
 };
 
 }  // namespace ggs

@@ -75,8 +75,10 @@ constexpr char kGame[] = R"JS(
 var seats = 2;
 function playerJoined(id) { GGS.sendCommandToAll('joined', String(id)); }
 function playerLeft(id) { GGS.sendCommandToAll('left', String(id)); }
+function restored() { GGS.localStorage.setItem('restored', 'yes'); }
 function playerCommand(id, c, a) {
   if (c === 'set') GGS.world.setItem('k', a);
+  else if (c === 'was') GGS.sendCommand(id, 'was', String(GGS.localStorage.getItem('restored')));
   else GGS.sendCommand(id, 'echo', a);
 }
 )JS";
@@ -244,6 +246,42 @@ TEST_F(CoordinatorTest, RestoreBringsBackTablesWithPlayersInGrace) {
   timers_.Advance(1000);  // B never came back: it leaves, A stays.
   EXPECT_EQ(coordinator_->player_count(), 1u);
   EXPECT_EQ(a2.Take(), std::vector<std::string>{"left 2"});
+}
+
+TEST_F(CoordinatorTest, RestoredVmsAreRebuiltInTheBackground) {
+  FakePeer a;
+  const auto ha = Hello(a, ByGame("duo"));
+  ASSERT_TRUE(store_->Flush().ok());
+  coordinator_.reset();
+  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), CoordinatorOptions{});
+  ASSERT_TRUE(coordinator_->Restore().ok());
+  EXPECT_EQ(coordinator_->unbuilt_count(), 1u);
+  timers_.Advance(1);
+  EXPECT_EQ(coordinator_->unbuilt_count(), 0u);
+  FakePeer a2;
+  const std::string token = ha[0];
+  HelloRequest resume;
+  resume.token = &token;
+  Hello(a2, resume);
+  ASSERT_TRUE(coordinator_->GameCommand(&a2, "was", "").ok());
+  EXPECT_EQ(a2.Take(), std::vector<std::string>{"was yes"});
+}
+
+TEST_F(CoordinatorTest, ARestoredTableIsRebuiltAtOnceWhenNeeded) {
+  FakePeer a;
+  const auto ha = Hello(a, ByGame("duo"));
+  ASSERT_TRUE(store_->Flush().ok());
+  coordinator_.reset();
+  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), CoordinatorOptions{});
+  ASSERT_TRUE(coordinator_->Restore().ok());
+  FakePeer b;  // Joins by table token before the sweep ran: seats need the game's VM.
+  HelloRequest join;
+  join.table_token = ha[2];
+  EXPECT_EQ(Hello(b, join)[2], ha[2]);
+  ASSERT_TRUE(coordinator_->GameCommand(&b, "was", "").ok());
+  EXPECT_EQ(b.Take(), std::vector<std::string>{"was yes"});
+  FakePeer c;  // The game has two seats, known once the VM is rebuilt.
+  EXPECT_EQ(coordinator_->Hello(&c, join).code(), "table_full");
 }
 
 TEST_F(CoordinatorTest, UploadChecksTheTokenAndTheSource) {

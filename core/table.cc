@@ -43,13 +43,14 @@ void Table::GreetSeated() {
 }
 
 Status Table::Join(Player* player) {
+  Status built = BuildVm();
   player->id = row_.next_player_id++;
   player->table = this;
   players_.push_back(player);
   player_ids_.push_back(player->id);
   Persist();
   deps_.store->PutPlayer({player->token, token(), player->id});
-  if (!vm_) return Status::Ok();
+  if (!vm_) return built;
   return Apply(vm_->PlayerJoined(player->id), player);
 }
 
@@ -60,6 +61,8 @@ void Table::Leave(Player* player) {
   players_.erase(it);
   deps_.store->DeletePlayer(player->token);
   player->table = nullptr;
+  // The last player leaving ends the table: no need to rebuild a VM just to say goodbye.
+  if (!players_.empty() && !BuildVm().ok()) return;
   if (vm_) {
     Status s = Apply(vm_->PlayerLeft(player->id), nullptr);
     if (!s.ok()) Log(LogLevel::kWarn, "table " + token() + ": playerLeft: " + s.message());
@@ -67,12 +70,13 @@ void Table::Leave(Player* player) {
 }
 
 void Table::Resumed(Player* player) {
-  if (!vm_) return;
+  if (!BuildVm().ok() || !vm_) return;
   Status s = Apply(vm_->PlayerResumed(player->id), player);
   (void)s;  // Apply has logged it; the resume itself succeeded.
 }
 
 Status Table::Command(Player* player, std::string_view command, std::string_view args) {
+  if (Status s = BuildVm(); !s.ok()) return s;
   return Apply(vm_->PlayerCommand(player->id, command, args), player);
 }
 
@@ -81,7 +85,7 @@ void Table::End() {
   deps_.store->DeleteTable(token());
 }
 
-Status Table::Restore(const StoredTable& stored, const std::vector<Player*>& players) {
+void Table::Restore(const StoredTable& stored, const std::vector<Player*>& players) {
   for (const auto& [k, v] : stored.world) world_.Load(k, v);
   for (const auto& [k, v] : stored.local) local_.Load(k, v);
   for (Player* p : players) {
@@ -89,9 +93,17 @@ Status Table::Restore(const StoredTable& stored, const std::vector<Player*>& pla
     players_.push_back(p);
     player_ids_.push_back(p->id);
   }
-  if (row_.source.empty()) return Status::Ok();
-  if (Status s = CreateVm(row_.source); !s.ok()) return s;
-  return Apply(vm_->Restored(), nullptr);
+}
+
+Status Table::BuildVm() {
+  if (built()) return Status::Ok();
+  if (Status s = CreateVm(row_.source); !s.ok()) {
+    Log(LogLevel::kError, "table " + token() + ": cannot rebuild its VM: " + s.message());
+    return Status::Error(error::kScriptError, "this table's game cannot be rebuilt: " + s.message());
+  }
+  Status restored = Apply(vm_->Restored(), nullptr);
+  (void)restored;  // Apply has logged it; the VM is built either way.
+  return Status::Ok();
 }
 
 // Applies a committed event's effects, or reports its error. Log lines come out either way.

@@ -39,7 +39,10 @@ class Table {
 
   const std::string& token() const { return row_.token; }
   const TableRow& row() const { return row_; }
-  bool defined() const { return vm_ != nullptr; }
+  bool defined() const { return !row_.source.empty(); }
+  // False while a restored table waits for its VM to be rebuilt (see BuildVm).
+  bool built() const { return vm_ != nullptr || row_.source.empty(); }
+  // The game's seats; kMaxSeats while the game is not defined or its VM not yet rebuilt.
   int seats() const { return vm_ ? vm_->seats() : kMaxSeats; }
   bool full() const { return players_.size() >= static_cast<size_t>(seats()); }
   bool empty() const { return players_.empty(); }
@@ -65,9 +68,14 @@ class Table {
   // Deletes the table's stored state and stops its timers; the table must be destroyed next.
   void End();
 
-  // Rebuilds a stored table: namespaces, players (already created by the caller, with
-  // ids), the VM from its source, then the game's restored hook.
-  Status Restore(const StoredTable& stored, const std::vector<Player*>& players);
+  // Restores a stored table's namespaces and players (already created by the caller, with
+  // ids). Its VM is rebuilt later, by BuildVm: on the table's next event, or by the
+  // coordinator's background sweep, so that a restart costs little however many tables
+  // there are.
+  void Restore(const StoredTable& stored, const std::vector<Player*>& players);
+  // Rebuilds the VM of a restored table from its source and runs the game's restored hook;
+  // ok and nothing to do when the VM exists. Every event calls it first.
+  Status BuildVm();
 
  private:
   Status Apply(VmResult result, Player* cause);
