@@ -1,0 +1,50 @@
+// The benchmark games and the directory `ggs serve --games` installs them from.
+#include "bench/bench_games.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "bench/pong_source.h"
+
+namespace ggs::bench {
+
+const char kCounterSource[] = R"js(
+var seats = 1;
+var n = 0;  // A cache only: the benchmark needs distinct writes, not a durable count.
+function playerCommand(id, command, args) {
+  n = n + 1;
+  GGS.world.setItem('c' + (n % 64), String(n));
+}
+)js";
+
+const char kSoloSource[] = R"js(
+var seats = 1;
+function playerCommand(id, command, args) { GGS.sendCommand(id, 'ok', args); }
+)js";
+
+namespace {
+
+Status WriteGame(const std::filesystem::path& dir, const std::string& name, const char* source) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir / name, ec);
+  if (ec) return Status::Error("io", "cannot create " + (dir / name).string());
+  std::ofstream out(dir / name / (name + ".js"), std::ios::binary | std::ios::trunc);
+  out << source;
+  out.close();
+  if (!out) return Status::Error("io", "cannot write " + name + ".js in " + dir.string());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteBenchGames(const std::string& dir) {
+  for (auto [name, source] : {std::pair<const char*, const char*>{"counter", kCounterSource},
+                              {"solo", kSoloSource},
+                              {"pong", kPongSource}}) {
+    Status s = WriteGame(dir, name, source);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace ggs::bench

@@ -1,0 +1,293 @@
+// The terminal table and the JSON document of a bench run.
+#include "bench/bench_report.h"
+
+#include <cstdarg>
+#include <cstdio>
+
+#include "bots/json_writer.h"
+
+namespace ggs::bench {
+namespace {
+
+std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string Format(const char* format, ...) {
+  char buffer[512];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(buffer, sizeof buffer, format, args);
+  va_end(args);
+  return buffer;
+}
+
+// A count per second in a short human form: 950, 12.3k, 4.56M.
+std::string Rate(double v) {
+  if (v <= 0) return "-";
+  if (v >= 1e9) return Format("%.2fG", v / 1e9);
+  if (v >= 1e6) return Format("%.2fM", v / 1e6);
+  if (v >= 1e3) return Format("%.1fk", v / 1e3);
+  return Format("%.0f", v);
+}
+
+std::string Duration(double ns) {
+  if (ns >= 1e9) return Format("%.2f s", ns / 1e9);
+  if (ns >= 1e6) return Format("%.2f ms", ns / 1e6);
+  if (ns >= 1e3) return Format("%.2f us", ns / 1e3);
+  return Format("%.1f ns", ns);
+}
+
+// A figure with `decimals` decimals, or "-" when it was not measured (-1).
+std::string Optional(double v, int decimals) { return v < 0 ? "-" : Format("%.*f", decimals, v); }
+
+std::string MicroTable(const std::vector<MicroResult>& micro) {
+  std::string out = "Micro benchmarks (Google Benchmark, in-process)\n";
+  out += Format("  %-34s %10s %10s %9s %9s %9s\n", "benchmark", "real/iter", "cpu/iter", "items/s",
+                "bytes/s", "iters");
+  for (const MicroResult& m : micro) {
+    if (!m.error.empty()) {
+      out += Format("  %-34s ERROR %s\n", m.name.c_str(), m.error.c_str());
+      continue;
+    }
+    out += Format("  %-34s %10s %10s %9s %9s %9lld\n", m.name.c_str(), Duration(m.real_ns).c_str(),
+                  Duration(m.cpu_ns).c_str(), Rate(m.items_per_s).c_str(),
+                  Rate(m.bytes_per_s).c_str(), static_cast<long long>(m.iterations));
+  }
+  return out;
+}
+
+std::string E2eTable(const std::vector<E2eRow>& rows) {
+  std::string out =
+      "End to end (127.0.0.1; msgs/s = messages in + out at the clients; ratio = msgs/s / ceiling;"
+      "\n  cpu ratio = the same per second of server CPU)\n";
+  out += Format("  %-15s %6s %9s %9s %6s %6s %8s %8s %6s %8s %8s %7s %6s\n", "scenario", "conns",
+                "msgs/s", "ceiling", "ratio", "cpu r.", "p50 ms", "p99 ms", "ticks", "srv cpu",
+                "srv MB", "cli cpu", "errs");
+  for (const E2eRow& r : rows) {
+    std::string conns = std::to_string(r.connections);
+    if (r.failed > 0) conns += "!" + std::to_string(r.failed);
+    out += Format("  %-15s %6s %9s %9s %6.3f %6.3f %8s %8s %6s %8s %8s %7s %6llu\n",
+                  r.scenario.c_str(), conns.c_str(), Rate(r.msgs_per_s()).c_str(),
+                  Rate(r.ceiling_msgs_per_s).c_str(), r.ratio(), r.cpu_ratio(),
+                  Optional(r.rtt_p50_ms, 2).c_str(), Optional(r.rtt_p99_ms, 2).c_str(),
+                  Optional(r.ticks_delivered, 3).c_str(), Optional(r.server_cpu_cores, 2).c_str(),
+                  Optional(r.server_rss_mb, 0).c_str(), Optional(r.client_cpu_cores, 2).c_str(),
+                  static_cast<unsigned long long>(r.errors));
+  }
+  return out;
+}
+
+std::string DurabilityTable(const std::vector<DurabilityFigures>& rows) {
+  std::string out = "Durability cost (file database flushed every 1 ms vs :memory:)\n";
+  out += Format("  %-10s %6s %12s %12s %7s %7s %9s\n", "load", "conns", "memory/s", "file/s",
+                "ratio", "cost", "cpu ratio");
+  for (const DurabilityFigures& d : rows) {
+    out += Format("  %-10s %6zu %12s %12s %7.3f %6.1f%% %9.3f\n", d.scenario.c_str(), d.connections,
+                  Rate(d.memory_msgs_per_s).c_str(), Rate(d.file_msgs_per_s).c_str(), d.ratio(),
+                  100 * d.cost(), d.cpu_ratio());
+  }
+  return out;
+}
+
+std::string RecoveryTable(const RecoveryFigures& r) {
+  return Format(
+      "Start-up and recovery\n"
+      "  %zu tables created in %.2f s; after a restart the port accepted in %.2f s and\n"
+      "  %zu/%zu tables answered (their players resumed) %.2f s after the restart\n",
+      r.tables, r.create_s, r.accepting_s, r.answered, r.tables, r.serving_s);
+}
+
+const char* Met(bool met) { return met ? "met" : "NOT met"; }
+
+std::string TargetsTable(const BenchReport& report) {
+  std::string out = "Targets (this machine; reported, never asserted)\n";
+  if (auto best = BestPong(report)) {
+    out += Format("  pong at saturation >= %.1fx echo ceiling: %.3fx at %zu bots  %s\n",
+                  kPongTargetRatio, best->ratio, best->bots, Met(best->ratio >= kPongTargetRatio));
+  }
+  for (const DurabilityFigures& d : report.durability) {
+    out +=
+        Format("  durability cost (%s) <= %.0f%%: %.1f%%  %s\n", d.scenario.c_str(),
+               100 * kDurabilityTargetCost, 100 * d.cost(), Met(d.cost() <= kDurabilityTargetCost));
+  }
+  if (report.recovery) {
+    const RecoveryFigures& r = *report.recovery;
+    bool met = r.serving_s <= kRecoveryTargetS && r.answered == r.tables;
+    out += Format("  %zu tables serving again <= %.0f s after a restart: %.2f s  %s\n", r.tables,
+                  kRecoveryTargetS, r.serving_s, Met(met));
+  }
+  return out;
+}
+
+void WriteTargets(bots::JsonWriter& w, const BenchReport& report) {
+  w.Key("targets").BeginObject();
+  if (auto best = BestPong(report)) {
+    w.Key("pong")
+        .BeginObject()
+        .Field("target_ratio", kPongTargetRatio)
+        .Field("best_ratio", best->ratio)
+        .Field("at_bots", static_cast<uint64_t>(best->bots))
+        .Field("met", best->ratio >= kPongTargetRatio)
+        .EndObject();
+  }
+  w.Key("durability").BeginArray();
+  for (const DurabilityFigures& d : report.durability) {
+    w.BeginObject()
+        .Field("scenario", d.scenario)
+        .Field("target_cost", kDurabilityTargetCost)
+        .Field("cost", d.cost())
+        .Field("met", d.cost() <= kDurabilityTargetCost)
+        .EndObject();
+  }
+  w.EndArray();
+  if (report.recovery) {
+    const RecoveryFigures& r = *report.recovery;
+    w.Key("recovery")
+        .BeginObject()
+        .Field("target_s", kRecoveryTargetS)
+        .Field("serving_s", r.serving_s)
+        .Field("met", r.serving_s <= kRecoveryTargetS && r.answered == r.tables)
+        .EndObject();
+  }
+  w.EndObject();
+}
+
+void WriteMicro(bots::JsonWriter& w, const MicroResult& m) {
+  w.BeginObject()
+      .Field("name", m.name)
+      .Field("iterations", static_cast<int64_t>(m.iterations))
+      .Field("real_ns", m.real_ns)
+      .Field("cpu_ns", m.cpu_ns)
+      .Field("items_per_s", m.items_per_s)
+      .Field("bytes_per_s", m.bytes_per_s);
+  if (!m.error.empty()) w.Field("error", m.error);
+  w.EndObject();
+}
+
+void WriteE2e(bots::JsonWriter& w, const E2eRow& r) {
+  w.BeginObject()
+      .Field("scenario", r.scenario)
+      .Field("db", r.db)
+      .Field("connections", static_cast<uint64_t>(r.connections))
+      .Field("failed", static_cast<uint64_t>(r.failed))
+      .Field("window_s", r.window_s)
+      .Field("msgs_in_per_s", r.msgs_in_per_s)
+      .Field("msgs_out_per_s", r.msgs_out_per_s)
+      .Field("msgs_per_s", r.msgs_per_s())
+      .Field("ceiling_msgs_per_s", r.ceiling_msgs_per_s)
+      .Field("ratio_to_ceiling", r.ratio())
+      .Field("msgs_per_server_cpu_s", r.msgs_per_cpu_s())
+      .Field("ceiling_msgs_per_server_cpu_s", r.ceiling_msgs_per_cpu_s)
+      .Field("ratio_per_server_cpu", r.cpu_ratio())
+      .Field("rtt_p50_ms", r.rtt_p50_ms)
+      .Field("rtt_p99_ms", r.rtt_p99_ms)
+      .Field("ticks_delivered_ratio", r.ticks_delivered)
+      .Field("server_cpu_cores", r.server_cpu_cores)
+      .Field("server_rss_mb", r.server_rss_mb)
+      .Field("client_cpu_cores", r.client_cpu_cores)
+      .Field("client_cpu_us_per_connection_s", r.client_cpu_us_per_connection())
+      .Field("errors", r.errors)
+      .EndObject();
+}
+
+void WriteDurability(bots::JsonWriter& w, const DurabilityFigures& d) {
+  w.BeginObject()
+      .Field("scenario", d.scenario)
+      .Field("connections", static_cast<uint64_t>(d.connections))
+      .Field("memory_msgs_per_s", d.memory_msgs_per_s)
+      .Field("file_msgs_per_s", d.file_msgs_per_s)
+      .Field("memory_server_cpu_cores", d.memory_server_cpu_cores)
+      .Field("file_server_cpu_cores", d.file_server_cpu_cores)
+      .Field("ratio", d.ratio())
+      .Field("ratio_per_server_cpu", d.cpu_ratio())
+      .Field("cost", d.cost())
+      .EndObject();
+}
+
+void WriteRecovery(bots::JsonWriter& w, const RecoveryFigures& r) {
+  w.BeginObject()
+      .Field("tables", static_cast<uint64_t>(r.tables))
+      .Field("answered", static_cast<uint64_t>(r.answered))
+      .Field("create_s", r.create_s)
+      .Field("accepting_s", r.accepting_s)
+      .Field("serving_s", r.serving_s)
+      .EndObject();
+}
+
+}  // namespace
+
+double E2eRow::ratio() const {
+  return ceiling_msgs_per_s > 0 ? msgs_per_s() / ceiling_msgs_per_s : 0;
+}
+
+std::optional<PongBest> BestPong(const BenchReport& report) {
+  std::optional<PongBest> best;
+  for (const E2eRow& r : report.e2e) {
+    if (r.scenario != "pong") continue;
+    if (!best || r.ratio() > best->ratio) best = PongBest{r.ratio(), r.connections};
+  }
+  return best;
+}
+
+double E2eRow::client_cpu_us_per_connection() const {
+  return client_cpu_cores < 0 || connections == 0 ? -1 : client_cpu_cores * 1e6 / connections;
+}
+
+double E2eRow::msgs_per_cpu_s() const {
+  return server_cpu_cores > 0 ? msgs_per_s() / server_cpu_cores : 0;
+}
+
+double E2eRow::cpu_ratio() const {
+  return ceiling_msgs_per_cpu_s > 0 ? msgs_per_cpu_s() / ceiling_msgs_per_cpu_s : 0;
+}
+
+double DurabilityFigures::cpu_ratio() const {
+  if (memory_server_cpu_cores <= 0 || file_server_cpu_cores <= 0 || memory_msgs_per_s <= 0) {
+    return 0;
+  }
+  return (file_msgs_per_s / file_server_cpu_cores) / (memory_msgs_per_s / memory_server_cpu_cores);
+}
+
+double DurabilityFigures::ratio() const {
+  return memory_msgs_per_s > 0 ? file_msgs_per_s / memory_msgs_per_s : 0;
+}
+
+std::string RenderTable(const BenchReport& report) {
+  std::string out = Format("ggs bench%s: %u cores, load average %s at the start, %s\n",
+                           report.quick ? " --quick (smoke run: figures are not measurements)" : "",
+                           report.cores, report.load.c_str(), report.started.c_str());
+  if (!report.micro.empty()) out += "\n" + MicroTable(report.micro);
+  if (!report.e2e.empty()) out += "\n" + E2eTable(report.e2e);
+  if (!report.durability.empty()) out += "\n" + DurabilityTable(report.durability);
+  if (report.recovery) out += "\n" + RecoveryTable(*report.recovery);
+  if (!report.e2e.empty() || report.recovery) out += "\n" + TargetsTable(report);
+  for (const std::string& f : report.failures) out += "\nFAILED: " + f + "\n";
+  return out;
+}
+
+std::string RenderJson(const BenchReport& report) {
+  bots::JsonWriter w;
+  w.BeginObject()
+      .Field("command", report.command)
+      .Field("started", report.started)
+      .Field("quick", report.quick)
+      .Field("cores", static_cast<uint64_t>(report.cores))
+      .Field("load_average", report.load);
+  w.Key("micro").BeginArray();
+  for (const MicroResult& m : report.micro) WriteMicro(w, m);
+  w.EndArray().Key("e2e").BeginArray();
+  for (const E2eRow& r : report.e2e) WriteE2e(w, r);
+  w.EndArray().Key("durability").BeginArray();
+  for (const DurabilityFigures& d : report.durability) WriteDurability(w, d);
+  w.EndArray().Key("recovery");
+  if (report.recovery) {
+    WriteRecovery(w, *report.recovery);
+  } else {
+    w.BeginObject().EndObject();
+  }
+  WriteTargets(w, report);
+  w.Key("failures").BeginArray();
+  for (const std::string& f : report.failures) w.String(f);
+  w.EndArray().EndObject();
+  return w.str();
+}
+
+}  // namespace ggs::bench

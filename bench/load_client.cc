@@ -1,0 +1,244 @@
+// The closed-loop load generator: connections, windows of messages, and the measurement
+// window's counters.
+#include "bench/load_client.h"
+
+#include <time.h>
+#include <uv.h>
+
+#include <memory>
+#include <vector>
+
+#include "bots/proc_stats.h"
+#include "core/protocol.h"
+
+namespace ggs::bench {
+namespace {
+
+constexpr uint64_t kGiveUpMs = 15000;  // Connections not ready by then are left behind.
+
+struct LoadRun;
+
+struct Conn {
+  uv_tcp_t tcp;
+  uv_connect_t connect;
+  LoadRun* run = nullptr;
+  Parser parser;
+  size_t partial = 0;  // Echo mode: bytes of a reply not yet complete.
+  bool ready = false;
+  bool settled = false;  // Ready or failed: counted once.
+};
+
+struct WriteReq {
+  uv_write_t req;
+  std::string bytes;
+};
+
+// Everything of one run; lives on RunLoad's stack while its loop runs.
+struct LoadRun {
+  const LoadOptions* options = nullptr;
+  uv_loop_t loop;
+  uv_timer_t phase;    // Warm-up, then the window.
+  uv_timer_t give_up;  // Ends the wait for stragglers.
+  std::vector<std::unique_ptr<Conn>> conns;
+  std::string burst;  // `window` messages back to back.
+  size_t settled = 0;
+  bool started = false;
+  uint64_t sent = 0, received = 0, errors = 0;
+  uint64_t sent_at_start = 0, received_at_start = 0, errors_at_start = 0;
+  uint64_t start_ns = 0;
+  double cpu_at_start = 0;
+  bots::ProcessSample server_at_start;
+  LoadFigures figures;
+};
+
+char read_buffer[64 * 1024];
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+uv_handle_t* AsHandle(auto* h) { return reinterpret_cast<uv_handle_t*>(h); }
+uv_stream_t* AsStream(auto* h) { return reinterpret_cast<uv_stream_t*>(h); }
+
+void OnWritten(uv_write_t* req, int) { delete static_cast<WriteReq*>(req->data); }
+
+void Write(Conn* c, std::string_view bytes) {
+  if (uv_is_closing(AsHandle(&c->tcp))) return;
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+  int n = uv_try_write(AsStream(&c->tcp), &buf, 1);
+  size_t done = n > 0 ? static_cast<size_t>(n) : 0;
+  if (done == bytes.size()) return;
+  auto* w = new WriteReq{.req = {}, .bytes = std::string(bytes.substr(done))};
+  w->req.data = w;
+  uv_buf_t rest = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
+  if (uv_write(&w->req, AsStream(&c->tcp), &rest, 1, OnWritten) != 0) delete w;
+}
+
+// Sends `count` messages, at most a window's worth per write.
+void SendMessages(Conn* c, uint64_t count) {
+  LoadRun* run = c->run;
+  const size_t size = run->options->message.size();
+  while (count > 0) {
+    uint64_t n = std::min<uint64_t>(count, run->options->window);
+    Write(c, std::string_view(run->burst).substr(0, n * size));
+    run->sent += n;
+    count -= n;
+  }
+}
+
+void StartPhases(LoadRun* run);
+
+void Settle(LoadRun* run) {
+  if (++run->settled == run->conns.size()) StartPhases(run);
+}
+
+void Fail(Conn* c) {
+  if (!uv_is_closing(AsHandle(&c->tcp))) uv_close(AsHandle(&c->tcp), nullptr);
+  if (c->settled) return;
+  c->settled = true;
+  c->run->figures.failed++;
+  Settle(c->run);
+}
+
+void Ready(Conn* c) {
+  c->ready = c->settled = true;
+  c->run->figures.connections++;
+  SendMessages(c, c->run->options->window);
+  Settle(c->run);
+}
+
+void OnPacket(Conn* c, const Packet& p) {
+  const std::string* command = p.Find("Client-Command");
+  bool error = command != nullptr && *command == "error";
+  if (c->settled && !c->ready) return;
+  if (!c->ready) {
+    if (command != nullptr && *command == "hello") {
+      Ready(c);
+    } else {
+      Fail(c);
+    }
+    return;
+  }
+  c->run->received++;
+  if (error) c->run->errors++;
+  SendMessages(c, 1);
+}
+
+void Alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
+  *buf = uv_buf_init(read_buffer, sizeof read_buffer);
+}
+
+void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  auto* c = static_cast<Conn*>(stream->data);
+  if (nread < 0) {
+    if (!c->ready) return Fail(c);
+    if (!uv_is_closing(AsHandle(stream))) uv_close(AsHandle(stream), nullptr);
+    return;
+  }
+  LoadRun* run = c->run;
+  if (run->options->hello.empty()) {
+    c->partial += static_cast<size_t>(nread);
+    uint64_t replies = c->partial / run->options->message.size();
+    c->partial %= run->options->message.size();
+    run->received += replies;
+    SendMessages(c, replies);
+    return;
+  }
+  c->parser.Feed(std::string_view(buf->base, static_cast<size_t>(nread)));
+  while (auto packet = c->parser.Next()) OnPacket(c, *packet);
+  if (!c->parser.error().ok()) Fail(c);
+}
+
+void OnConnect(uv_connect_t* req, int status) {
+  auto* c = static_cast<Conn*>(req->data);
+  if (status != 0) return Fail(c);
+  uv_tcp_nodelay(&c->tcp, 1);
+  uv_read_start(AsStream(&c->tcp), Alloc, OnRead);
+  if (c->run->options->hello.empty()) return Ready(c);
+  Write(c, c->run->options->hello);
+}
+
+void CloseAll(uv_handle_t* handle, void*) {
+  if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+}
+
+void OnWindowEnd(uv_timer_t* timer) {
+  auto* run = static_cast<LoadRun*>(timer->data);
+  LoadFigures& f = run->figures;
+  f.window_s = static_cast<double>(uv_hrtime() - run->start_ns) * 1e-9;
+  f.msgs_out = run->sent - run->sent_at_start;
+  f.msgs_in = run->received - run->received_at_start;
+  f.errors = run->errors - run->errors_at_start;
+  f.client_cpu_s = ThreadCpuSeconds() - run->cpu_at_start;
+  if (run->options->server_pid != 0) {
+    Result<bots::ProcessSample> end = bots::SampleProcess(run->options->server_pid);
+    if (end.ok()) {
+      f.server_cpu_s = end->cpu_s - run->server_at_start.cpu_s;
+      f.server_rss_mb = end->rss_mb;
+    }
+  }
+  uv_walk(&run->loop, CloseAll, nullptr);
+}
+
+void OnWarmupEnd(uv_timer_t* timer) {
+  auto* run = static_cast<LoadRun*>(timer->data);
+  run->sent_at_start = run->sent;
+  run->received_at_start = run->received;
+  run->errors_at_start = run->errors;
+  run->start_ns = uv_hrtime();
+  run->cpu_at_start = ThreadCpuSeconds();
+  if (run->options->server_pid != 0) {
+    Result<bots::ProcessSample> start = bots::SampleProcess(run->options->server_pid);
+    if (start.ok()) run->server_at_start = *start;
+  }
+  uv_timer_start(&run->phase, OnWindowEnd, static_cast<uint64_t>(run->options->duration_s * 1000),
+                 0);
+}
+
+void StartPhases(LoadRun* run) {
+  if (run->started) return;
+  run->started = true;
+  uv_timer_stop(&run->give_up);
+  if (run->figures.connections == 0) return uv_walk(&run->loop, CloseAll, nullptr);
+  uv_timer_start(&run->phase, OnWarmupEnd, static_cast<uint64_t>(run->options->warmup_s * 1000), 0);
+}
+
+void OnGiveUp(uv_timer_t* timer) { StartPhases(static_cast<LoadRun*>(timer->data)); }
+
+}  // namespace
+
+Result<LoadFigures> RunLoad(const LoadOptions& options) {
+  if (options.connections == 0 || options.message.empty() || options.window == 0) {
+    return Status::Error("bad_options", "a load needs connections, a message and a window");
+  }
+  LoadRun run;
+  run.options = &options;
+  for (size_t i = 0; i < options.window; ++i) run.burst += options.message;
+  uv_loop_init(&run.loop);
+  uv_timer_init(&run.loop, &run.phase);
+  uv_timer_init(&run.loop, &run.give_up);
+  run.phase.data = run.give_up.data = &run;
+  uv_timer_start(&run.give_up, OnGiveUp, kGiveUpMs, 0);
+  sockaddr_in addr{};
+  uv_ip4_addr("127.0.0.1", options.port, &addr);
+  for (size_t i = 0; i < options.connections; ++i) {
+    auto c = std::make_unique<Conn>();
+    c->run = &run;
+    uv_tcp_init(&run.loop, &c->tcp);
+    c->tcp.data = c->connect.data = c.get();
+    Conn* raw = c.get();
+    run.conns.push_back(std::move(c));
+    if (uv_tcp_connect(&raw->connect, &raw->tcp, reinterpret_cast<const sockaddr*>(&addr),
+                       OnConnect) != 0) {
+      Fail(raw);
+    }
+  }
+  uv_run(&run.loop, UV_RUN_DEFAULT);
+  uv_loop_close(&run.loop);
+  if (run.figures.connections == 0) return Status::Error("io", "no connection became ready");
+  return run.figures;
+}
+
+}  // namespace ggs::bench

@@ -1,0 +1,236 @@
+// The end-to-end scenarios: servers started and stopped here, loads from the swarm engine
+// (pong) or the closed-loop load client (echo, counter), and the restart timing.
+#include "bench/scenarios.h"
+
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "bench/bench_games.h"
+#include "bench/echo_server.h"
+#include "bench/load_client.h"
+#include "bench/micro.h"
+#include "bots/swarm.h"
+#include "core/protocol.h"
+#include "core/server_process.h"
+#include "core/sync_client.h"
+
+namespace ggs::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+void Say(const ScenarioContext& c, const std::string& line) {
+  if (c.progress) c.progress(line);
+}
+
+// A fresh database path per server, so that no scenario inherits another's tables.
+std::string FreshDbPath(const ScenarioContext& c, const std::string& name) {
+  static std::atomic<int> sequence{0};
+  return c.dir + "/" + name + "-" + std::to_string(sequence++) + ".db";
+}
+
+std::vector<std::string> ServeArgs(const ScenarioContext& c, Db db, const std::string& name) {
+  std::vector<std::string> args = {"--games", c.dir + "/games", "--log-level", "warn"};
+  if (db == Db::kMemory) {
+    args.insert(args.end(), {"--db", ":memory:"});
+  } else {
+    // Flushing every millisecond puts each world write on disk (in WAL, synchronous=NORMAL)
+    // within a loop turn or two: the most durable setting the server offers.
+    args.insert(args.end(), {"--db", FreshDbPath(c, name), "--flush-ms", "1"});
+  }
+  return args;
+}
+
+Result<std::unique_ptr<ServerProcess>> StartServer(const ScenarioContext& c,
+                                                   const std::vector<std::string>& args) {
+  return ServerProcess::Start(c.binary, args, c.dir + "/serve.log");
+}
+
+std::string HelloBytes(const std::string& header, const std::string& value) {
+  Packet p;
+  p.Add("Server-Command", "hello").Add(header, value);
+  return Encode(p);
+}
+
+// Says one hello per index on its own short connection, 8 connections at a time, and
+// returns each hello reply's payload (empty when it failed); an index whose hello is empty
+// is skipped. Closing a connection leaves its player in its grace period, seated.
+std::vector<std::string> ParallelHellos(int port, size_t n,
+                                        const std::function<std::string(size_t)>& hello) {
+  constexpr int kThreads = 8;
+  std::vector<std::string> replies(n);
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < n; i = next++) {
+        std::string bytes = hello(i);
+        if (bytes.empty()) continue;
+        Result<std::unique_ptr<SyncClient>> client = SyncClient::Connect("127.0.0.1", port);
+        if (!client.ok() || !(*client)->SendRaw(bytes).ok()) continue;
+        Result<Packet> reply = (*client)->Receive(10000);
+        const std::string* command = reply.ok() ? reply->Find("Client-Command") : nullptr;
+        if (command != nullptr && *command == "hello") replies[i] = reply->payload;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return replies;
+}
+
+E2eRow FromLoad(std::string scenario, std::string db, size_t connections, const LoadFigures& f) {
+  E2eRow row;
+  row.scenario = std::move(scenario);
+  row.db = std::move(db);
+  row.connections = connections;
+  row.failed = f.failed;
+  row.window_s = f.window_s;
+  row.msgs_in_per_s = f.window_s > 0 ? f.msgs_in / f.window_s : 0;
+  row.msgs_out_per_s = f.window_s > 0 ? f.msgs_out / f.window_s : 0;
+  row.server_cpu_cores = f.server_cpu_cores();
+  row.server_rss_mb = f.server_rss_mb;
+  row.client_cpu_cores = f.window_s > 0 ? f.client_cpu_s / f.window_s : -1;
+  row.errors = f.errors;
+  return row;
+}
+
+const char* DbName(Db db) { return db == Db::kMemory ? ":memory:" : "file, --flush-ms 1"; }
+
+}  // namespace
+
+Result<ScenarioContext> MakeContext(const std::string& binary) {
+  std::string templ = (std::filesystem::temp_directory_path() / "ggs-bench-XXXXXX").string();
+  if (mkdtemp(templ.data()) == nullptr) return Status::Error("io", "cannot make a scratch dir");
+  ScenarioContext c;
+  c.binary = binary;
+  c.dir = templ;
+  Status s = WriteBenchGames(c.dir + "/games");
+  if (!s.ok()) return s;
+  return c;
+}
+
+void RemoveContext(const ScenarioContext& context) {
+  std::error_code ec;
+  std::filesystem::remove_all(context.dir, ec);
+}
+
+Result<E2eRow> RunEchoCeiling(const ScenarioContext& c, size_t connections) {
+  Say(c, "echo ceiling, " + std::to_string(connections) + " connections");
+  Result<std::unique_ptr<EchoProcess>> echo = EchoProcess::Start(c.binary);
+  if (!echo.ok()) return echo.status();
+  LoadOptions o;
+  o.port = (*echo)->port();
+  o.connections = connections;
+  o.message = StatePacketBytes();
+  o.window = c.window;
+  o.warmup_s = c.warmup_s;
+  o.duration_s = c.duration_s;
+  o.server_pid = (*echo)->pid();
+  Result<LoadFigures> f = RunLoad(o);
+  if (!f.ok()) return f.status();
+  E2eRow row = FromLoad("echo", "", connections, *f);
+  row.ceiling_msgs_per_s = row.msgs_per_s();
+  row.ceiling_msgs_per_cpu_s = row.msgs_per_cpu_s();
+  return row;
+}
+
+Result<E2eRow> RunPong(const ScenarioContext& c, size_t bots, Db db) {
+  Say(c, std::string("pong, ") + std::to_string(bots) + " bots, " + DbName(db));
+  Result<std::unique_ptr<ServerProcess>> server = StartServer(c, ServeArgs(c, db, "pong"));
+  if (!server.ok()) return server.status();
+  bots::SwarmOptions o;
+  o.server = "127.0.0.1:" + std::to_string((*server)->port());
+  o.game = "pong";
+  o.bots = bots;
+  o.ramp_s = static_cast<double>(bots) / 2500;  // Spares the listener a connect storm.
+  o.duration_s = c.duration_s;
+  o.server_pid = (*server)->pid();
+  Result<bots::SwarmReport> report = bots::RunSwarm(o);
+  (*server)->Stop();
+  if (!report.ok()) return report.status();
+  E2eRow row;
+  row.scenario = db == Db::kMemory ? "pong" : "pong_file_db";
+  row.db = DbName(db);
+  row.connections = bots;
+  row.failed = report->stats.bots_failed;
+  row.window_s = report->window_s;
+  row.msgs_in_per_s = report->msgs_in_per_s();
+  row.msgs_out_per_s = report->msgs_out_per_s();
+  row.rtt_p50_ms = static_cast<double>(report->stats.rtt.Percentile(0.5)) / 1000;
+  row.rtt_p99_ms = static_cast<double>(report->stats.rtt.Percentile(0.99)) / 1000;
+  row.ticks_delivered = report->stats.ticks.RatioVsWallClock();
+  if (report->server_process) {
+    row.server_cpu_cores = report->server_process->cpu_cores;
+    row.server_rss_mb = report->server_process->rss_mb;
+  }
+  row.client_cpu_cores = report->swarm_cpu_cores();
+  row.errors = report->stats.errors();
+  return row;
+}
+
+Result<E2eRow> RunWrites(const ScenarioContext& c, size_t connections, Db db) {
+  Say(c, std::string("world writes, ") + std::to_string(connections) + " players, " + DbName(db));
+  Result<std::unique_ptr<ServerProcess>> server = StartServer(c, ServeArgs(c, db, "writes"));
+  if (!server.ok()) return server.status();
+  Packet add;
+  add.Add("Game-Command", "add");
+  LoadOptions o;
+  o.port = (*server)->port();
+  o.connections = connections;
+  o.message = Encode(add);
+  o.window = c.window;
+  o.hello = HelloBytes("Game", "counter");
+  o.warmup_s = c.warmup_s;
+  o.duration_s = c.duration_s;
+  o.server_pid = (*server)->pid();
+  Result<LoadFigures> f = RunLoad(o);
+  (*server)->Stop();
+  if (!f.ok()) return f.status();
+  return FromLoad(db == Db::kMemory ? "writes_memory" : "writes_file_db", DbName(db), connections,
+                  *f);
+}
+
+Result<RecoveryFigures> RunRecovery(const ScenarioContext& c, size_t tables) {
+  Say(c, "start-up and recovery, " + std::to_string(tables) + " tables");
+  // A long grace keeps every player (and so its table) while its connection is closed.
+  std::vector<std::string> args = {
+      "--games",           c.dir + "/games", "--db",        FreshDbPath(c, "recovery"),
+      "--reconnect-grace", "3600",           "--log-level", "warn"};
+  RecoveryFigures r;
+  r.tables = tables;
+  Result<std::unique_ptr<ServerProcess>> first = StartServer(c, args);
+  if (!first.ok()) return first.status();
+  auto start = Clock::now();
+  const std::string solo = HelloBytes("Game", "solo");
+  std::vector<std::string> replies =
+      ParallelHellos((*first)->port(), tables, [&](size_t) { return solo; });
+  r.create_s = SecondsSince(start);
+  if ((*first)->Stop() != 0) return Status::Error("io", "the first server did not stop cleanly");
+  std::vector<std::string> tokens;
+  for (const std::string& reply : replies) tokens.push_back(reply.substr(0, reply.find(',')));
+
+  auto restart = Clock::now();
+  Result<std::unique_ptr<ServerProcess>> second = StartServer(c, args);
+  if (!second.ok()) return second.status();
+  r.accepting_s = SecondsSince(restart);
+  std::vector<std::string> resumed = ParallelHellos((*second)->port(), tables, [&](size_t i) {
+    return tokens[i].empty() ? std::string() : HelloBytes("Token", tokens[i]);
+  });
+  r.serving_s = SecondsSince(restart);
+  (*second)->Stop();
+  for (size_t i = 0; i < tables; ++i) {
+    if (!tokens[i].empty() && !resumed[i].empty()) r.answered++;
+  }
+  return r;
+}
+
+}  // namespace ggs::bench

@@ -1,0 +1,93 @@
+// The end-to-end machinery against real processes, at tiny sizes: the echo ceiling's
+// server and load client, the counter game under load, and a restart that resumes every
+// table. These check behaviour (counts add up, nothing fails), never speed.
+#include "bench/scenarios.h"
+
+#include <gtest/gtest.h>
+
+#include "bench/echo_server.h"
+#include "bench/load_client.h"
+#include "bench/micro.h"
+
+namespace ggs::bench {
+namespace {
+
+class ScenariosTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<ScenarioContext> c = MakeContext(GGS_BINARY);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    context_ = *c;
+    context_.duration_s = 0.3;
+    context_.warmup_s = 0.1;
+  }
+  void TearDown() override { RemoveContext(context_); }
+  ScenarioContext context_;
+};
+
+TEST(RunLoad, RefusesALoadWithoutConnections) {
+  LoadOptions o;
+  o.connections = 0;
+  o.message = "x";
+  EXPECT_EQ(RunLoad(o).status().code(), "bad_options");
+}
+
+TEST(RunLoad, EchoRepliesMatchWhatWasSent) {
+  Result<std::unique_ptr<EchoProcess>> echo = EchoProcess::Start(GGS_BINARY);
+  ASSERT_TRUE(echo.ok()) << echo.status().ToString();
+  LoadOptions o;
+  o.port = (*echo)->port();
+  o.connections = 4;
+  o.message = StatePacketBytes();
+  o.window = 2;
+  o.warmup_s = 0.1;
+  o.duration_s = 0.3;
+  o.server_pid = (*echo)->pid();
+  Result<LoadFigures> f = RunLoad(o);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->connections, 4u);
+  EXPECT_EQ(f->failed, 0u);
+  EXPECT_GT(f->msgs_in, 0u);
+  // Closed loop: every reply is answered by one more message, so in the window the two
+  // counts differ by at most what was in flight at its edges.
+  EXPECT_LE(f->msgs_out, f->msgs_in + o.connections * o.window);
+  EXPECT_LE(f->msgs_in, f->msgs_out + o.connections * o.window);
+  EXPECT_GE(f->server_cpu_s, 0);
+}
+
+TEST(RunLoad, NoServerMeansNoConnections) {
+  LoadOptions o;
+  o.port = 1;  // Nothing listens on port 1 of 127.0.0.1 here.
+  o.connections = 2;
+  o.message = "x";
+  EXPECT_EQ(RunLoad(o).status().code(), "io");
+}
+
+TEST_F(ScenariosTest, WritesGetOneWorldSetPerCommandWithoutErrors) {
+  Result<E2eRow> row = RunWrites(context_, 3, Db::kFile);
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_EQ(row->failed, 0u);
+  EXPECT_EQ(row->errors, 0u);
+  EXPECT_GT(row->msgs_in_per_s, 0);
+  EXPECT_EQ(row->scenario, "writes_file_db");
+}
+
+TEST_F(ScenariosTest, PongRowHasSwarmFigures) {
+  Result<E2eRow> row = RunPong(context_, 4, Db::kMemory);
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_EQ(row->failed, 0u);
+  EXPECT_GT(row->msgs_in_per_s, 0);
+  EXPECT_GE(row->rtt_p50_ms, 0);
+  EXPECT_GE(row->server_rss_mb, 0);
+}
+
+TEST_F(ScenariosTest, EveryTableAnswersAfterARestart) {
+  Result<RecoveryFigures> r = RunRecovery(context_, 12);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->tables, 12u);
+  EXPECT_EQ(r->answered, 12u);
+  EXPECT_GE(r->serving_s, r->accepting_s);
+}
+
+}  // namespace
+}  // namespace ggs::bench
