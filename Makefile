@@ -7,7 +7,7 @@ DB ?= ./ggs.db
 DEBIAN_PACKAGES := build-essential cmake pkg-config libuv1-dev libmujs-dev libcli11-dev \
   librapidcheck-dev libbenchmark-dev libsqlite3-dev libgtest-dev clang clang-format
 
-.PHONY: deps build serve test asan format clean
+.PHONY: deps configure build serve test asan format clean
 
 # Installs the Debian packages that are missing (needs root on a fresh machine).
 deps:
@@ -19,12 +19,17 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+# Everything: the ggs binary and every test.
+build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-serve: build
-	ulimit -n hard 2>/dev/null; ./$(BUILD)/ggs serve --listen 127.0.0.1:$(PORT) --db $(DB) --games games
+# Only the ggs binary, then the server with the shipped games registered.
+serve: configure
+	cmake --build $(BUILD) -j $(JOBS) --target ggs
+	./$(BUILD)/ggs serve --listen 127.0.0.1:$(PORT) --db $(DB) --games games
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 900 -j 2
