@@ -236,9 +236,11 @@ struct Storage::Statements {
   Statement latest_games{
       "SELECT name, version, source FROM games AS g"
       " WHERE version = (SELECT MAX(version) FROM games WHERE name = g.name) ORDER BY name"};
+  // Creation order: an upsert keeps a row's rowid, and a new row gets one above every row
+  // there is, so a restarted coordinator still knows which open table is the oldest.
   Statement select_tables{
       "SELECT token, game_name, game_version, source, creator_token, next_player_id"
-      " FROM tables ORDER BY token"};
+      " FROM tables ORDER BY rowid"};
   Statement select_players{"SELECT token, table_token, player_id FROM players"};
   Statement select_kv{"SELECT table_token, ns, key, value FROM kv"};
   Statement put_table{

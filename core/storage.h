@@ -72,7 +72,8 @@ class Storage {
   // The newest version of every registered game, ordered by name.
   Result<std::vector<StoredGame>> LatestGames();
 
-  // Every stored table with its players and namespaces.
+  // Every stored table with its players and namespaces, oldest table first (in the order
+  // the tables were first stored; rewriting a table's row keeps its place).
   Result<std::vector<StoredTable>> LoadTables();
 
   // Applies `ops` in order in one transaction; on failure nothing is applied.

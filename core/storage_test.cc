@@ -284,10 +284,11 @@ TEST(StorageTest, DeleteTableRemovesItsPlayersAndKvOnly) {
       "  player p2 id=1 in t2\n  world k=2\n";
   ASSERT_TRUE(storage->Apply({DeleteTable("t1")}).ok());
   EXPECT_EQ(DumpStorage(*storage), t2);
-  // Recreating t1 shows that its players and keys are gone, not merely hidden.
+  // Recreating t1 shows that its players and keys are gone, not merely hidden; it is now
+  // the newest table, so it loads last.
   ASSERT_TRUE(storage->Apply({PutTable(Row("t1"))}).ok());
   EXPECT_EQ(DumpStorage(*storage),
-            "table t1 game=pong/1 source=source of t1 creator=creator of t1 next=1\n" + t2);
+            t2 + "table t1 game=pong/1 source=source of t1 creator=creator of t1 next=1\n");
 }
 
 TEST(StorageTest, BytesRoundTripExactly) {

@@ -121,6 +121,7 @@ class Model {
   void Apply(const StorageOp& op) {
     switch (op.kind) {
       case Kind::kPutTable:
+        if (!tables_.contains(op.table.token)) created_.push_back(op.table.token);
         tables_[op.table.token] = op.table;
         break;
       case Kind::kDeleteTable:
@@ -141,9 +142,9 @@ class Model {
   // What Storage::LoadTables() should return.
   std::vector<StoredTable> Load() const {
     std::vector<StoredTable> out;
-    for (const auto& [token, row] : tables_) {
+    for (const std::string& token : created_) {
       StoredTable& table = out.emplace_back();
-      table.row = row;
+      table.row = tables_.at(token);
       for (const auto& [player_token, player] : players_) {
         if (player.table_token == token) table.players.push_back(player);
       }
@@ -164,6 +165,7 @@ class Model {
 
   void DeleteTable(const std::string& token) {
     tables_.erase(token);
+    std::erase(created_, token);
     std::erase_if(players_, [&](const auto& entry) { return entry.second.table_token == token; });
     std::erase_if(kv_, [&](const auto& entry) { return std::get<0>(entry.first) == token; });
   }
@@ -186,6 +188,7 @@ class Model {
   }
 
   std::map<std::string, TableRow> tables_;
+  std::vector<std::string> created_;  // Table tokens, oldest first: LoadTables' order.
   std::map<std::string, PlayerRow> players_;
   std::map<KvKey, std::string> kv_;
 };
@@ -429,7 +432,8 @@ TEST_F(WriteBehindTest, PlayerSeatedAfterItsTableWasDeletedKeepsTheSeat) {
   store_->PutTable(Row("t1"));
   store_->PutPlayer(PlayerRow{"p1", "t1", 1});
   FlushOk();
-  EXPECT_EQ(Stored(), std::string(kT1) + "  player p1 id=1\n" + kT2);
+  // The recreated t1 is the newest table, so it loads after t2.
+  EXPECT_EQ(Stored(), std::string(kT2) + kT1 + "  player p1 id=1\n");
 }
 
 TEST_F(WriteBehindTest, PlayerWritesCoalesceAcrossDeletionsOfOtherTables) {
