@@ -1,0 +1,201 @@
+// GameModels: chat, pong and echo as the fuzzer expects them to behave.
+#include "props/game_models.h"
+
+#include <algorithm>
+#include <regex>
+
+namespace ggs::props {
+namespace {
+
+constexpr size_t kMaxNick = 24;
+constexpr size_t kMaxMessage = 4096;
+
+// Decodes UTF-8 into code points; a byte that starts no valid sequence counts as itself.
+std::vector<char32_t> Decode(std::string_view text) {
+  std::vector<char32_t> out;
+  for (size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const size_t length = lead < 0x80    ? 1
+                          : lead >= 0xf0 ? 4
+                          : lead >= 0xe0 ? 3
+                          : lead >= 0xc0 ? 2
+                                         : 1;
+    char32_t c = length == 1 ? lead : lead & (0x3f >> (length - 1));
+    size_t n = 1;
+    while (n < length && i + n < text.size() &&
+           (static_cast<unsigned char>(text[i + n]) & 0xc0) == 0x80) {
+      c = (c << 6) | (static_cast<unsigned char>(text[i + n]) & 0x3f);
+      ++n;
+    }
+    out.push_back(n == length ? c : lead);
+    i += n == length ? length : 1;
+  }
+  return out;
+}
+
+bool IsControl(char32_t c) { return c <= 0x1f || (c >= 0x7f && c <= 0x9f); }
+
+bool IsGuestNick(std::string_view nick) {
+  static const std::regex guest("^guest[0-9]+$");
+  return std::regex_match(nick.begin(), nick.end(), guest);
+}
+
+GameResult Invalid(int id, std::string reason) {
+  return {false, {{id, "invalid", std::move(reason)}}};
+}
+
+GameResult ChatCommand(GameState& state, const std::vector<int>& seated, int id,
+                       std::string_view command, std::string_view args) {
+  if (command == "nick") {
+    const std::string problem = NickProblem(state, seated, id, args);
+    if (!problem.empty()) return Invalid(id, problem);
+    const std::string old = NickOf(state, id);
+    state.nicks[id] = std::string(args);
+    return {false, {{0, "notice", old + " is now " + std::string(args)}}};
+  }
+  if (command == "message") {
+    const size_t length = CodePoints(args);
+    if (length < 1 || length > kMaxMessage) return Invalid(id, "a message is 1 to 4096 characters");
+    return {false, {{0, "message", NickOf(state, id) + ": " + std::string(args)}}};
+  }
+  return Invalid(id, "unknown command " + std::string(command));
+}
+
+// Pong's move argument: a plain decimal such as "42", "-3", "17.5" or ".5".
+bool IsDecimal(std::string_view text) {
+  static const std::regex decimal(R"(^\s*(-?)([0-9]+\.?[0-9]*|\.[0-9]+)\s*$)");
+  return std::regex_match(text.begin(), text.end(), decimal);
+}
+
+bool SideTaken(const GameState& state, const std::vector<int>& seated, const std::string& side) {
+  return std::any_of(seated.begin(), seated.end(), [&](int id) {
+    const auto it = state.sides.find(id);
+    return it != state.sides.end() && it->second == side;
+  });
+}
+
+// Gives `id` the free side, or returns false when both are taken.
+bool TakeSide(GameState& state, const std::vector<int>& seated, int id) {
+  for (const char* side : {"left", "right"}) {
+    if (!SideTaken(state, seated, side)) {
+      state.sides[id] = side;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool BothSeated(const GameState& state, const std::vector<int>& seated) {
+  return SideTaken(state, seated, "left") && SideTaken(state, seated, "right");
+}
+
+GameResult PongJoined(GameState& state, const std::vector<int>& seated, int id) {
+  GameResult result;
+  if (TakeSide(state, seated, id)) {
+    result.sends.push_back({id, "side", state.sides[id]});
+  } else {
+    result.sends.push_back({id, "invalid", "both paddles are taken"});
+  }
+  if (BothSeated(state, seated)) {
+    result.sends.push_back({0, "start", ""});
+    state.clock = true;
+  }
+  return result;
+}
+
+GameResult PongLeft(GameState& state, int id) {
+  const auto it = state.sides.find(id);
+  if (it == state.sides.end()) return {};
+  state.sides.erase(it);
+  state.clock = false;
+  return {false, {{0, "waiting", ""}}};
+}
+
+GameResult PongCommand(GameState& state, int id, std::string_view command, std::string_view args) {
+  if (command != "move") return Invalid(id, "unknown command " + std::string(command));
+  if (!state.sides.contains(id)) return Invalid(id, "you have no paddle");
+  if (!IsDecimal(args)) return Invalid(id, "move needs a target y, a number");
+  return {};
+}
+
+}  // namespace
+
+size_t CodePoints(std::string_view text) { return Decode(text).size(); }
+
+std::string NickOf(const GameState& state, int id) {
+  const auto it = state.nicks.find(id);
+  return it == state.nicks.end() ? "guest" + std::to_string(id) : it->second;
+}
+
+std::string NickProblem(const GameState& state, const std::vector<int>& seated, int id,
+                        std::string_view nick) {
+  const std::vector<char32_t> chars = Decode(nick);
+  if (chars.empty() || chars.size() > kMaxNick) return "a nick is 1 to 24 characters";
+  if (std::any_of(chars.begin(), chars.end(), IsControl))
+    return "a nick cannot contain control characters";
+  if (IsGuestNick(nick) && nick != "guest" + std::to_string(id))
+    return "guest<number> nicks are reserved for new players";
+  for (const int other : seated) {
+    if (other != id && NickOf(state, other) == nick) return "the nick is taken";
+  }
+  return "";
+}
+
+GameResult Joined(GameKind game, GameState& state, const std::vector<int>& seated, int id) {
+  if (game == GameKind::kChat)
+    return {false, {{0, "notice", "guest" + std::to_string(id) + " joined"}}};
+  if (game == GameKind::kPong) return PongJoined(state, seated, id);
+  return {};
+}
+
+GameResult Left(GameKind game, GameState& state, const std::vector<int>&, int id) {
+  if (game == GameKind::kChat) {
+    GameResult result{false, {{0, "notice", NickOf(state, id) + " left"}}};
+    state.nicks.erase(id);
+    return result;
+  }
+  if (game == GameKind::kPong) return PongLeft(state, id);
+  return {};
+}
+
+GameResult Command(GameKind game, GameState& state, const std::vector<int>& seated, int id,
+                   std::string_view command, std::string_view args) {
+  switch (game) {
+    case GameKind::kChat:
+      return ChatCommand(state, seated, id, command, args);
+    case GameKind::kPong:
+      return PongCommand(state, id, command, args);
+    case GameKind::kEcho:
+      if (command == "boom") return {true, {}};
+      return {false, {{id, std::string(command), std::string(args)}}};
+    case GameKind::kNone:
+      break;
+  }
+  return {};
+}
+
+GameResult Resumed(GameKind game, const GameState& state, int id) {
+  // Pong tells a returning player its side again; chat and echo have no such hook.
+  if (game != GameKind::kPong) return {};
+  const auto it = state.sides.find(id);
+  if (it == state.sides.end()) return {};
+  return {false, {{id, "side", it->second}}};
+}
+
+void Restored(GameKind game, GameState& state, const std::vector<int>& seated) {
+  if (game != GameKind::kPong) return;
+  std::erase_if(state.sides, [&](const auto& entry) {
+    return std::find(seated.begin(), seated.end(), entry.first) == seated.end();
+  });
+  for (const int id : seated) {
+    if (!state.sides.contains(id)) TakeSide(state, seated, id);
+  }
+  state.clock = BothSeated(state, seated);
+}
+
+bool IsPongNoise(std::string_view command) {
+  return command == "state" || command == "point" || command == "gameover" ||
+         command == "world_set";
+}
+
+}  // namespace ggs::props

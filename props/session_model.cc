@@ -1,0 +1,509 @@
+// SessionModel: the prediction of every step, one small function per request.
+#include "props/session_model.h"
+
+#include <algorithm>
+#include <array>
+
+#include "core/error_codes.h"
+#include "props/escape.h"
+
+namespace ggs::props {
+namespace {
+
+// The games a server started with --games games/ has registered under these names.
+struct NamedGame {
+  const char* name;
+  GameKind kind;
+  int seats;
+};
+constexpr std::array<NamedGame, 2> kNamedGames = {
+    {{"chat", GameKind::kChat, 64}, {"pong", GameKind::kPong, 2}}};
+
+const NamedGame* FindNamedGame(const std::string& name) {
+  for (const NamedGame& g : kNamedGames) {
+    if (name == g.name) return &g;
+  }
+  return nullptr;
+}
+
+bool IsValueByte(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u == '\t' || (u >= 0x20 && u != 0x7f);
+}
+
+// A header value the server reads back unchanged: value bytes only, nothing to trim.
+bool IsPlainValue(const std::string& v) {
+  if (!std::all_of(v.begin(), v.end(), IsValueByte)) return false;
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  return v.empty() || (!blank(v.front()) && !blank(v.back()));
+}
+
+bool HasAny(const std::string& s, std::string_view bytes) {
+  return s.find_first_of(bytes) != std::string::npos;
+}
+
+bool IsTokenByte(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return (u < 0x80 && std::isalnum(u)) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string_view TrimBlanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool IsServerCommand(std::string_view name) {
+  return name == "hello" || name == "define" || name == "ping" || name == "upload" || name == "bye";
+}
+
+// The grammar each corruption's prediction relies on (props/step.h).
+bool CorruptionApplies(const Model& m, const Step& s) {
+  const std::string& t = s.text;
+  switch (s.corruption) {
+    case Corruption::kNoColon:
+      return !t.empty() && t.size() <= 200 && !HasAny(t, ":\n\r");
+    case Corruption::kBadName:
+      return t.size() == 1 && !IsTokenByte(t[0]) && !HasAny(t, ":\n\r");
+    case Corruption::kLeadingColon:
+      return t.size() <= 200 && !HasAny(t, "\n");
+    case Corruption::kControlInValue:
+      return t.size() == 1 && !IsValueByte(t[0]);
+    case Corruption::kBadLength: {
+      const std::string_view v = TrimBlanks(t);
+      return t.size() <= 40 && !HasAny(t, "\n") && !(IsDigits(v) && v.size() <= 19);
+    }
+    case Corruption::kDuplicateLength:
+    case Corruption::kMissingBlankLine:
+      return true;
+    case Corruption::kOversizeLength:
+      return s.number >= 0 && s.number <= 1000000;
+    case Corruption::kShortLength:
+      return t.size() <= 100 && !s.extra.empty() && s.extra.size() <= 100 &&
+             !HasAny(s.extra, ":\n\r");
+    case Corruption::kTruncatedPayload:
+      return t.size() <= 100 && s.number >= 1 && s.number <= 1000;
+    case Corruption::kBinaryJunk:
+      return !t.empty() && t.size() + 2 < m.config.limits.max_header && !HasAny(t, ":\n");
+    case Corruption::kLeadingBlankLine:
+      return s.number == 0 || s.number == 1;
+    case Corruption::kOversizeHeader:
+      return s.number >= 1 && s.number <= 1000;
+  }
+  return false;
+}
+
+bool EncodingApplies(const Encoding& e) {
+  return e.name_case >= 0 && e.name_case <= 3 && e.padding >= 0 && e.padding <= 2 &&
+         e.length_zeros >= 0 && e.length_zeros <= 3;
+}
+
+bool HelloApplies(const Model& m, const Step& s) {
+  const int tables = static_cast<int>(m.tables.size());
+  const int players = static_cast<int>(m.players.size());
+  switch (s.mode) {
+    case HelloMode::kNew:
+      return true;
+    case HelloMode::kJoin:
+      return s.target >= 0 && s.target < tables;
+    case HelloMode::kGame:
+      return IsPlainValue(s.game);
+    case HelloMode::kResume:
+      return s.target >= 0 && s.target < players;
+    case HelloMode::kUnknownTable:
+      return !s.text.empty() && s.text.size() <= 100;
+    case HelloMode::kUnknownToken:
+      return IsPlainValue(s.text) && s.text.size() <= 100;
+    case HelloMode::kGameAndTable:
+      return IsPlainValue(s.game) && s.target >= 0 && s.target < tables;
+  }
+  return false;
+}
+
+bool GameApplies(const Model& m, const Step& s) {
+  if (!IsPlainValue(s.command) || s.command.size() > 64) return false;
+  if (s.token == TokenHeader::kPlayer)
+    return s.target >= 0 && s.target < static_cast<int>(m.players.size());
+  if (s.token == TokenHeader::kUnknown) return !s.extra.empty() && IsPlainValue(s.extra);
+  return true;
+}
+
+bool OpApplies(const Model& m, const Step& s) {
+  switch (s.op) {
+    case Op::kConnect:
+      return !m.clients[s.client].open;
+    case Op::kRestart:
+      return m.config.restarts;
+    case Op::kDisconnect:
+    case Op::kBye:
+      return true;
+    case Op::kPing:
+      return s.text.size() <= 1000;
+    case Op::kHello:
+      return HelloApplies(m, s);
+    case Op::kDefine:
+      return s.seats >= 1 && s.seats <= kAdHocSeats;
+    case Op::kGame:
+      return GameApplies(m, s);
+    case Op::kCorrupt:
+      return CorruptionApplies(m, s);
+    case Op::kOdd:
+      return s.oddity != Oddity::kUnknownCommand ||
+             (IsPlainValue(s.text) && s.text.size() <= 64 && !IsServerCommand(s.text));
+  }
+  return false;
+}
+
+// ---- Building the outcome.
+
+Expected Reply(std::string command, std::optional<std::string> payload) {
+  Expected e;
+  e.command = std::move(command);
+  e.payload = std::move(payload);
+  return e;
+}
+
+Expected Error(std::string code) {
+  Expected e;
+  e.command = "error";
+  e.error_code = std::move(code);
+  return e;
+}
+
+std::vector<int> SeatedIds(const Model& m, const TableModel& t) {
+  std::vector<int> ids;
+  for (const int p : t.seated) ids.push_back(m.players[p].id);
+  return ids;
+}
+
+// Queues a game's sends for the seated players who are connected.
+void Deliver(Outcome& o, const TableModel& t, const GameResult& result) {
+  for (const GameSend& send : result.sends) {
+    // Rejections are checked by command: their wording is the game's to change.
+    std::optional<std::string> payload;
+    if (send.command != "invalid") payload = send.args;
+    for (const int p : t.seated) {
+      const PlayerModel& player = o.next.players[p];
+      if (player.client >= 0 && (send.to == 0 || send.to == player.id)) {
+        o.clients[player.client].packets.push_back(Reply(send.command, payload));
+      }
+    }
+  }
+}
+
+// The connection of client `c` is gone; its player keeps its seat.
+void Drop(Model& m, int c) {
+  const int p = m.clients[c].player;
+  if (p >= 0) m.players[p].client = -1;
+  m.clients[c] = ClientModel();
+}
+
+void Close(Outcome& o, int c) {
+  o.clients[c].closes = true;
+  Drop(o.next, c);
+}
+
+void ReplyHello(Outcome& o, int c, int p, bool new_player, bool new_table) {
+  const PlayerModel& player = o.next.players[p];
+  const TableModel& t = o.next.tables[player.table];
+  Expected e = Reply("hello", std::nullopt);
+  e.player = p;
+  e.table = player.table;
+  e.new_player = new_player;
+  e.new_table = new_table;
+  e.defined = !(t.game == GameKind::kNone && t.creator == p);
+  o.clients[c].packets.push_back(e);
+}
+
+// Seats a new player for client `c` at table `ti`, replies, and runs the join hook.
+void Seat(Outcome& o, int c, int ti, bool new_table) {
+  Model& n = o.next;
+  const int p = static_cast<int>(n.players.size());
+  TableModel& t = n.tables[ti];
+  if (new_table && t.name.empty()) t.creator = p;
+  n.players.push_back({ti, t.next_id++, c, false});
+  t.seated.push_back(p);
+  n.clients[c].player = p;
+  ReplyHello(o, c, p, true, new_table);
+  if (t.game == GameKind::kNone) return;
+  const GameResult joined = Joined(t.game, t.state, SeatedIds(n, t), n.players[p].id);
+  Deliver(o, t, joined);
+}
+
+int NewTable(Model& n, const NamedGame* game) {
+  TableModel t;
+  if (game) {
+    t.game = game->kind;
+    t.name = game->name;
+    t.seats = game->seats;
+  }
+  n.tables.push_back(t);
+  return static_cast<int>(n.tables.size()) - 1;
+}
+
+bool Full(const TableModel& t) { return t.seated.size() >= static_cast<size_t>(t.seats); }
+
+// The oldest table of `game` with a free seat, or -1.
+int OpenTableOf(const Model& m, const std::string& game) {
+  for (size_t i = 0; i < m.tables.size(); ++i) {
+    const TableModel& t = m.tables[i];
+    if (!t.ended && t.name == game && !Full(t)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void Resume(Outcome& o, int c, int p) {
+  Model& n = o.next;
+  if (n.players[p].gone) return o.clients[c].packets.push_back(Error(error::kNoSuchPlayer));
+  if (const int old = n.players[p].client; old >= 0) {
+    o.clients[old].packets.push_back(Error("resumed"));
+    o.clients[old].closes = true;
+    n.clients[old] = ClientModel();
+  }
+  n.players[p].client = c;
+  n.clients[c].player = p;
+  ReplyHello(o, c, p, false, false);
+  const TableModel& t = n.tables[n.players[p].table];
+  if (t.game != GameKind::kNone) Deliver(o, t, Resumed(t.game, t.state, n.players[p].id));
+}
+
+void JoinTable(Outcome& o, int c, int ti) {
+  const TableModel& t = o.next.tables[ti];
+  if (t.ended) return o.clients[c].packets.push_back(Error(error::kNoSuchTable));
+  if (Full(t)) return o.clients[c].packets.push_back(Error(error::kTableFull));
+  Seat(o, c, ti, false);
+}
+
+void JoinGame(Outcome& o, int c, const std::string& name) {
+  const NamedGame* game = FindNamedGame(name);
+  if (!game) return o.clients[c].packets.push_back(Error(error::kNoSuchGame));
+  const int open = OpenTableOf(o.next, name);
+  if (open >= 0) return Seat(o, c, open, false);
+  Seat(o, c, NewTable(o.next, game), true);
+}
+
+void PredictHello(Outcome& o, const Step& s) {
+  const int c = s.client;
+  auto& out = o.clients[c].packets;
+  if (const int own = o.next.clients[c].player; own >= 0) {
+    const bool other_token =
+        (s.mode == HelloMode::kResume && s.target != own) || s.mode == HelloMode::kUnknownToken;
+    return out.push_back(Error(other_token ? error::kBadRequest : error::kAlreadyHello));
+  }
+  switch (s.mode) {
+    case HelloMode::kNew:
+      return Seat(o, c, NewTable(o.next, nullptr), true);
+    case HelloMode::kJoin:
+      return JoinTable(o, c, s.target);
+    case HelloMode::kGame:
+      return JoinGame(o, c, s.game);
+    case HelloMode::kResume:
+      return Resume(o, c, s.target);
+    case HelloMode::kUnknownTable:
+      return out.push_back(Error(error::kNoSuchTable));
+    case HelloMode::kUnknownToken:
+      return out.push_back(Error(error::kNoSuchPlayer));
+    case HelloMode::kGameAndTable:
+      return out.push_back(Error(error::kBadRequest));
+  }
+}
+
+GameKind ScriptGame(Script script) {
+  if (script == Script::kChat) return GameKind::kChat;
+  if (script == Script::kEcho) return GameKind::kEcho;
+  return GameKind::kNone;
+}
+
+void PredictDefine(Outcome& o, const Step& s) {
+  Model& n = o.next;
+  auto& out = o.clients[s.client].packets;
+  const int own = n.clients[s.client].player;
+  if (own < 0) return out.push_back(Error(error::kNoHello));
+  TableModel& t = n.tables[n.players[own].table];
+  if (t.game != GameKind::kNone) return out.push_back(Error(error::kAlreadyDefined));
+  if (t.creator != own) return out.push_back(Error(error::kNotCreator));
+  const GameKind game = ScriptGame(s.script);
+  if (game == GameKind::kNone) return out.push_back(Error(error::kDefineFailed));
+  t.game = game;
+  t.seats = s.seats;
+  for (const int p : t.seated) {
+    if (n.players[p].client >= 0)
+      o.clients[n.players[p].client].packets.push_back(Reply("defined", ""));
+  }
+  const std::vector<int> ids = SeatedIds(n, t);
+  for (const int id : ids) Deliver(o, t, Joined(t.game, t.state, ids, id));
+}
+
+// False when the packet's Token names another player than the client's own.
+bool TokenMatches(const Step& s, int own) {
+  switch (s.token) {
+    case TokenHeader::kNone:
+    case TokenHeader::kOwn:
+      return true;
+    case TokenHeader::kPlayer:
+      return s.target == own;
+    case TokenHeader::kUnknown:
+      return false;
+  }
+  return true;
+}
+
+void PredictGame(Outcome& o, const Step& s) {
+  Model& n = o.next;
+  auto& out = o.clients[s.client].packets;
+  const int own = n.clients[s.client].player;
+  if (own >= 0 && !TokenMatches(s, own)) return out.push_back(Error(error::kBadRequest));
+  // Game strings end at NUL, so the server refuses such an argument outright.
+  if (s.text.find('\0') != std::string::npos) return out.push_back(Error(error::kBadRequest));
+  if (own < 0) return out.push_back(Error(error::kNoHello));
+  TableModel& t = n.tables[n.players[own].table];
+  if (t.game == GameKind::kNone) return out.push_back(Error(error::kNotDefined));
+  const GameResult result =
+      Command(t.game, t.state, SeatedIds(n, t), n.players[own].id, s.command, s.text);
+  if (result.script_error) return out.push_back(Error(error::kScriptError));
+  Deliver(o, t, result);
+}
+
+void PredictBye(Outcome& o, const Step& s) {
+  Model& n = o.next;
+  if (const int own = n.clients[s.client].player; own >= 0) {
+    TableModel& t = n.tables[n.players[own].table];
+    std::erase(t.seated, own);
+    n.players[own].gone = true;
+    n.players[own].client = -1;
+    n.clients[s.client].player = -1;
+    if (t.game != GameKind::kNone) {
+      Deliver(o, t, Left(t.game, t.state, SeatedIds(n, t), n.players[own].id));
+    }
+    t.ended = t.seated.empty();
+  }
+  o.clients[s.client].packets.push_back(Reply("bye", ""));
+  Close(o, s.client);
+}
+
+const char* CorruptionCode(Corruption c) {
+  if (c == Corruption::kOversizeLength) return error::kPayloadTooLarge;
+  if (c == Corruption::kOversizeHeader) return error::kHeaderTooLarge;
+  return error::kMalformed;
+}
+
+void PredictCorrupt(Outcome& o, const Step& s) {
+  // A payload that never ends is not an error: the server waits, and the client hangs up.
+  if (s.corruption == Corruption::kTruncatedPayload) return Drop(o.next, s.client);
+  auto& out = o.clients[s.client].packets;
+  if (s.corruption == Corruption::kShortLength) out.push_back(Reply("pong", s.text));
+  out.push_back(Error(CorruptionCode(s.corruption)));
+  Close(o, s.client);
+}
+
+void PredictOdd(Outcome& o, const Step& s) {
+  auto& out = o.clients[s.client].packets;
+  switch (s.oddity) {
+    case Oddity::kUnknownCommand:
+      return out.push_back(Error(error::kUnknownCommand));
+    case Oddity::kBothCommands:
+    case Oddity::kNoCommand:
+      return out.push_back(Error(error::kBadRequest));
+    case Oddity::kUpload:
+      return out.push_back(Error(s.number == 0 ? error::kBadRequest : error::kUnauthorized));
+  }
+}
+
+// A clean restart drops every connection; every table comes back with its players, who
+// wait for their clients to resume.
+void PredictRestart(Outcome& o) {
+  Model& n = o.next;
+  for (int c = 0; c < static_cast<int>(n.clients.size()); ++c) Drop(n, c);
+  for (TableModel& t : n.tables) {
+    if (!t.ended) Restored(t.game, t.state, SeatedIds(n, t));
+  }
+}
+
+}  // namespace
+
+Model InitialModel(const ModelConfig& config) {
+  Model m;
+  m.config = config;
+  m.clients.resize(static_cast<size_t>(std::max(1, config.clients)));
+  return m;
+}
+
+Status CheckStep(const Model& m, const Step& s) {
+  auto fail = [](const char* reason) { return Status::Error("bad_step", reason); };
+  if (s.client < 0 || s.client >= static_cast<int>(m.clients.size()))
+    return fail("no such client slot");
+  if (s.op != Op::kConnect && s.op != Op::kRestart && !m.clients[s.client].open)
+    return fail("the client is not connected");
+  if (!EncodingApplies(s.encoding)) return fail("bad encoding");
+  if (!OpApplies(m, s)) return fail("the step's arguments do not fit the model");
+  return Status::Ok();
+}
+
+Outcome Predict(const Model& m, const Step& s) {
+  Outcome o{m, std::vector<ClientExpectation>(m.clients.size())};
+  switch (s.op) {
+    case Op::kConnect:
+      o.next.clients[s.client].open = true;
+      break;
+    case Op::kDisconnect:
+      Drop(o.next, s.client);
+      break;
+    case Op::kHello:
+      PredictHello(o, s);
+      break;
+    case Op::kDefine:
+      PredictDefine(o, s);
+      break;
+    case Op::kGame:
+      PredictGame(o, s);
+      break;
+    case Op::kPing:
+      o.clients[s.client].packets.push_back(Reply("pong", s.text));
+      break;
+    case Op::kBye:
+      PredictBye(o, s);
+      break;
+    case Op::kCorrupt:
+      PredictCorrupt(o, s);
+      break;
+    case Op::kOdd:
+      PredictOdd(o, s);
+      break;
+    case Op::kRestart:
+      PredictRestart(o);
+      break;
+  }
+  for (int c = 0; c < static_cast<int>(m.clients.size()); ++c) {
+    o.clients[c].noise = AtPong(m, c) || AtPong(o.next, c);
+  }
+  return o;
+}
+
+bool AtPong(const Model& m, int client) {
+  const int p = m.clients[client].player;
+  if (p < 0) return false;
+  const TableModel& t = m.tables[m.players[p].table];
+  return !t.ended && t.game == GameKind::kPong;
+}
+
+bool ClockRuns(const Model& m, int client) {
+  if (!AtPong(m, client)) return false;
+  return m.tables[m.players[m.clients[client].player].table].state.clock;
+}
+
+std::string Show(const Expected& e) {
+  if (e.command == "error") return "error " + e.error_code;
+  if (e.command == "hello") {
+    return "hello " + std::string(e.new_player ? "<new " : "<") + "player#" +
+           std::to_string(e.player) + ">," + (e.defined ? "true" : "false") + "," +
+           (e.new_table ? "<new " : "<") + "table#" + std::to_string(e.table) + ">";
+  }
+  return e.command + (e.payload ? " \"" + Readable(*e.payload) + "\"" : " (any payload)");
+}
+
+}  // namespace ggs::props

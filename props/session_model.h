@@ -1,0 +1,117 @@
+// SessionModel: the fuzzer's model of one session with a ggs server — which clients are
+// connected, the players and tables they created, each table's game — and the prediction of
+// what every client must receive after each step.
+//
+// The model is the protocol's promises written as a pure function (Predict) from the state
+// before a step to the state after it and the packets each client must get, in order:
+// hello replies, `defined`, the games' notices and messages, error codes, and which errors
+// close the connection. It knows nothing of tokens; players and tables are indexes in the
+// order the session created them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/protocol.h"
+#include "core/status.h"
+#include "props/game_models.h"
+#include "props/step.h"
+
+namespace ggs::props {
+
+inline constexpr int kAdHocSeats = 10000;  // An undefined table's seats (core's kMaxSeats).
+
+struct ModelConfig {
+  int clients = 4;       // Client slots.
+  ParserLimits limits;   // The server's --max-header and --max-payload.
+  bool restarts = true;  // Restart steps are possible (the fuzzer owns the server).
+
+  bool operator==(const ModelConfig& o) const {
+    return clients == o.clients && limits.max_header == o.limits.max_header &&
+           limits.max_payload == o.limits.max_payload && restarts == o.restarts;
+  }
+};
+
+struct ClientModel {
+  bool open = false;
+  int player = -1;  // The player this connection speaks for.
+
+  bool operator==(const ClientModel&) const = default;
+};
+
+struct PlayerModel {
+  int table = -1;
+  int id = 0;         // The player's id in its table's game.
+  int client = -1;    // The client slot it is connected on, or -1 (within its grace period).
+  bool gone = false;  // Left with `bye`.
+
+  bool operator==(const PlayerModel&) const = default;
+};
+
+struct TableModel {
+  GameKind game = GameKind::kNone;
+  std::string name;  // The registered game for tables seated by `Game:`, else "".
+  int creator = -1;  // The player who created an ad hoc table (and may define it).
+  int seats = kAdHocSeats;
+  int next_id = 1;
+  std::vector<int> seated;  // Player indexes in seat order.
+  bool ended = false;       // Its last player left.
+  GameState state;
+
+  bool operator==(const TableModel&) const = default;
+};
+
+struct Model {
+  ModelConfig config;
+  std::vector<ClientModel> clients;
+  std::vector<PlayerModel> players;
+  std::vector<TableModel> tables;
+};
+
+// One packet a client must receive.
+struct Expected {
+  std::string command;                 // Its Client-Command.
+  std::optional<std::string> payload;  // The exact payload, when the model knows it.
+  std::string error_code;              // For `error`.
+  // For `hello`: the reply names player `player` and table `table`; a new one's token is
+  // learned from the reply.
+  int player = -1;
+  int table = -1;
+  bool new_player = false;
+  bool new_table = false;
+  bool defined = false;
+};
+
+struct ClientExpectation {
+  std::vector<Expected> packets;  // In order.
+  bool closes = false;            // The server closes the connection after the packets.
+  bool noise = false;             // Pong's clock packets may arrive in between.
+};
+
+struct Outcome {
+  Model next;
+  std::vector<ClientExpectation> clients;  // One per client slot.
+};
+
+Model InitialModel(const ModelConfig& config);
+
+// Ok when `step` may follow `model`: its client slot is in the right state, the players and
+// tables it names exist, and its bytes obey the grammar the prediction relies on. Otherwise
+// an error (code "bad_step") that says why.
+Status CheckStep(const Model& model, const Step& step);
+inline bool Applicable(const Model& model, const Step& step) { return CheckStep(model, step).ok(); }
+
+// What `step` does. REQUIRES: Applicable(model, step).
+Outcome Predict(const Model& model, const Step& step);
+
+// True when client `client` is seated at a pong table that has not ended.
+bool AtPong(const Model& model, int client);
+// True when client `client` is seated at a pong table whose clock runs, so that `state`
+// packets keep arriving.
+bool ClockRuns(const Model& model, int client);
+
+// A one-line description of an expected packet for transcripts.
+std::string Show(const Expected& expected);
+
+}  // namespace ggs::props

@@ -1,0 +1,339 @@
+// SessionRunner: sending steps, reading replies, comparing them with the prediction.
+#include "props/session_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "core/uuid.h"
+#include "props/escape.h"
+#include "props/render.h"
+
+namespace ggs::props {
+namespace {
+
+constexpr size_t kShownPayload = 160;  // Longer payloads are abbreviated in transcripts.
+
+std::string Abbreviated(const std::string& bytes) {
+  if (bytes.size() <= kShownPayload) return "\"" + Readable(bytes) + "\"";
+  return "\"" + Readable(bytes.substr(0, kShownPayload)) + "\"... (" +
+         std::to_string(bytes.size()) + " bytes)";
+}
+
+std::string CommandOf(const Packet& p) {
+  const std::string* command = p.Find("Client-Command");
+  return command ? *command : "";
+}
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t from = 0;
+  for (size_t comma; (comma = s.find(',', from)) != std::string::npos; from = comma + 1) {
+    parts.push_back(s.substr(from, comma - from));
+  }
+  parts.push_back(s.substr(from));
+  return parts;
+}
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// Learns a token the server just handed out, or checks one it handed out before.
+Status LearnOrCheck(std::vector<std::string>& tokens, int index, bool is_new,
+                    const std::string& got, const char* what) {
+  const std::string name = std::string(what) + "#" + std::to_string(index);
+  if (!is_new) {
+    if (index < static_cast<int>(tokens.size()) && tokens[index] == got) return Status::Ok();
+    return Status::Error("diverged",
+                         "the reply names another " + std::string(what) + " than " + name);
+  }
+  if (!LooksLikeUuid(got) || Contains(tokens, got)) {
+    return Status::Error("diverged", "new " + name + " got token '" + Readable(got) +
+                                         "', which is not a fresh UUID");
+  }
+  if (static_cast<int>(tokens.size()) <= index) tokens.resize(static_cast<size_t>(index) + 1);
+  tokens[index] = got;
+  return Status::Ok();
+}
+
+}  // namespace
+
+SessionRunner::SessionRunner(Target* target, RunnerOptions options, Transcript* transcript)
+    : target_(target), options_(std::move(options)), transcript_(transcript) {}
+
+SessionRunner::~SessionRunner() = default;
+
+void SessionRunner::Note(const std::string& line) { transcript_->Note(Symbolic(line)); }
+
+std::string SessionRunner::Symbolic(std::string text) const {
+  auto replace_all = [&text](const std::string& token, const std::string& name) {
+    if (token.empty()) return;
+    for (size_t at = text.find(token); at != std::string::npos; at = text.find(token, at)) {
+      text.replace(at, token.size(), name);
+      at += name.size();
+    }
+  };
+  for (size_t i = 0; i < player_tokens_.size(); ++i)
+    replace_all(player_tokens_[i], "<player#" + std::to_string(i) + ">");
+  for (size_t i = 0; i < table_tokens_.size(); ++i)
+    replace_all(table_tokens_[i], "<table#" + std::to_string(i) + ">");
+  return text;
+}
+
+std::string SessionRunner::ShowPacket(const Packet& p) const {
+  std::string out = CommandOf(p);
+  if (const std::string* code = p.Find("Error-Code")) out += " " + *code;
+  out += " " + Abbreviated(p.payload);
+  if (skipped_noise_ > 0) out += " (after " + std::to_string(skipped_noise_) + " clock packets)";
+  return out;
+}
+
+Status SessionRunner::Diverged(int client, const std::string& message) const {
+  return Status::Error("diverged", "c" + std::to_string(client) + ": " + message);
+}
+
+Status SessionRunner::Execute(const Model& before, const Step& step) {
+  const int index = step_index_++;
+  transcript_->BeginStep(index, step);
+  if (clients_.size() < before.clients.size()) clients_.resize(before.clients.size());
+  const Outcome outcome = Predict(before, step);
+  Status status = Act(before, step);
+  // The actor's replies first, then what the step sent to everyone else.
+  for (int i = 0; status.ok() && i < static_cast<int>(outcome.clients.size()); ++i) {
+    const int c = (step.client + i) % static_cast<int>(outcome.clients.size());
+    status = CheckClient(c, outcome.clients[c]);
+  }
+  const bool probe = step.op != Op::kDisconnect && step.op != Op::kRestart;
+  if (status.ok() && probe && outcome.next.clients[step.client].open) {
+    status = Barrier(step.client, outcome.clients[step.client].noise);
+  }
+  if (status.ok()) return status;
+  std::string message =
+      "step " + std::to_string(index) + " (" + Describe(step) + "): " + status.message();
+  if (Status health = target_->Health(); !health.ok()) message += "; " + health.message();
+  message = Symbolic(message);
+  transcript_->Note("FAILED: " + message);
+  return Status::Error(status.code(), message);
+}
+
+Status SessionRunner::Act(const Model& before, const Step& step) {
+  const int c = step.client;
+  switch (step.op) {
+    case Op::kConnect: {
+      Result<std::unique_ptr<SyncClient>> client =
+          SyncClient::Connect(target_->host(), target_->port(), options_.timeout_ms);
+      if (!client.ok()) return Diverged(c, "cannot connect: " + client.status().message());
+      clients_[c] = std::move(client.value());
+      Note("c" + std::to_string(c) + " connects");
+      return Status::Ok();
+    }
+    case Op::kDisconnect:
+      clients_[c].reset();
+      Note("c" + std::to_string(c) + " hangs up");
+      return Status::Ok();
+    case Op::kRestart:
+      for (auto& client : clients_) client.reset();
+      Note("the server restarts (SIGTERM, then a new process on the same database)");
+      return target_->Restart();
+    default:
+      break;
+  }
+  RenderContext context;
+  context.player_token = [this](int i) {
+    return i < static_cast<int>(player_tokens_.size()) ? player_tokens_[i] : std::string();
+  };
+  context.table_token = [this](int i) {
+    return i < static_cast<int>(table_tokens_.size()) ? table_tokens_[i] : std::string();
+  };
+  context.client_token = [this, &before](int client) {
+    const int p = before.clients[client].player;
+    return p >= 0 && p < static_cast<int>(player_tokens_.size()) ? player_tokens_[p]
+                                                                 : std::string();
+  };
+  context.limits = before.config.limits;
+  context.chat_source = options_.chat_source;
+  return Send(c, step, Render(step, context));
+}
+
+Status SessionRunner::Send(int c, const Step& step, const std::string& bytes) {
+  const std::vector<std::string> pieces = Cut(bytes, step.splits);
+  std::string cuts;
+  for (size_t i = 0, at = 0; i + 1 < pieces.size(); ++i) {
+    at += pieces[i].size();
+    cuts += (cuts.empty() ? "" : ",") + std::to_string(at);
+  }
+  Note("c" + std::to_string(c) + " >> " + Abbreviated(bytes) +
+       (cuts.empty() ? "" : " cut at " + cuts + (step.pause ? ", pausing" : "")));
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (i > 0 && step.pause) std::this_thread::sleep_for(std::chrono::microseconds(300));
+    Status sent = clients_[c]->SendRaw(pieces[i]);
+    // Once a corruption is read the server stops reading, and may reset the connection
+    // before the rest arrives; what it answered is still checked.
+    if (!sent.ok() && step.op == Op::kCorrupt) break;
+    if (!sent.ok()) return Diverged(c, "send failed: " + sent.message());
+  }
+  if (step.op == Op::kCorrupt && step.corruption == Corruption::kTruncatedPayload) {
+    clients_[c].reset();
+    Note("c" + std::to_string(c) + " hangs up mid-payload");
+  }
+  return Status::Ok();
+}
+
+// The timeout covers the whole wait: a pong clock that keeps ticking must not hide a packet
+// that never comes.
+Result<Packet> SessionRunner::Next(int c, bool noise) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
+  skipped_noise_ = 0;
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    Result<Packet> got = clients_[c]->Receive(static_cast<int>(std::max<int64_t>(0, left.count())));
+    if (!got.ok() || !noise || !IsPongNoise(CommandOf(got.value()))) return got;
+    ++skipped_noise_;
+  }
+}
+
+Status SessionRunner::CheckClient(int c, const ClientExpectation& expectation) {
+  if (expectation.packets.empty() && !expectation.closes) return Status::Ok();
+  if (!clients_[c]) return Diverged(c, "expected packets on a connection the runner closed");
+  for (const Expected& want : expectation.packets) {
+    Result<Packet> got = Next(c, expectation.noise);
+    if (!got.ok()) {
+      Note("c" + std::to_string(c) + " << nothing: " + got.status().message() + "; expected " +
+           Show(want));
+      return Diverged(c, "expected " + Show(want) + ", got nothing: " + got.status().message());
+    }
+    Status match = Match(got.value(), want);
+    Note("c" + std::to_string(c) + " << " + ShowPacket(got.value()) +
+         (match.ok() ? "" : "   EXPECTED " + Show(want)));
+    if (!match.ok())
+      return Diverged(c, "expected " + Show(want) + ", got " + ShowPacket(got.value()) +
+                             (match.message().empty() ? "" : ": " + match.message()));
+  }
+  return expectation.closes ? CheckClosed(c, expectation.noise) : Status::Ok();
+}
+
+Status SessionRunner::CheckClosed(int c, bool noise) {
+  Result<Packet> got = Next(c, noise);
+  if (!got.ok() && got.status().code() == "closed") {
+    Note("c" + std::to_string(c) + " << (connection closed by the server)");
+    clients_[c].reset();
+    return Status::Ok();
+  }
+  if (!got.ok())
+    return Diverged(c, "expected the server to close the connection: " + got.status().message());
+  Note("c" + std::to_string(c) + " << " + ShowPacket(got.value()) +
+       "   EXPECTED the connection to close");
+  return Diverged(c, "expected the connection to close, got " + ShowPacket(got.value()));
+}
+
+Status SessionRunner::Match(const Packet& got, const Expected& want) {
+  if (CommandOf(got) != want.command) return Status::Error("diverged", "");
+  if (want.command == "error") {
+    const std::string* code = got.Find("Error-Code");
+    return code && *code == want.error_code ? Status::Ok() : Status::Error("diverged", "");
+  }
+  if (want.command == "hello") return MatchHello(got, want);
+  if (want.payload && got.payload != *want.payload) return Status::Error("diverged", "");
+  return Status::Ok();
+}
+
+Status SessionRunner::MatchHello(const Packet& got, const Expected& want) {
+  const std::vector<std::string> parts = SplitCommas(got.payload);
+  if (parts.size() != 3) return Status::Error("diverged", "a hello reply has three fields");
+  const std::string defined = want.defined ? "true" : "false";
+  if (parts[1] != defined) return Status::Error("diverged", "defined should be " + defined);
+  if (Status s = LearnOrCheck(player_tokens_, want.player, want.new_player, parts[0], "player");
+      !s.ok()) {
+    return s;
+  }
+  return LearnOrCheck(table_tokens_, want.table, want.new_table, parts[2], "table");
+}
+
+Status SessionRunner::Barrier(int c, bool noise) {
+  const std::string payload = "barrier-" + std::to_string(step_index_);
+  if (Status s = clients_[c]->SendServer("ping", payload); !s.ok())
+    return Diverged(c, "sending the closing ping failed: " + s.message());
+  Result<Packet> got = Next(c, noise);
+  if (!got.ok()) {
+    Note("c" + std::to_string(c) + " << nothing: " + got.status().message() + "; expected pong " +
+         payload);
+    return Diverged(
+        c, "expected the pong of its closing ping, got nothing: " + got.status().message());
+  }
+  if (CommandOf(got.value()) == "pong" && got->payload == payload) return Status::Ok();
+  Note("c" + std::to_string(c) + " << " + ShowPacket(got.value()) +
+       "   EXPECTED nothing more (pong " + payload + ")");
+  return Diverged(c, "expected nothing more, got " + ShowPacket(got.value()));
+}
+
+Status SessionRunner::Finish(const Model& model) {
+  for (int c = 0; c < static_cast<int>(model.clients.size()); ++c) {
+    if (!model.clients[c].open) continue;
+    Status s = Barrier(c, AtPong(model, c));
+    if (s.ok() && ClockRuns(model, c)) s = AwaitState(c);
+    if (!s.ok()) {
+      const std::string message = Symbolic("after the last step: " + s.message());
+      transcript_->Note("FAILED: " + message);
+      return Status::Error(s.code(), message);
+    }
+  }
+  return Status::Ok();
+}
+
+// A running pong clock sends `state` every tick; the other clock packets may come first.
+Status SessionRunner::AwaitState(int c) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    Result<Packet> got = clients_[c]->Receive(options_.timeout_ms);
+    if (!got.ok())
+      return Diverged(c, "expected pong's clock to send state: " + got.status().message());
+    const std::string command = CommandOf(got.value());
+    if (command == "state") return Status::Ok();
+    if (!IsPongNoise(command)) {
+      Note("c" + std::to_string(c) + " << " + ShowPacket(got.value()) + "   EXPECTED state");
+      return Diverged(c, "expected state, got " + ShowPacket(got.value()));
+    }
+  }
+  return Diverged(c, "expected state, got only other clock packets");
+}
+
+Status SessionRunner::Cleanup() {
+  clients_.clear();
+  Status status = Status::Ok();
+  for (const std::string& token : player_tokens_) {
+    if (token.empty()) continue;
+    Result<std::unique_ptr<SyncClient>> client =
+        SyncClient::Connect(target_->host(), target_->port(), options_.timeout_ms);
+    if (!client.ok()) return client.status();
+    SyncClient& c = *client.value();
+    Packet hello;
+    hello.Add("Server-Command", "hello").Add("Token", token);
+    if (Status s = c.Send(hello); !s.ok()) return s;
+    // Pong's clock may speak first; the hello reply or an error (gone already) settles it.
+    std::string command;
+    while (command != "hello" && command != "error") {
+      Result<Packet> got = c.Receive(options_.timeout_ms);
+      if (!got.ok()) return got.status();
+      command = CommandOf(got.value());
+    }
+    if (command == "error") continue;
+    if (Status s = c.SendServer("bye"); !s.ok()) return s;
+    if (!c.WaitClosed(options_.timeout_ms)) status = Status::Error("timeout", "bye did not close");
+  }
+  Forget();
+  return status;
+}
+
+void SessionRunner::Forget() {
+  clients_.clear();
+  player_tokens_.clear();
+  table_tokens_.clear();
+  step_index_ = 0;
+  skipped_noise_ = 0;
+}
+
+}  // namespace ggs::props

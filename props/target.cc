@@ -1,0 +1,115 @@
+// Target: the child server's life cycle and its post-mortem.
+#include "props/target.h"
+
+#include <sys/wait.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "core/sync_client.h"
+
+namespace ggs::props {
+namespace {
+
+std::string ExitText(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    return "was killed by signal " + std::to_string(sig) + " (" + strsignal(sig) + ")";
+  }
+  return "stopped (status " + std::to_string(status) + ")";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ChildServer>> ChildServer::Start(const ChildOptions& options) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "ggs-fuzz-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr)
+    return Status::Error("io", std::string("mkdtemp: ") + std::strerror(errno));
+  auto server = std::unique_ptr<ChildServer>(new ChildServer(options, pattern));
+  if (Status s = server->Launch(); !s.ok()) return s;
+  return server;
+}
+
+ChildServer::ChildServer(ChildOptions options, std::string dir)
+    : options_(std::move(options)), dir_(std::move(dir)) {}
+
+ChildServer::~ChildServer() {
+  process_.reset();  // Kills a server that still runs.
+  std::error_code ignored;
+  if (!keep_) std::filesystem::remove_all(dir_, ignored);
+}
+
+Status ChildServer::Launch() {
+  // A long grace period: a session resumes players long after they dropped, and must never
+  // race the expiry.
+  // clang-format off
+  const std::vector<std::string> args = {
+      "--db", DatabasePath(),
+      "--games", options_.games_dir,
+      "--max-header", std::to_string(options_.limits.max_header),
+      "--max-payload", std::to_string(options_.limits.max_payload),
+      "--reconnect-grace", "3600",
+      "--flush-ms", "20",
+      "--log-level", options_.log_level};
+  // clang-format on
+  Result<std::unique_ptr<ServerProcess>> started =
+      ServerProcess::Start(options_.binary, args, log_path());
+  if (!started.ok()) return started.status();
+  process_ = std::move(started.value());
+  return Status::Ok();
+}
+
+Status ChildServer::Restart() {
+  if (Status health = Health(); !health.ok()) return health;
+  const int status = process_->Stop(10000);
+  if (status != 0) {
+    return Status::Error("restart",
+                         "the server did not shut down cleanly on SIGTERM: " +
+                             (status < 0 ? std::string("it had to be killed") : ExitText(status)));
+  }
+  return Launch();
+}
+
+Status ChildServer::Health() {
+  if (!process_ || !process_->running()) return Status::Error("crash", "the server is not running");
+  siginfo_t info{};
+  // WNOWAIT leaves the child to be reaped by ServerProcess, which owns it.
+  if (waitid(P_PID, static_cast<id_t>(process_->pid()), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+      info.si_pid != 0) {
+    const int status = info.si_code == CLD_EXITED ? (info.si_status << 8) : info.si_status;
+    return Status::Error("crash", "the server " + ExitText(status) + "; see " + log_path());
+  }
+  return Status::Ok();
+}
+
+Status ChildServer::Reset() {
+  process_.reset();
+  // The old database goes (shrinking resets many times); the log keeps every generation's.
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(DatabasePath() + suffix, ignored);
+  }
+  ++generation_;
+  return Launch();
+}
+
+std::string ChildServer::DatabasePath() const {
+  return dir_ + "/fuzz-" + std::to_string(generation_) + ".db";
+}
+
+Status RemoteServer::Restart() {
+  return Status::Error("restart", "cannot restart a server the fuzzer did not start");
+}
+
+Status RemoteServer::Health() {
+  Result<std::unique_ptr<SyncClient>> probe = SyncClient::Connect(host_, port_, 1000);
+  if (!probe.ok())
+    return Status::Error("crash",
+                         "the server does not accept connections: " + probe.status().message());
+  return Status::Ok();
+}
+
+}  // namespace ggs::props

@@ -1,0 +1,90 @@
+// Target: the server a fuzz session talks to. Either a `ggs serve` child process that the
+// fuzzer owns (restartable on its database, and watched for crashes), or a server someone
+// else runs at HOST:PORT (no restarts; a crash shows only as silence).
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/protocol.h"
+#include "core/server_process.h"
+#include "core/status.h"
+
+namespace ggs::props {
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual std::string host() const = 0;
+  virtual int port() const = 0;
+  virtual bool can_restart() const = 0;
+  // Stops the server cleanly (SIGTERM; it must exit with status 0) and starts it again on
+  // the same database. The port may change.
+  virtual Status Restart() = 0;
+  // Ok while the server runs; otherwise an error saying how it died.
+  virtual Status Health() = 0;
+  // Brings a server whose state is unknown (after a failed session) back to a fresh one,
+  // when the target can.
+  virtual Status Reset() = 0;
+  // Where the server's log is, or "".
+  virtual std::string log_path() const = 0;
+};
+
+struct ChildOptions {
+  std::string binary;     // The ggs executable.
+  std::string games_dir;  // Passed as --games.
+  ParserLimits limits;    // Passed as --max-header and --max-payload.
+  std::string log_level = "warn";
+};
+
+// A `ggs serve` child on a loopback port with a database in a fresh temporary directory,
+// which the destructor removes (the log stays when keep_files() was asked for).
+class ChildServer final : public Target {
+ public:
+  static Result<std::unique_ptr<ChildServer>> Start(const ChildOptions& options);
+  ~ChildServer() override;
+
+  std::string host() const override { return "127.0.0.1"; }
+  int port() const override { return process_ ? process_->port() : 0; }
+  bool can_restart() const override { return true; }
+  Status Restart() override;
+  Status Health() override;
+  Status Reset() override;
+  std::string log_path() const override { return dir_ + "/server.log"; }
+  // The running server's process id, or 0.
+  pid_t pid() const { return process_ ? process_->pid() : 0; }
+  // Keeps the temporary directory (its database and log) for a post-mortem.
+  void keep_files() { keep_ = true; }
+
+ private:
+  ChildServer(ChildOptions options, std::string dir);
+  Status Launch();
+  std::string DatabasePath() const;
+
+  ChildOptions options_;
+  std::string dir_;
+  int generation_ = 0;  // Each Reset() starts on a new database file.
+  std::unique_ptr<ServerProcess> process_;
+  bool keep_ = false;
+};
+
+class RemoteServer final : public Target {
+ public:
+  RemoteServer(std::string host, int port) : host_(std::move(host)), port_(port) {}
+  std::string host() const override { return host_; }
+  int port() const override { return port_; }
+  bool can_restart() const override { return false; }
+  Status Restart() override;
+  Status Health() override;
+  Status Reset() override { return Status::Ok(); }
+  std::string log_path() const override { return ""; }
+
+ private:
+  std::string host_;
+  int port_;
+};
+
+}  // namespace ggs::props
