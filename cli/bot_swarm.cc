@@ -1,16 +1,145 @@
-// `ggs bot-swarm`: placeholder until its issue lands; it says so and fails.
-#include <iostream>
+// `ggs bot-swarm`: load-test a server with thousands of coroutine bots that really play.
+// The engine is bots/swarm.h; this file parses flags, prints the live line and the summary,
+// writes the JSON and HTML reports, and turns the CI gate into the exit status.
+#include <signal.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "bots/html_report.h"
+#include "bots/swarm.h"
 #include "cli/commands.h"
 
 namespace ggs::cli {
+namespace {
+
+struct BotSwarmFlags {
+  bots::SwarmOptions swarm;
+  std::string json;
+  std::string report;
+  double max_error_rate = 0;
+  bool quiet = false;
+};
+
+std::atomic<bool> g_cancel{false};
+
+// Ctrl-C ends the run early; the bots still say goodbye and the report is still written.
+void OnInterrupt(int) { g_cancel = true; }
+
+void PrintProgress(const bots::SeriesPoint& p, size_t bots) {
+  std::fprintf(stderr,
+               "\r\033[K[%4llds] bots %lld/%zu  in %llu/s  out %llu/s  ping p50 %.2f ms "
+               "p99 %.2f ms  errors %llu",
+               static_cast<long long>(p.second + 1), static_cast<long long>(p.connected), bots,
+               static_cast<unsigned long long>(p.msgs_in),
+               static_cast<unsigned long long>(p.msgs_out), p.rtt_p50_ms, p.rtt_p99_ms,
+               static_cast<unsigned long long>(p.errors));
+  std::fflush(stderr);
+}
+
+// Usage problems (bad flags, too many bots for this process) exit 2 before any bot starts.
+int ExitCodeFor(const Status& s) {
+  const std::string& c = s.code();
+  return c == "bad_options" || c == "bad_address" || c == "unknown_game" || c == "too_many_bots"
+             ? 2
+             : 1;
+}
+
+int WriteOutputs(const BotSwarmFlags& f, const bots::SwarmReport& report) {
+  if (!f.json.empty()) {
+    if (Status s = bots::WriteTextFile(f.json, bots::ReportJson(report)); !s.ok()) {
+      std::cerr << "ggs bot-swarm: " << s.message() << "\n";
+      return 1;
+    }
+  }
+  if (!f.report.empty()) {
+    if (Status s = bots::WriteTextFile(f.report, bots::RenderHtmlReport(report)); !s.ok()) {
+      std::cerr << "ggs bot-swarm: " << s.message() << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int RunBotSwarm(BotSwarmFlags& f) {
+  if (Status s = bots::CheckCapacity(f.swarm.bots, f.swarm.threads); !s.ok()) {
+    std::cerr << "ggs bot-swarm: " << s.message() << "\n";
+    return 2;
+  }
+  const bool live = !f.quiet && isatty(STDERR_FILENO);
+  const size_t total = f.swarm.bots;
+  if (live) f.swarm.on_second = [total](const bots::SeriesPoint& p) { PrintProgress(p, total); };
+  g_cancel = false;
+  f.swarm.cancel = &g_cancel;
+  struct sigaction interrupt {
+  }, previous{};
+  interrupt.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &interrupt, &previous);
+  Result<bots::SwarmReport> report = bots::RunSwarm(f.swarm);
+  sigaction(SIGINT, &previous, nullptr);
+  if (live) std::fprintf(stderr, "\n");
+  if (!report.ok()) {
+    std::cerr << "ggs bot-swarm: " << report.status().message() << "\n";
+    return ExitCodeFor(report.status());
+  }
+  std::cout << bots::SummaryTable(report.value()) << std::flush;
+  if (int rc = WriteOutputs(f, report.value()); rc != 0) return rc;
+  if (Status gate = bots::CheckGate(report.value(), f.max_error_rate); !gate.ok()) {
+    std::cerr << ("ggs bot-swarm: FAILED: " + gate.message() + "\n") << std::flush;
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
 
 void AddBotSwarm(CLI::App& app, int* exit_code) {
-  CLI::App* cmd = app.add_subcommand("bot-swarm", "(not built yet)");
-  cmd->callback([exit_code] {
-    std::cerr << "ggs bot-swarm: not built yet\n";
-    *exit_code = 2;
-  });
+  auto flags = std::make_shared<BotSwarmFlags>();
+  bots::SwarmOptions& o = flags->swarm;
+  CLI::App* cmd = app.add_subcommand(
+      "bot-swarm", "Load-test a server with thousands of bots that really play, and measure it");
+  cmd->add_option("--server", o.server, "HOST:PORT of the server")->capture_default_str();
+  cmd->add_option("--game", o.game, "The game the bots play: pong or chat")->capture_default_str();
+  cmd->add_option("--bots", o.bots, "How many bots")->required()->check(CLI::PositiveNumber);
+  cmd->add_option("--ramp", o.ramp_s, "Seconds over which the bots connect, evenly spread")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--duration", o.duration_s, "Seconds measured after the ramp")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--threads", o.threads, "Event-loop threads sharing the bots")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Seed of every random choice the bots make")
+      ->capture_default_str();
+  cmd->add_option("--input-hz", o.input_hz, "Game inputs per bot per second (pong 20, chat 0.2)")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--ping-hz", o.ping_hz, "Pings per bot per second; 0 = none")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  cmd->add_option("--churn", o.churn,
+                  "Share of bots that drop their connection once and resume with their token")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option(
+      "--server-pid", o.server_pid,
+      "PID of the server, to report its CPU (/proc/PID/stat) and memory (VmRSS, VmHWM)");
+  cmd->add_option("--json", flags->json, "Write every figure to this JSON file");
+  cmd->add_option("--report", flags->report, "Write a self-contained HTML report with plots");
+  cmd->add_option("--max-error-rate", flags->max_error_rate,
+                  "Fail (exit 1) when errors per message sent exceed this")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_flag("--quiet", flags->quiet, "No live progress line");
+  cmd->footer(
+      "Exit status: 0 when every bot connected and the error rate is within --max-error-rate;\n"
+      "1 when not; 2 for bad flags or when --bots cannot fit the open-file limit.\n"
+      "Example: ggs bot-swarm --server 127.0.0.1:9000 --game pong --bots 1000 --ramp 5 "
+      "--duration 30 --json out.json --report out.html");
+  cmd->callback([flags, exit_code] { *exit_code = RunBotSwarm(*flags); });
 }
 
 }  // namespace ggs::cli

@@ -1,0 +1,304 @@
+// Bot: the coroutine that plays one player's run.
+#include "bots/bot.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/error_codes.h"
+
+namespace ggs::bots {
+namespace {
+
+// Inputs are load, not measurement, so their wake-ups are rounded up to this grid: the bots
+// of a loop that are due within the same few milliseconds then share one wake-up. Pings keep
+// their exact times.
+constexpr uint64_t kInputGridUs = 5000;
+
+uint64_t RoundUpToGrid(uint64_t us) {
+  return (us + kInputGridUs - 1) / kInputGridUs * kInputGridUs;
+}
+
+// The size of `packet` as the canonical encoder writes it; the parser does not report the
+// bytes each packet took, and the server encodes canonically.
+size_t EncodedSize(const Packet& packet) {
+  size_t n = 0;
+  for (const Header& h : packet.headers) n += h.name.size() + h.value.size() + 3;
+  return n + 18 + std::to_string(packet.payload.size()).size() + packet.payload.size();
+}
+
+Packet ServerCommand(std::string_view command, std::string payload = "") {
+  Packet p;
+  p.Add("Server-Command", std::string(command));
+  p.payload = std::move(payload);
+  return p;
+}
+
+// How a lost connection is filed among the errors: the socket's codes are all one thing to
+// a load test, a disconnect; the server's closing codes and framing codes speak for themselves.
+std::string LossCode(const Status& why) {
+  if (why.code() == "closed" || why.code() == "io") return "disconnected";
+  return why.code();
+}
+
+}  // namespace
+
+Bot::Bot(uv_loop_s* loop, Scheduler* scheduler, const BotSettings* settings, BotPlan plan,
+         Meter* meter, std::unique_ptr<Strategy> strategy)
+    : socket_(loop, scheduler),
+      settings_(settings),
+      plan_(plan),
+      meter_(meter),
+      strategy_(std::move(strategy)) {}
+
+Task<> Bot::Run() {
+  co_await socket_.SleepUntil(plan_.start_us);
+  const RunClock& clock = meter_->clock();
+  if (NowUs() >= clock.end()) {  // Cancelled before this bot's turn came.
+    socket_.Shutdown();
+    co_return;
+  }
+  if (Status joined = co_await Join(); !joined.ok()) {
+    ++meter_->stats().bots_failed;
+    meter_->Error(joined.code());
+    socket_.Shutdown();
+    co_return;
+  }
+  const bool churns = plan_.churn_at_us != 0 && plan_.churn_at_us < clock.end();
+  Status played = co_await Play(churns ? plan_.churn_at_us : clock.end());
+  if (played.ok() && churns && NowUs() < clock.end()) {
+    Drop(NowUs());
+    co_await socket_.SleepUntil(NowUs() + plan_.churn_pause_us);
+    if (Status resumed = co_await Resume(); !resumed.ok()) {
+      ++meter_->stats().resume_failures;
+      meter_->Error(resumed.code());
+      Finish();
+      co_return;
+    }
+    played = co_await Play(clock.end());
+  }
+  if (!played.ok()) {
+    RecordLoss(played, NowUs());
+    Finish();
+    co_return;
+  }
+  co_await Drain();
+  co_await Leave();
+  Finish();
+}
+
+Task<Status> Bot::Join() {
+  Packet hello = ServerCommand("hello");
+  hello.Add("Game", settings_->game);
+  Status s = co_await Hello(std::move(hello));
+  if (!s.ok()) co_return s;
+  const uint64_t now = NowUs();
+  if (std::optional<GameInput> first = strategy_->JoinInput()) {
+    Packet p;
+    p.Add("Game-Command", first->command);
+    p.payload = std::move(first->args);
+    if (Status sent = Send(p, now); !sent.ok()) co_return sent;
+  }
+  ++meter_->stats().bots_connected;
+  meter_->Up();
+  StartSchedules(now);
+  co_return Status::Ok();
+}
+
+Task<Status> Bot::Resume() {
+  Packet hello = ServerCommand("hello");
+  hello.Add("Token", token_);
+  Status s = co_await Hello(std::move(hello));
+  if (!s.ok()) co_return s;
+  ++meter_->stats().resumes;
+  meter_->Up();
+  // Pings and inputs due while the bot was away are skipped, not sent in a burst.
+  const uint64_t now = NowUs();
+  if (settings_->ping_period_us) {
+    while (next_ping_us_ < now) next_ping_us_ += settings_->ping_period_us;
+  }
+  next_input_us_ = std::max(next_input_us_, now);
+  co_return Status::Ok();
+}
+
+// Connects, sends `hello` and waits for the reply `<player>,<defined>,<table>`. Fails with
+// the socket's code or the server's error code.
+Task<Status> Bot::Hello(Packet hello) {
+  const uint64_t start = NowUs();
+  Status connected =
+      co_await socket_.Connect(settings_->server, start + settings_->connect_timeout_us);
+  if (!connected.ok()) co_return connected;
+  if (Status s = Send(hello, start); !s.ok()) co_return s;
+  const uint64_t deadline = start + settings_->hello_timeout_us;
+  for (;;) {
+    Result<Packet> reply = co_await socket_.Read(deadline);
+    if (!reply.ok()) co_return reply.status();
+    const uint64_t now = NowUs();
+    const std::string* command = reply->Find("Client-Command");
+    if (command && *command == "hello") {
+      meter_->MessageIn(EncodedSize(*reply), now);
+      const std::string& payload = reply->payload;
+      const size_t first = payload.find(',');
+      const size_t second = payload.find(',', first == std::string::npos ? first : first + 1);
+      if (second == std::string::npos) co_return Status::Error("bad_hello", payload);
+      token_ = payload.substr(0, first);
+      table_ = payload.substr(second + 1);
+      co_return Status::Ok();
+    }
+    if (command && *command == "error") {
+      meter_->MessageIn(EncodedSize(*reply), now);
+      const std::string* code = reply->Find("Error-Code");
+      co_return Status::Error(code ? *code : "error", reply->payload);
+    }
+    if (Status s = Handle(*reply, now); !s.ok()) co_return s;
+  }
+}
+
+void Bot::StartSchedules(uint64_t now_us) {
+  next_ping_us_ = now_us + plan_.ping_phase_us;
+  next_input_us_ = now_us + plan_.input_phase_us;
+}
+
+// The bot's event loop: read packets until the next ping or input is due, send what is due,
+// until `until_us` or the run's end. Fails when the connection does.
+Task<Status> Bot::Play(uint64_t until_us) {
+  const RunClock& clock = meter_->clock();
+  for (;;) {
+    const uint64_t now = NowUs();
+    if (Status s = SendDue(now); !s.ok()) co_return s;
+    const uint64_t stop = std::min(until_us, clock.end());
+    if (now >= stop) co_return Status::Ok();
+    uint64_t wake = stop;
+    if (settings_->ping_period_us) wake = std::min(wake, next_ping_us_);
+    if (settings_->input_period_us) wake = std::min(wake, RoundUpToGrid(next_input_us_));
+    Result<Packet> packet = co_await socket_.Read(wake);
+    if (packet.ok()) {
+      if (Status s = Handle(*packet, NowUs()); !s.ok()) co_return s;
+    } else if (packet.status().code() != "timeout") {
+      co_return packet.status();
+    }
+  }
+}
+
+Status Bot::SendDue(uint64_t now_us) {
+  const uint64_t end = meter_->clock().end();
+  // A late bot sends every ping it owes, each stamped with its own scheduled time, so that
+  // the lateness shows in the round trips.
+  while (settings_->ping_period_us && next_ping_us_ <= now_us && next_ping_us_ < end) {
+    if (Status s = SendPing(next_ping_us_, now_us); !s.ok()) return s;
+    next_ping_us_ += settings_->ping_period_us;
+  }
+  if (!settings_->input_period_us || next_input_us_ > now_us || now_us >= end) return Status::Ok();
+  next_input_us_ += settings_->input_period_us;
+  // Inputs are load, not measurement: missed ones are skipped rather than bunched.
+  if (next_input_us_ <= now_us) next_input_us_ = now_us + settings_->input_period_us;
+  std::optional<GameInput> input = strategy_->NextInput(now_us);
+  if (!input) return Status::Ok();
+  Packet p;
+  p.Add("Game-Command", std::move(input->command));
+  p.payload = std::move(input->args);
+  return Send(p, now_us);
+}
+
+Status Bot::SendPing(uint64_t scheduled_us, uint64_t now_us) {
+  if (Status s = Send(ServerCommand("ping", std::to_string(scheduled_us)), now_us); !s.ok()) {
+    return s;
+  }
+  pings_in_flight_.push_back(scheduled_us);
+  meter_->PingSent(scheduled_us, now_us);
+  return Status::Ok();
+}
+
+Status Bot::Send(const Packet& packet, uint64_t now_us) {
+  const std::string bytes = Encode(packet);
+  if (Status s = socket_.Write(bytes); !s.ok()) return s;
+  meter_->MessageOut(bytes.size(), now_us);
+  return Status::Ok();
+}
+
+// Handles one packet from the server. Fails when the server is closing the connection.
+Status Bot::Handle(const Packet& packet, uint64_t now_us) {
+  meter_->MessageIn(EncodedSize(packet), now_us);
+  const std::string* command = packet.Find("Client-Command");
+  if (!command) return Status::Error("unexpected_packet", "a packet without Client-Command");
+  if (*command == "pong") {
+    OnPong(packet.payload, now_us);
+  } else if (*command == "error") {
+    const std::string* code = packet.Find("Error-Code");
+    const std::string name = code ? *code : "error";
+    if (error::ClosesConnection(name)) return Status::Error(name, packet.payload);
+    meter_->Error(name);
+  } else if (*command == "bye") {
+    return Status::Error("unexpected_bye", "the server said bye");
+  } else {
+    ++meter_->stats().game_messages;
+    if (*command == "invalid") meter_->Error("invalid");
+    strategy_->OnGameCommand(*command, packet.payload, now_us);
+  }
+  return Status::Ok();
+}
+
+void Bot::OnPong(const std::string& payload, uint64_t now_us) {
+  uint64_t scheduled = 0;
+  auto [end, ec] = std::from_chars(payload.data(), payload.data() + payload.size(), scheduled);
+  if (ec != std::errc() || end != payload.data() + payload.size()) return;
+  // Pongs come back in order, so the match is nearly always the oldest ping.
+  const auto it = std::find(pings_in_flight_.begin(), pings_in_flight_.end(), scheduled);
+  if (it == pings_in_flight_.end()) return;  // From before a dropped connection.
+  pings_in_flight_.erase(it);
+  meter_->PongReceived(scheduled, now_us);
+}
+
+// Drops the connection on purpose (churn): what was in flight is lost, not late.
+void Bot::Drop(uint64_t now_us) {
+  socket_.Close();
+  ++meter_->stats().churn_drops;
+  meter_->stats().pings_lost += pings_in_flight_.size();
+  pings_in_flight_.clear();
+  strategy_->OnDisconnected(now_us);
+  meter_->Down();
+}
+
+void Bot::RecordLoss(const Status& why, uint64_t now_us) {
+  socket_.Close();
+  ++meter_->stats().disconnects;
+  meter_->Error(LossCode(why));
+  strategy_->OnDisconnected(now_us);
+  meter_->Down();
+  for (uint64_t scheduled : pings_in_flight_) meter_->PingUnanswered(scheduled, now_us);
+  pings_in_flight_.clear();
+}
+
+// Gives the last pings a moment to come back; those that do not are recorded with the time
+// they waited, a lower bound of their round trip.
+Task<> Bot::Drain() {
+  const uint64_t until = meter_->clock().end() + settings_->drain_us;
+  while (!pings_in_flight_.empty() && NowUs() < until) {
+    Result<Packet> packet = co_await socket_.Read(until);
+    if (!packet.ok() || !Handle(*packet, NowUs()).ok()) break;
+  }
+  const uint64_t now = NowUs();
+  for (uint64_t scheduled : pings_in_flight_) meter_->PingUnanswered(scheduled, now);
+  pings_in_flight_.clear();
+}
+
+Task<> Bot::Leave() {
+  const uint64_t now = NowUs();
+  if (Send(ServerCommand("bye"), now).ok()) {
+    const uint64_t deadline = now + settings_->bye_timeout_us;
+    for (;;) {
+      Result<Packet> packet = co_await socket_.Read(deadline);
+      if (!packet.ok()) break;
+      meter_->MessageIn(EncodedSize(*packet), NowUs());
+      const std::string* command = packet->Find("Client-Command");
+      if (command && *command == "bye") break;
+    }
+  }
+  meter_->Down();
+}
+
+void Bot::Finish() {
+  socket_.Shutdown();
+  strategy_->Finish(NowUs(), table_, meter_->stats());
+}
+
+}  // namespace ggs::bots

@@ -1,0 +1,220 @@
+// BotSocket: libuv TCP and timer handles behind awaitables.
+#include "bots/bot_socket.h"
+
+#include <uv.h>
+
+#include <string>
+#include <utility>
+
+#include "bots/run_clock.h"
+
+namespace ggs::bots {
+
+// The TCP handle and its requests. `owner` is cleared when the socket lets go of the
+// connection; libuv still calls back (cancelled writes, then close), and the close
+// callback frees the record.
+struct BotSocket::TcpIo {
+  uv_tcp_t tcp;
+  uv_connect_t connect;
+  uv_write_t write;
+  std::string writing;  // The bytes of the write in flight (libuv points into them).
+  std::string pending;  // Bytes queued behind it.
+  BotSocket* owner;
+  bool connected = false;
+};
+
+namespace {
+
+constexpr size_t kReadBufferSize = 64 * 1024;
+
+uv_handle_t* AsHandle(void* h) { return static_cast<uv_handle_t*>(h); }
+uv_stream_t* AsStream(void* h) { return static_cast<uv_stream_t*>(h); }
+
+// Packets are parsed within the read callback, so one buffer serves all sockets of a loop.
+void AllocRead(uv_handle_t*, size_t, uv_buf_t* buf) {
+  static thread_local char buffer[kReadBufferSize];
+  buf->base = buffer;
+  buf->len = sizeof buffer;
+}
+
+BotSocket::TcpIo* TcpOf(void* handle_data) { return static_cast<BotSocket::TcpIo*>(handle_data); }
+
+}  // namespace
+
+BotSocket::BotSocket(uv_loop_s* loop, Scheduler* scheduler) : loop_(loop), scheduler_(scheduler) {}
+
+BotSocket::~BotSocket() { Shutdown(); }
+
+bool BotSocket::connected() const { return tcp_ && tcp_->connected; }
+
+size_t BotSocket::queued_bytes() const {
+  return tcp_ ? tcp_->writing.size() + tcp_->pending.size() : 0;
+}
+
+BotSocket::ConnectAwaiter BotSocket::Connect(const sockaddr_storage& address,
+                                             uint64_t deadline_us) {
+  Close();
+  tcp_ = new TcpIo;
+  tcp_->owner = this;
+  uv_tcp_init(loop_, &tcp_->tcp);
+  tcp_->tcp.data = tcp_;
+  tcp_->connect.data = tcp_;
+  tcp_->write.data = tcp_;
+  uv_tcp_nodelay(&tcp_->tcp, 1);  // Pings and inputs are small and must not wait for Nagle.
+  const int rc =
+      uv_tcp_connect(&tcp_->connect, &tcp_->tcp, reinterpret_cast<const sockaddr*>(&address),
+                     [](uv_connect_t* req, int status) {
+                       TcpIo* io = TcpOf(req->data);
+                       if (io->owner) io->owner->OnConnected(status);
+                     });
+  if (rc != 0) {
+    Close();
+    connect_status_ = Status::Error("connect_failed", uv_strerror(rc));
+  } else {
+    connect_pending_ = true;
+    connect_status_ = Status::Ok();
+  }
+  return ConnectAwaiter(this, deadline_us);
+}
+
+void BotSocket::OnConnected(int status) {
+  connect_pending_ = false;
+  if (status != 0) {
+    connect_status_ = Status::Error("connect_failed", uv_strerror(status));
+    Close();
+  } else {
+    tcp_->connected = true;
+    uv_read_start(AsStream(&tcp_->tcp), AllocRead,
+                  [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
+                    TcpIo* io = TcpOf(stream->data);
+                    if (!io->owner) return;
+                    if (n > 0) io->owner->OnBytes(buf->base, static_cast<size_t>(n));
+                    if (n < 0) io->owner->OnReadError(static_cast<int>(n));
+                  });
+  }
+  if (waiter_) Resume();
+}
+
+BotSocket::ReadAwaiter BotSocket::Read(uint64_t deadline_us) {
+  return ReadAwaiter(this, deadline_us);
+}
+
+bool BotSocket::ReadReady(uint64_t deadline_us) {
+  if (!ready_ && parser_.error().ok()) ready_ = parser_.Next();
+  return ready_ || !parser_.error().ok() || !read_error_.ok() || !connected() ||
+         NowUs() >= deadline_us;
+}
+
+Result<Packet> BotSocket::TakeRead() {
+  waiting_read_ = false;
+  if (ready_) {
+    Packet p = std::move(*ready_);
+    ready_.reset();
+    return p;
+  }
+  if (!parser_.error().ok()) return parser_.error();
+  if (!read_error_.ok()) return read_error_;
+  if (!connected()) return Status::Error("closed", "not connected");
+  return Status::Error("timeout", "no packet before the deadline");
+}
+
+void BotSocket::OnBytes(const char* data, size_t size) {
+  parser_.Feed(std::string_view(data, size));
+  if (!waiting_read_) return;  // The reader pulls the packet when it next reads.
+  if (!ready_) ready_ = parser_.Next();
+  if (ready_ || !parser_.error().ok()) Resume();
+}
+
+void BotSocket::OnReadError(int status) {
+  read_error_ = status == UV_EOF ? Status::Error("closed", "the server closed the connection")
+                                 : Status::Error("io", uv_strerror(status));
+  uv_read_stop(AsStream(&tcp_->tcp));
+  if (waiting_read_) Resume();
+}
+
+BotSocket::SleepAwaiter BotSocket::SleepUntil(uint64_t deadline_us) {
+  return SleepAwaiter(this, deadline_us);
+}
+
+bool BotSocket::SleepAwaiter::await_ready() const { return NowUs() >= deadline_; }
+
+Status BotSocket::Write(std::string_view bytes) {
+  if (!connected()) return Status::Error("closed", "not connected");
+  if (!write_error_.ok()) return write_error_;
+  if (!tcp_->writing.empty()) {
+    tcp_->pending.append(bytes);
+    return Status::Ok();
+  }
+  // Most writes fit in the socket buffer at once and need no request at all.
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+  const int n = uv_try_write(AsStream(&tcp_->tcp), &buf, 1);
+  if (n == static_cast<int>(bytes.size())) return Status::Ok();
+  if (n < 0 && n != UV_EAGAIN) {
+    write_error_ = Status::Error("io", uv_strerror(n));
+    return write_error_;
+  }
+  tcp_->writing.assign(bytes.substr(n > 0 ? static_cast<size_t>(n) : 0));
+  StartWrite();
+  return write_error_;
+}
+
+void BotSocket::StartWrite() {
+  uv_buf_t buf = uv_buf_init(tcp_->writing.data(), static_cast<unsigned>(tcp_->writing.size()));
+  const int rc =
+      uv_write(&tcp_->write, AsStream(&tcp_->tcp), &buf, 1, [](uv_write_t* req, int status) {
+        TcpIo* io = TcpOf(req->data);
+        if (io->owner) io->owner->OnWritten(status);
+      });
+  if (rc != 0) write_error_ = Status::Error("io", uv_strerror(rc));
+}
+
+void BotSocket::OnWritten(int status) {
+  tcp_->writing.clear();
+  if (status < 0) {
+    write_error_ = Status::Error("io", uv_strerror(status));
+    return;
+  }
+  if (tcp_->pending.empty()) return;
+  tcp_->writing.swap(tcp_->pending);
+  StartWrite();
+}
+
+void BotSocket::Close() {
+  if (tcp_) {
+    tcp_->owner = nullptr;
+    uv_close(AsHandle(&tcp_->tcp), [](uv_handle_t* h) { delete TcpOf(h->data); });
+    tcp_ = nullptr;
+  }
+  parser_ = Parser();
+  ready_.reset();
+  read_error_ = Status::Ok();
+  write_error_ = Status::Ok();
+  connect_pending_ = false;
+}
+
+void BotSocket::Shutdown() {
+  Close();
+  scheduler_->Cancel(this);
+  waiter_ = {};
+}
+
+void BotSocket::Wait(std::coroutine_handle<> waiter, uint64_t deadline_us) {
+  waiter_ = waiter;
+  scheduler_->WakeAt(this, deadline_us);
+}
+
+void BotSocket::OnWake() {
+  if (!waiter_) return;
+  if (connect_pending_) {
+    Close();
+    connect_status_ = Status::Error("timeout", "no connection before the deadline");
+  }
+  Resume();
+}
+
+void BotSocket::Resume() {
+  waiting_read_ = false;
+  std::exchange(waiter_, {}).resume();
+}
+
+}  // namespace ggs::bots

@@ -1,0 +1,175 @@
+// End-to-end tests of `ggs bot-swarm`: a real `ggs serve` with the shipped games, and the
+// swarm run as a child process (as CI runs it) or in-process through RunSwarm (as
+// `ggs bench` does). They check behaviour and the report's figures, never timing.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bots/swarm.h"
+#include "bots/test_json.h"
+#include "cli/e2e_support.h"
+
+extern char** environ;
+
+namespace ggs::bots {
+namespace {
+
+using test::Json;
+using test::JsonReader;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class BotSwarmE2eTest : public e2e::E2eTest {
+ protected:
+  void StartGameServer() { StartServer({"--games", std::string(GGS_SOURCE_DIR) + "/games"}); }
+
+  std::string server() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // Runs `ggs bot-swarm <args>` with its output in swarm.out; returns its exit status.
+  int RunSwarmCommand(std::vector<std::string> args) {
+    args.insert(args.begin(), {GGS_BINARY, "bot-swarm"});
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    const std::string out = path("swarm.out");
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, GGS_BINARY, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return -1;
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string output() const { return ReadAll(path("swarm.out")); }
+
+  Json ReadJson(const std::string& name) {
+    std::optional<Json> doc = JsonReader::Parse(ReadAll(path(name)));
+    EXPECT_TRUE(doc) << "not valid JSON: " << name;
+    return doc ? *doc : Json{};
+  }
+};
+
+TEST_F(BotSwarmE2eTest, PongBotsConnectPlayAndReport) {
+  StartGameServer();
+  const int rc =
+      RunSwarmCommand({"--server", server(), "--game", "pong", "--bots", "20", "--duration", "3",
+                       "--json", path("swarm.json"), "--report", path("swarm.html"), "--server-pid",
+                       std::to_string(server_->pid())});
+  ASSERT_EQ(rc, 0) << output();
+  const Json j = ReadJson("swarm.json");
+  EXPECT_EQ(j["bots_connected"].number, 20);
+  EXPECT_EQ(j["bots_failed"].number, 0);
+  EXPECT_GT(j["msgs_in_per_s"].number, 0);
+  EXPECT_GT(j["msgs_out_per_s"].number, 0);
+  EXPECT_GT(j["rtt_ms"]["count"].number, 0);
+  for (const char* p : {"p50", "p90", "p99", "p999", "max"}) {
+    EXPECT_EQ(j["rtt_ms"][p].kind, Json::Kind::kNumber) << p;
+  }
+  EXPECT_EQ(j["errors"].number, 0) << output();
+  EXPECT_EQ(j["disconnects"].number, 0);
+  // The bots were seated in pairs and saw their tables' 30 Hz states.
+  EXPECT_EQ(j["ticks"]["bots"].number, 20);
+  EXPECT_GT(j["ticks"]["states_received"].number, 0);
+  EXPECT_GT(j["ticks_delivered_ratio"].number, 0);
+  EXPECT_GT(j["ticks_delivered_ratio_wallclock"].number, 0);
+  EXPECT_GT(j["ticks_delivered_ratio_by_tick_numbers"].number, 0);
+  EXPECT_EQ(j["server_process"]["pid"].number, server_->pid());
+  EXPECT_GT(j["server_process"]["rss_mb"].number, 0);
+  EXPECT_GT(j["series"].array.size(), 0u);
+  const std::string html = ReadAll(path("swarm.html"));
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(output().find("20 connected, 0 failed"), std::string::npos) << output();
+}
+
+TEST_F(BotSwarmE2eTest, ChurnedBotsResumeWithTheirTokens) {
+  StartGameServer();
+  const int rc = RunSwarmCommand({"--server", server(), "--bots", "20", "--duration", "4",
+                                  "--churn", "0.5", "--seed", "7", "--json", path("churn.json")});
+  ASSERT_EQ(rc, 0) << output();
+  const Json j = ReadJson("churn.json");
+  EXPECT_EQ(j["bots_connected"].number, 20);
+  EXPECT_EQ(j["churn_stats"]["drops"].number, 10);
+  EXPECT_EQ(j["churn_stats"]["resumes"].number, 10);
+  EXPECT_EQ(j["churn_stats"]["resume_failures"].number, 0);
+  EXPECT_EQ(j["errors"].number, 0) << output();
+  EXPECT_EQ(j["disconnects"].number, 0);
+}
+
+TEST_F(BotSwarmE2eTest, ChatBotsPickNicksAndTalk) {
+  StartGameServer();
+  const int rc =
+      RunSwarmCommand({"--server", server(), "--game", "chat", "--bots", "10", "--duration", "2",
+                       "--input-hz", "2", "--json", path("chat.json")});
+  ASSERT_EQ(rc, 0) << output();
+  const Json j = ReadJson("chat.json");
+  EXPECT_EQ(j["bots_connected"].number, 10);
+  EXPECT_EQ(j["errors"].number, 0) << output();  // No nick was refused as invalid.
+  // Ten bots at one table, two messages a second each, heard by all ten.
+  EXPECT_GT(j["game_messages"].number, 100);
+}
+
+TEST_F(BotSwarmE2eTest, BotsThatCannotConnectFailTheRun) {
+  Result<int> port = FreeLoopbackPort();
+  ASSERT_TRUE(port.ok());
+  const int rc = RunSwarmCommand({"--server", "127.0.0.1:" + std::to_string(port.value()), "--bots",
+                                  "5", "--duration", "1", "--json", path("fail.json")});
+  EXPECT_EQ(rc, 1) << output();
+  const Json j = ReadJson("fail.json");
+  EXPECT_EQ(j["bots_failed"].number, 5);
+  EXPECT_EQ(j["bots_connected"].number, 0);
+  EXPECT_EQ(j["errors_by_code"]["connect_failed"].number, 5);
+  EXPECT_NE(output().find("failed to connect"), std::string::npos) << output();
+}
+
+TEST_F(BotSwarmE2eTest, MoreBotsThanFilesIsRefusedBeforeStarting) {
+  const int rc = RunSwarmCommand({"--server", "127.0.0.1:1", "--bots", "100000000"});
+  EXPECT_EQ(rc, 2) << output();
+  EXPECT_NE(output().find("bots fit"), std::string::npos) << output();
+}
+
+TEST_F(BotSwarmE2eTest, RunSwarmInProcessReportsEachSecondAndCanBeCancelled) {
+  StartGameServer();
+  std::atomic<bool> cancel{false};
+  std::vector<SeriesPoint> seen;
+  SwarmOptions o;
+  o.server = server();
+  o.bots = 6;
+  o.threads = 2;
+  o.duration_s = 60;  // Cancelled long before.
+  o.cancel = &cancel;
+  o.on_second = [&](const SeriesPoint& p) {
+    seen.push_back(p);
+    if (seen.size() == 2) cancel = true;
+  };
+  Result<SwarmReport> report = RunSwarm(o);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_LT(report->window_s, 30);
+  EXPECT_EQ(report->stats.bots_connected, 6u);
+  EXPECT_EQ(report->stats.errors(), 0u);
+  EXPECT_EQ(report->threads, 2);
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen[0].second, 0);
+  EXPECT_EQ(seen[1].second, 1);
+  EXPECT_EQ(seen[1].connected, 6);
+  EXPECT_EQ(report->series.size(), seen.size());
+}
+
+}  // namespace
+}  // namespace ggs::bots

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Measures a fresh `ggs serve` with a pong bot swarm: the commands behind the figures in
+# docs/bot-swarm.md. Usage: bots/measure.sh BOTS RAMP_S DURATION_S [more bot-swarm flags]
+# Writes /tmp/ggs-measure-BOTS.{json,html,txt}. Run from the repository root after a build;
+# BUILD (default build) names the build directory.
+set -euo pipefail
+bots=${1:?bots} ramp=${2:?ramp seconds} duration=${3:?duration seconds}
+shift 3
+build=${BUILD:-build}
+port=${PORT:-9500}
+out=/tmp/ggs-measure-$bots
+db=$(mktemp -d)/ggs.db
+ulimit -n "$(ulimit -Hn)"
+"$build/ggs" serve --listen "127.0.0.1:$port" --db "$db" --games games --log-level warn &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$(dirname "$db")"' EXIT
+sleep 1
+set -x
+"$build/ggs" bot-swarm --server "127.0.0.1:$port" --game pong --bots "$bots" --ramp "$ramp" \
+  --duration "$duration" --server-pid "$server" --json "$out.json" --report "$out.html" \
+  --quiet "$@" | tee "$out.txt"

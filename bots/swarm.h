@@ -1,0 +1,50 @@
+// RunSwarm: the bot swarm engine behind `ggs bot-swarm` (and `ggs bench`). It plans the
+// bots (ramp, ping and input phases, churn), runs them on N loop threads, gathers their
+// figures every second for the live line and the time series, samples its own CPU and the
+// server's (given its pid) over the measurement window, and merges everything into a
+// SwarmReport.
+//
+// Thread: RunSwarm blocks its caller; on_second runs on the calling thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "bots/swarm_report.h"
+#include "core/status.h"
+
+namespace ggs::bots {
+
+struct SwarmOptions {
+  std::string server = "127.0.0.1:9000";  // HOST:PORT.
+  std::string game = "pong";
+  size_t bots = 10;
+  double ramp_s = 0;       // Bots start evenly spread over this time.
+  double duration_s = 10;  // The measurement window, after the ramp.
+  int threads = 1;
+  uint64_t seed = 1;
+  double input_hz = -1;  // Inputs per bot per second; negative: the game's default.
+  double ping_hz = 1;    // Pings per bot per second; 0: none.
+  double churn = 0;      // The share of bots that drop their connection once and resume.
+  pid_t server_pid = 0;  // When not 0, the server's CPU and memory are sampled.
+  // Called once a second of the run is complete, with that second's figures.
+  std::function<void(const SeriesPoint&)> on_second;
+  // When set and it turns true, the run ends early (the bots still say goodbye).
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// Checks that `bots` connections fit this process: raises the open-file soft limit to the
+// hard limit first, then fails with code "too_many_bots" and a message saying how many fit
+// when the bots (plus the files the process keeps for itself) exceed the limit, or exceed
+// the local ports one server address can be reached from.
+Status CheckCapacity(size_t bots, int threads);
+
+// Runs a swarm. Fails (before any bot starts) with code "bad_options", "bad_address",
+// "unknown_game" or "too_many_bots"; the bots' failures are figures in the report.
+Result<SwarmReport> RunSwarm(const SwarmOptions& options);
+
+}  // namespace ggs::bots
