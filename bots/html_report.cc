@@ -11,21 +11,6 @@ namespace {
 
 constexpr int kBinsPerDecade = 10;
 
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
-}
-
 // One series from the time series: x is the end of each second of the run.
 template <typename Get>
 ChartSeries Over(const std::vector<SeriesPoint>& points, std::string name, std::string color,

@@ -47,20 +47,6 @@ std::string Label(double v) {
   return buf;
 }
 
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
-}
 
 Range DataRange(const std::vector<ChartSeries>& series, bool x, bool log) {
   Range r;
@@ -211,6 +197,22 @@ std::string RenderChart(const std::vector<ChartSeries>& series, const ChartOptio
          ") rotate(-90)' text-anchor='middle'>" + Escape(o.y_label) + "</text>";
   out += Legend(series, o);
   return out + "</svg>\n";
+}
+
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else if (c == '&') {
+      out += "&amp;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace ggs::bots
