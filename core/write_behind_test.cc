@@ -17,42 +17,20 @@
 #include <tuple>
 #include <vector>
 
+#include "core/storage_test_support.h"
+
 namespace ggs {
 namespace {
 
 using Kind = StorageOp::Kind;
 
-// A fresh directory under /tmp for one test, removed with everything in it afterwards.
-class TempDir {
+using testing_support::Escape;
+
+// A scratch directory named for this file.
+class TempDir : public testing_support::TempDir {
  public:
-  TempDir() {
-    std::string pattern = "/tmp/ggs_write_behind_test_XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  TempDir() : testing_support::TempDir("ggs_write_behind_test") {}
 };
-
-// Test failures print byte strings with every unprintable byte escaped.
-std::string Escape(const std::string& bytes) {
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[8];
-      std::snprintf(hex, sizeof(hex), "\\x%02x", c);
-      out += hex;
-    }
-  }
-  return out;
-}
 
 // One line per table, player and key, so that EXPECT_EQ shows exactly what differs.
 std::string Dump(const std::vector<StoredTable>& tables) {
