@@ -27,11 +27,11 @@ namespace {
 Status WriteGame(const std::filesystem::path& dir, const std::string& name, const char* source) {
   std::error_code ec;
   std::filesystem::create_directories(dir / name, ec);
-  if (ec) return Status::Error("io", "cannot create " + (dir / name).string());
+  if (ec) return Status::Io("cannot create " + (dir / name).string());
   std::ofstream out(dir / name / (name + ".js"), std::ios::binary | std::ios::trunc);
   out << source;
   out.close();
-  if (!out) return Status::Error("io", "cannot write " + name + ".js in " + dir.string());
+  if (!out) return Status::Io("cannot write " + name + ".js in " + dir.string());
   return Status::Ok();
 }
 

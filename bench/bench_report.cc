@@ -1,55 +1,47 @@
 // The terminal table and the JSON document of a bench run.
 #include "bench/bench_report.h"
 
-#include <cstdarg>
-#include <cstdio>
+#include <fmt/printf.h>
 
 #include "bots/json_writer.h"
 
 namespace ggs::bench {
 namespace {
 
-std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string Format(const char* format, ...) {
-  char buffer[512];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(buffer, sizeof buffer, format, args);
-  va_end(args);
-  return buffer;
-}
-
 // A count per second in a short human form: 950, 12.3k, 4.56M.
 std::string Rate(double v) {
   if (v <= 0) return "-";
-  if (v >= 1e9) return Format("%.2fG", v / 1e9);
-  if (v >= 1e6) return Format("%.2fM", v / 1e6);
-  if (v >= 1e3) return Format("%.1fk", v / 1e3);
-  return Format("%.0f", v);
+  if (v >= 1e9) return fmt::sprintf("%.2fG", v / 1e9);
+  if (v >= 1e6) return fmt::sprintf("%.2fM", v / 1e6);
+  if (v >= 1e3) return fmt::sprintf("%.1fk", v / 1e3);
+  return fmt::sprintf("%.0f", v);
 }
 
 std::string Duration(double ns) {
-  if (ns >= 1e9) return Format("%.2f s", ns / 1e9);
-  if (ns >= 1e6) return Format("%.2f ms", ns / 1e6);
-  if (ns >= 1e3) return Format("%.2f us", ns / 1e3);
-  return Format("%.1f ns", ns);
+  if (ns >= 1e9) return fmt::sprintf("%.2f s", ns / 1e9);
+  if (ns >= 1e6) return fmt::sprintf("%.2f ms", ns / 1e6);
+  if (ns >= 1e3) return fmt::sprintf("%.2f us", ns / 1e3);
+  return fmt::sprintf("%.1f ns", ns);
 }
 
 // A figure with `decimals` decimals, or "-" when it was not measured (-1).
-std::string Optional(double v, int decimals) { return v < 0 ? "-" : Format("%.*f", decimals, v); }
+std::string Optional(double v, int decimals) {
+  return v < 0 ? "-" : fmt::sprintf("%.*f", decimals, v);
+}
 
 std::string MicroTable(const std::vector<MicroResult>& micro) {
   std::string out = "Micro benchmarks (Google Benchmark, in-process)\n";
-  out += Format("  %-34s %10s %10s %9s %9s %9s\n", "benchmark", "real/iter", "cpu/iter", "items/s",
-                "bytes/s", "iters");
+  out += fmt::sprintf("  %-34s %10s %10s %9s %9s %9s\n", "benchmark", "real/iter", "cpu/iter",
+                      "items/s", "bytes/s", "iters");
   for (const MicroResult& m : micro) {
     if (!m.error.empty()) {
-      out += Format("  %-34s ERROR %s\n", m.name.c_str(), m.error.c_str());
+      out += fmt::sprintf("  %-34s ERROR %s\n", m.name.c_str(), m.error.c_str());
       continue;
     }
-    out += Format("  %-34s %10s %10s %9s %9s %9lld\n", m.name.c_str(), Duration(m.real_ns).c_str(),
-                  Duration(m.cpu_ns).c_str(), Rate(m.items_per_s).c_str(),
-                  Rate(m.bytes_per_s).c_str(), static_cast<long long>(m.iterations));
+    out += fmt::sprintf("  %-34s %10s %10s %9s %9s %9lld\n", m.name.c_str(),
+                        Duration(m.real_ns).c_str(), Duration(m.cpu_ns).c_str(),
+                        Rate(m.items_per_s).c_str(), Rate(m.bytes_per_s).c_str(),
+                        static_cast<long long>(m.iterations));
   }
   return out;
 }
@@ -58,37 +50,37 @@ std::string E2eTable(const std::vector<E2eRow>& rows) {
   std::string out =
       "End to end (127.0.0.1; msgs/s = messages in + out at the clients; ratio = msgs/s / ceiling;"
       "\n  cpu ratio = the same per second of server CPU)\n";
-  out += Format("  %-15s %6s %9s %9s %6s %6s %8s %8s %6s %8s %8s %7s %6s\n", "scenario", "conns",
-                "msgs/s", "ceiling", "ratio", "cpu r.", "p50 ms", "p99 ms", "ticks", "srv cpu",
-                "srv MB", "cli cpu", "errs");
+  out += fmt::sprintf("  %-15s %6s %9s %9s %6s %6s %8s %8s %6s %8s %8s %7s %6s\n", "scenario",
+                      "conns", "msgs/s", "ceiling", "ratio", "cpu r.", "p50 ms", "p99 ms", "ticks",
+                      "srv cpu", "srv MB", "cli cpu", "errs");
   for (const E2eRow& r : rows) {
     std::string conns = std::to_string(r.connections);
     if (r.failed > 0) conns += "!" + std::to_string(r.failed);
-    out += Format("  %-15s %6s %9s %9s %6.3f %6.3f %8s %8s %6s %8s %8s %7s %6llu\n",
-                  r.scenario.c_str(), conns.c_str(), Rate(r.msgs_per_s()).c_str(),
-                  Rate(r.ceiling_msgs_per_s).c_str(), r.ratio(), r.cpu_ratio(),
-                  Optional(r.rtt_p50_ms, 2).c_str(), Optional(r.rtt_p99_ms, 2).c_str(),
-                  Optional(r.ticks_delivered, 3).c_str(), Optional(r.server_cpu_cores, 2).c_str(),
-                  Optional(r.server_rss_mb, 0).c_str(), Optional(r.client_cpu_cores, 2).c_str(),
-                  static_cast<unsigned long long>(r.errors));
+    out += fmt::sprintf(
+        "  %-15s %6s %9s %9s %6.3f %6.3f %8s %8s %6s %8s %8s %7s %6llu\n", r.scenario.c_str(),
+        conns.c_str(), Rate(r.msgs_per_s()).c_str(), Rate(r.ceiling_msgs_per_s).c_str(), r.ratio(),
+        r.cpu_ratio(), Optional(r.rtt_p50_ms, 2).c_str(), Optional(r.rtt_p99_ms, 2).c_str(),
+        Optional(r.ticks_delivered, 3).c_str(), Optional(r.server_cpu_cores, 2).c_str(),
+        Optional(r.server_rss_mb, 0).c_str(), Optional(r.client_cpu_cores, 2).c_str(),
+        static_cast<unsigned long long>(r.errors));
   }
   return out;
 }
 
 std::string DurabilityTable(const std::vector<DurabilityFigures>& rows) {
   std::string out = "Durability cost (file database flushed every 1 ms vs :memory:)\n";
-  out += Format("  %-10s %6s %12s %12s %7s %7s %9s\n", "load", "conns", "memory/s", "file/s",
-                "ratio", "cost", "cpu ratio");
+  out += fmt::sprintf("  %-10s %6s %12s %12s %7s %7s %9s\n", "load", "conns", "memory/s", "file/s",
+                      "ratio", "cost", "cpu ratio");
   for (const DurabilityFigures& d : rows) {
-    out += Format("  %-10s %6zu %12s %12s %7.3f %6.1f%% %9.3f\n", d.scenario.c_str(), d.connections,
-                  Rate(d.memory_msgs_per_s).c_str(), Rate(d.file_msgs_per_s).c_str(), d.ratio(),
-                  100 * d.cost(), d.cpu_ratio());
+    out += fmt::sprintf("  %-10s %6zu %12s %12s %7.3f %6.1f%% %9.3f\n", d.scenario.c_str(),
+                        d.connections, Rate(d.memory_msgs_per_s).c_str(),
+                        Rate(d.file_msgs_per_s).c_str(), d.ratio(), 100 * d.cost(), d.cpu_ratio());
   }
   return out;
 }
 
 std::string RecoveryTable(const RecoveryFigures& r) {
-  return Format(
+  return fmt::sprintf(
       "Start-up and recovery\n"
       "  %zu tables created in %.2f s; after a restart the port accepted in %.2f s and\n"
       "  %zu/%zu tables answered (their players resumed) %.2f s after the restart\n",
@@ -100,19 +92,20 @@ const char* Met(bool met) { return met ? "met" : "NOT met"; }
 std::string TargetsTable(const BenchReport& report) {
   std::string out = "Targets (this machine; reported, never asserted)\n";
   if (auto best = BestPong(report)) {
-    out += Format("  pong at saturation >= %.1fx echo ceiling: %.3fx at %zu bots  %s\n",
-                  kPongTargetRatio, best->ratio, best->bots, Met(best->ratio >= kPongTargetRatio));
+    out += fmt::sprintf("  pong at saturation >= %.1fx echo ceiling: %.3fx at %zu bots  %s\n",
+                        kPongTargetRatio, best->ratio, best->bots,
+                        Met(best->ratio >= kPongTargetRatio));
   }
   for (const DurabilityFigures& d : report.durability) {
-    out +=
-        Format("  durability cost (%s) <= %.0f%%: %.1f%%  %s\n", d.scenario.c_str(),
-               100 * kDurabilityTargetCost, 100 * d.cost(), Met(d.cost() <= kDurabilityTargetCost));
+    out += fmt::sprintf("  durability cost (%s) <= %.0f%%: %.1f%%  %s\n", d.scenario.c_str(),
+                        100 * kDurabilityTargetCost, 100 * d.cost(),
+                        Met(d.cost() <= kDurabilityTargetCost));
   }
   if (report.recovery) {
     const RecoveryFigures& r = *report.recovery;
     bool met = r.serving_s <= kRecoveryTargetS && r.answered == r.tables;
-    out += Format("  %zu tables serving again <= %.0f s after a restart: %.2f s  %s\n", r.tables,
-                  kRecoveryTargetS, r.serving_s, Met(met));
+    out += fmt::sprintf("  %zu tables serving again <= %.0f s after a restart: %.2f s  %s\n",
+                        r.tables, kRecoveryTargetS, r.serving_s, Met(met));
   }
   return out;
 }
@@ -251,9 +244,10 @@ double DurabilityFigures::ratio() const {
 }
 
 std::string RenderTable(const BenchReport& report) {
-  std::string out = Format("ggs bench%s: %u cores, load average %s at the start, %s\n",
-                           report.quick ? " --quick (smoke run: figures are not measurements)" : "",
-                           report.cores, report.load.c_str(), report.started.c_str());
+  std::string out =
+      fmt::sprintf("ggs bench%s: %u cores, load average %s at the start, %s\n",
+                   report.quick ? " --quick (smoke run: figures are not measurements)" : "",
+                   report.cores, report.load.c_str(), report.started.c_str());
   if (!report.micro.empty()) out += "\n" + MicroTable(report.micro);
   if (!report.e2e.empty()) out += "\n" + E2eTable(report.e2e);
   if (!report.durability.empty()) out += "\n" + DurabilityTable(report.durability);

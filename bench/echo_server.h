@@ -4,10 +4,8 @@
 // client's sockets and the server's do not share one open-file limit.
 #pragma once
 
-#include <sys/types.h>
-
-#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -17,24 +15,8 @@ namespace ggs::bench {
 // returns. Fails with code "io" when it cannot listen. Blocks the calling thread.
 Status ServeEcho(int port);
 
-// A child process running `binary bench --echo-server PORT` on a free loopback port. The
-// destructor stops it (SIGTERM, then SIGKILL) if still running.
-class EchoProcess {
- public:
-  // Starts the child and waits (up to 10 s) until its port accepts connections.
-  // Fails with code "io".
-  static Result<std::unique_ptr<EchoProcess>> Start(const std::string& binary);
-  ~EchoProcess();
-  EchoProcess(const EchoProcess&) = delete;
-  EchoProcess& operator=(const EchoProcess&) = delete;
-
-  int port() const { return port_; }
-  pid_t pid() const { return pid_; }
-
- private:
-  EchoProcess(pid_t pid, int port) : pid_(pid), port_(port) {}
-  pid_t pid_;
-  int port_;
-};
+// The arguments after the program name that make `ggs` serve echo on `port`
+// (`bench echo-server --port PORT`), for ServerProcess::Start.
+std::vector<std::string> EchoServerArgs(int port);
 
 }  // namespace ggs::bench

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "bench/stream_write.h"
 #include "bots/proc_stats.h"
 #include "core/protocol.h"
 
@@ -26,11 +27,6 @@ struct Conn {
   size_t partial = 0;  // Echo mode: bytes of a reply not yet complete.
   bool ready = false;
   bool settled = false;  // Ready or failed: counted once.
-};
-
-struct WriteReq {
-  uv_write_t req;
-  std::string bytes;
 };
 
 // Everything of one run; lives on RunLoad's stack while its loop runs.
@@ -62,18 +58,11 @@ double ThreadCpuSeconds() {
 uv_handle_t* AsHandle(auto* h) { return reinterpret_cast<uv_handle_t*>(h); }
 uv_stream_t* AsStream(auto* h) { return reinterpret_cast<uv_stream_t*>(h); }
 
-void OnWritten(uv_write_t* req, int) { delete static_cast<WriteReq*>(req->data); }
+void Fail(Conn* c);
 
 void Write(Conn* c, std::string_view bytes) {
   if (uv_is_closing(AsHandle(&c->tcp))) return;
-  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
-  int n = uv_try_write(AsStream(&c->tcp), &buf, 1);
-  size_t done = n > 0 ? static_cast<size_t>(n) : 0;
-  if (done == bytes.size()) return;
-  auto* w = new WriteReq{.req = {}, .bytes = std::string(bytes.substr(done))};
-  w->req.data = w;
-  uv_buf_t rest = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
-  if (uv_write(&w->req, AsStream(&c->tcp), &rest, 1, OnWritten) != 0) delete w;
+  if (!WriteOrQueue(AsStream(&c->tcp), bytes)) Fail(c);
 }
 
 // Sends `count` messages, at most a window's worth per write.
@@ -110,11 +99,11 @@ void Ready(Conn* c) {
 }
 
 void OnPacket(Conn* c, const Packet& p) {
-  const std::string* command = p.Find("Client-Command");
-  bool error = command != nullptr && *command == "error";
+  const std::string_view command = ClientCommandOf(p);
+  const bool error = command == command::kError;
   if (c->settled && !c->ready) return;
   if (!c->ready) {
-    if (command != nullptr && *command == "hello") {
+    if (command == command::kHello) {
       Ready(c);
     } else {
       Fail(c);
@@ -237,7 +226,7 @@ Result<LoadFigures> RunLoad(const LoadOptions& options) {
   }
   uv_run(&run.loop, UV_RUN_DEFAULT);
   uv_loop_close(&run.loop);
-  if (run.figures.connections == 0) return Status::Error("io", "no connection became ready");
+  if (run.figures.connections == 0) return Status::Io("no connection became ready");
   return run.figures;
 }
 

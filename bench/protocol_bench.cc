@@ -56,7 +56,7 @@ BENCHMARK(BM_ParseByteAtATime);
 // A general packet through Encode(), as `ggs upload` and the bots build them.
 void BM_EncodePacket(benchmark::State& state) {
   Packet packet;
-  packet.Add("Game-Command", "move").payload = "42.5";
+  packet.Add(header::kGameCommand, "move").payload = "42.5";
   int64_t bytes = 0;
   for (auto _ : state) {
     std::string out = Encode(packet);

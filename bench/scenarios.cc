@@ -2,8 +2,6 @@
 // (pong) or the closed-loop load client (echo, counter), and the restart timing.
 #include "bench/scenarios.h"
 
-#include <stdlib.h>
-
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -15,9 +13,10 @@
 #include "bench/load_client.h"
 #include "bench/micro.h"
 #include "bots/swarm.h"
+#include "client/sync_client.h"
 #include "core/protocol.h"
-#include "core/server_process.h"
-#include "core/sync_client.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
 
 namespace ggs::bench {
 namespace {
@@ -52,13 +51,11 @@ std::vector<std::string> ServeArgs(const ScenarioContext& c, Db db, const std::s
 
 Result<std::unique_ptr<ServerProcess>> StartServer(const ScenarioContext& c,
                                                    const std::vector<std::string>& args) {
-  return ServerProcess::Start(c.binary, args, c.dir + "/serve.log");
+  return ServerProcess::StartServe(c.binary, args, c.dir + "/serve.log");
 }
 
-std::string HelloBytes(const std::string& header, const std::string& value) {
-  Packet p;
-  p.Add("Server-Command", "hello").Add(header, value);
-  return Encode(p);
+std::string HelloBytes(const char* header_name, const std::string& value) {
+  return Encode(ServerCommand(command::kHello).Add(header_name, value));
 }
 
 // Says one hello per index on its own short connection, 8 connections at a time, and
@@ -78,8 +75,7 @@ std::vector<std::string> ParallelHellos(int port, size_t n,
         Result<std::unique_ptr<SyncClient>> client = SyncClient::Connect("127.0.0.1", port);
         if (!client.ok() || !(*client)->SendRaw(bytes).ok()) continue;
         Result<Packet> reply = (*client)->Receive(10000);
-        const std::string* command = reply.ok() ? reply->Find("Client-Command") : nullptr;
-        if (command != nullptr && *command == "hello") replies[i] = reply->payload;
+        if (reply.ok() && ClientCommandOf(*reply) == command::kHello) replies[i] = reply->payload;
       }
     });
   }
@@ -108,24 +104,21 @@ const char* DbName(Db db) { return db == Db::kMemory ? ":memory:" : "file, --flu
 }  // namespace
 
 Result<ScenarioContext> MakeContext(const std::string& binary) {
-  std::string templ = (std::filesystem::temp_directory_path() / "ggs-bench-XXXXXX").string();
-  if (mkdtemp(templ.data()) == nullptr) return Status::Error("io", "cannot make a scratch dir");
+  auto scratch = std::make_shared<TempDir>("ggs-bench");
+  if (!scratch->ok()) return Status::Io(scratch->error());
   ScenarioContext c;
   c.binary = binary;
-  c.dir = templ;
+  c.dir = scratch->path();
+  c.scratch = std::move(scratch);
   Status s = WriteBenchGames(c.dir + "/games");
   if (!s.ok()) return s;
   return c;
 }
 
-void RemoveContext(const ScenarioContext& context) {
-  std::error_code ec;
-  std::filesystem::remove_all(context.dir, ec);
-}
-
 Result<E2eRow> RunEchoCeiling(const ScenarioContext& c, size_t connections) {
   Say(c, "echo ceiling, " + std::to_string(connections) + " connections");
-  Result<std::unique_ptr<EchoProcess>> echo = EchoProcess::Start(c.binary);
+  Result<std::unique_ptr<ServerProcess>> echo = ServerProcess::Start(
+      c.binary, [](int port) { return EchoServerArgs(port); }, c.dir + "/echo.log");
   if (!echo.ok()) return echo.status();
   LoadOptions o;
   o.port = (*echo)->port();
@@ -181,14 +174,12 @@ Result<E2eRow> RunWrites(const ScenarioContext& c, size_t connections, Db db) {
   Say(c, std::string("world writes, ") + std::to_string(connections) + " players, " + DbName(db));
   Result<std::unique_ptr<ServerProcess>> server = StartServer(c, ServeArgs(c, db, "writes"));
   if (!server.ok()) return server.status();
-  Packet add;
-  add.Add("Game-Command", "add");
   LoadOptions o;
   o.port = (*server)->port();
   o.connections = connections;
-  o.message = Encode(add);
+  o.message = Encode(GameCommand("add"));
   o.window = c.window;
-  o.hello = HelloBytes("Game", "counter");
+  o.hello = HelloBytes(header::kGame, "counter");
   o.warmup_s = c.warmup_s;
   o.duration_s = c.duration_s;
   o.server_pid = (*server)->pid();
@@ -210,20 +201,23 @@ Result<RecoveryFigures> RunRecovery(const ScenarioContext& c, size_t tables) {
   Result<std::unique_ptr<ServerProcess>> first = StartServer(c, args);
   if (!first.ok()) return first.status();
   auto start = Clock::now();
-  const std::string solo = HelloBytes("Game", "solo");
+  const std::string solo = HelloBytes(header::kGame, "solo");
   std::vector<std::string> replies =
       ParallelHellos((*first)->port(), tables, [&](size_t) { return solo; });
   r.create_s = SecondsSince(start);
-  if ((*first)->Stop() != 0) return Status::Error("io", "the first server did not stop cleanly");
+  if ((*first)->Stop() != 0) return Status::Io("the first server did not stop cleanly");
   std::vector<std::string> tokens;
-  for (const std::string& reply : replies) tokens.push_back(reply.substr(0, reply.find(',')));
+  for (const std::string& reply : replies) {
+    Result<HelloReply> hello = ParseHelloReply(reply);
+    tokens.push_back(hello.ok() ? hello->player : "");
+  }
 
   auto restart = Clock::now();
   Result<std::unique_ptr<ServerProcess>> second = StartServer(c, args);
   if (!second.ok()) return second.status();
   r.accepting_s = SecondsSince(restart);
   std::vector<std::string> resumed = ParallelHellos((*second)->port(), tables, [&](size_t i) {
-    return tokens[i].empty() ? std::string() : HelloBytes("Token", tokens[i]);
+    return tokens[i].empty() ? std::string() : HelloBytes(header::kToken, tokens[i]);
   });
   r.serving_s = SecondsSince(restart);
   (*second)->Stop();

@@ -12,6 +12,7 @@
 
 #include "bench/bench_report.h"
 #include "core/status.h"
+#include "testing/temp_dir.h"
 
 namespace ggs::bench {
 
@@ -19,18 +20,18 @@ namespace ggs::bench {
 enum class Db { kMemory, kFile };
 
 struct ScenarioContext {
-  std::string binary;      // The ggs binary to run `serve` (and the echo server) from.
-  std::string dir;         // A scratch directory: the games, databases and server logs.
-  double duration_s = 10;  // Each load's measurement window.
+  std::string binary;                // The ggs binary to run `serve` (and the echo server) from.
+  std::string dir;                   // A scratch directory: the games, databases and server logs.
+  std::shared_ptr<TempDir> scratch;  // Owns `dir`: removed with the last copy.
+  double duration_s = 10;            // Each load's measurement window.
   double warmup_s = 1;
   size_t window = 4;  // Messages in flight per connection of a closed-loop load.
   std::function<void(const std::string&)> progress;  // One line per step; may be empty.
 };
 
-// Creates a scratch directory with the benchmark games installed. Fails with code "io".
+// Creates a scratch directory with the benchmark games installed; it is removed with the
+// last copy of the context. Fails with code "io".
 Result<ScenarioContext> MakeContext(const std::string& binary);
-// Removes the scratch directory.
-void RemoveContext(const ScenarioContext& context);
 
 // The echo ceiling at `connections` connections, with pong-state-sized messages.
 Result<E2eRow> RunEchoCeiling(const ScenarioContext& c, size_t connections);

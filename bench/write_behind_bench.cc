@@ -1,13 +1,12 @@
 // Micro benchmarks of the write-behind flush: rows per second written to SQLite at several
 // batch sizes (the writes one flush interval gathers), on a database file and in memory.
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <string>
 
 #include "core/storage.h"
 #include "core/write_behind.h"
+#include "testing/temp_dir.h"
 
 namespace ggs::bench {
 namespace {
@@ -15,23 +14,6 @@ namespace {
 constexpr int kTables = 100;
 
 std::string TableToken(int i) { return "bench-table-" + std::to_string(i); }
-
-// A database file in a fresh temporary directory, removed at the end.
-class TempDb {
- public:
-  TempDb() {
-    std::string templ = (std::filesystem::temp_directory_path() / "ggs-bench-XXXXXX").string();
-    if (mkdtemp(templ.data()) != nullptr) dir_ = templ;
-  }
-  ~TempDb() {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
-  std::string path() const { return dir_.empty() ? "" : dir_ + "/bench.db"; }
-
- private:
-  std::string dir_;
-};
 
 // One iteration queues `batch` distinct world writes spread over kTables tables (not
 // timed) and flushes them in one transaction (timed).
@@ -69,8 +51,8 @@ void RunFlush(benchmark::State& state, const std::string& path) {
 }
 
 void BM_FlushRowsFile(benchmark::State& state) {
-  TempDb db;
-  RunFlush(state, db.path());
+  TempDir dir("ggs-bench");
+  RunFlush(state, dir.ok() ? dir.File("bench.db") : "");
 }
 BENCHMARK(BM_FlushRowsFile)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->UseRealTime();
 

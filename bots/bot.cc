@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "core/error_codes.h"
+#include "core/protocol.h"
 
 namespace ggs::bots {
 namespace {
@@ -18,25 +18,16 @@ uint64_t RoundUpToGrid(uint64_t us) {
   return (us + kInputGridUs - 1) / kInputGridUs * kInputGridUs;
 }
 
-// The size of `packet` as the canonical encoder writes it; the parser does not report the
-// bytes each packet took, and the server encodes canonically.
-size_t EncodedSize(const Packet& packet) {
-  size_t n = 0;
-  for (const Header& h : packet.headers) n += h.name.size() + h.value.size() + 3;
-  return n + 18 + std::to_string(packet.payload.size()).size() + packet.payload.size();
-}
-
-Packet ServerCommand(std::string_view command, std::string payload = "") {
-  Packet p;
-  p.Add("Server-Command", std::string(command));
-  p.payload = std::move(payload);
-  return p;
+// The server's error packet as a Status with its code ("error" when it carries none).
+Status ServerError(const Packet& packet) {
+  const std::string_view code = ErrorCodeOf(packet);
+  return Status::Error(code.empty() ? command::kError : std::string(code), packet.payload);
 }
 
 // How a lost connection is filed among the errors: the socket's codes are all one thing to
 // a load test, a disconnect; the server's closing codes and framing codes speak for themselves.
 std::string LossCode(const Status& why) {
-  if (why.code() == "closed" || why.code() == "io") return "disconnected";
+  if (why.IsClosed() || why.IsIo()) return "disconnected";
   return why.code();
 }
 
@@ -87,15 +78,13 @@ Task<> Bot::Run() {
 }
 
 Task<Status> Bot::Join() {
-  Packet hello = ServerCommand("hello");
-  hello.Add("Game", settings_->game);
+  Packet hello = ServerCommand(command::kHello);
+  hello.Add(header::kGame, settings_->game);
   Status s = co_await Hello(std::move(hello));
   if (!s.ok()) co_return s;
   const uint64_t now = NowUs();
   if (std::optional<GameInput> first = strategy_->JoinInput()) {
-    Packet p;
-    p.Add("Game-Command", first->command);
-    p.payload = std::move(first->args);
+    const Packet p = GameCommand(first->command, std::move(first->args));
     if (Status sent = Send(p, now); !sent.ok()) co_return sent;
   }
   ++meter_->stats().bots_connected;
@@ -105,8 +94,8 @@ Task<Status> Bot::Join() {
 }
 
 Task<Status> Bot::Resume() {
-  Packet hello = ServerCommand("hello");
-  hello.Add("Token", token_);
+  Packet hello = ServerCommand(command::kHello);
+  hello.Add(header::kToken, token_);
   Status s = co_await Hello(std::move(hello));
   if (!s.ok()) co_return s;
   ++meter_->stats().resumes;
@@ -133,21 +122,18 @@ Task<Status> Bot::Hello(Packet hello) {
     Result<Packet> reply = co_await socket_.Read(deadline);
     if (!reply.ok()) co_return reply.status();
     const uint64_t now = NowUs();
-    const std::string* command = reply->Find("Client-Command");
-    if (command && *command == "hello") {
+    const std::string_view command = ClientCommandOf(*reply);
+    if (command == command::kHello) {
       meter_->MessageIn(EncodedSize(*reply), now);
-      const std::string& payload = reply->payload;
-      const size_t first = payload.find(',');
-      const size_t second = payload.find(',', first == std::string::npos ? first : first + 1);
-      if (second == std::string::npos) co_return Status::Error("bad_hello", payload);
-      token_ = payload.substr(0, first);
-      table_ = payload.substr(second + 1);
+      Result<HelloReply> parsed = ParseHelloReply(reply->payload);
+      if (!parsed.ok()) co_return parsed.status();
+      token_ = std::move(parsed->player);
+      table_ = std::move(parsed->table);
       co_return Status::Ok();
     }
-    if (command && *command == "error") {
+    if (command == command::kError) {
       meter_->MessageIn(EncodedSize(*reply), now);
-      const std::string* code = reply->Find("Error-Code");
-      co_return Status::Error(code ? *code : "error", reply->payload);
+      co_return ServerError(*reply);
     }
     if (Status s = Handle(*reply, now); !s.ok()) co_return s;
   }
@@ -173,7 +159,7 @@ Task<Status> Bot::Play(uint64_t until_us) {
     Result<Packet> packet = co_await socket_.Read(wake);
     if (packet.ok()) {
       if (Status s = Handle(*packet, NowUs()); !s.ok()) co_return s;
-    } else if (packet.status().code() != "timeout") {
+    } else if (!packet.status().IsTimeout()) {
       co_return packet.status();
     }
   }
@@ -193,14 +179,12 @@ Status Bot::SendDue(uint64_t now_us) {
   if (next_input_us_ <= now_us) next_input_us_ = now_us + settings_->input_period_us;
   std::optional<GameInput> input = strategy_->NextInput(now_us);
   if (!input) return Status::Ok();
-  Packet p;
-  p.Add("Game-Command", std::move(input->command));
-  p.payload = std::move(input->args);
-  return Send(p, now_us);
+  return Send(GameCommand(input->command, std::move(input->args)), now_us);
 }
 
 Status Bot::SendPing(uint64_t scheduled_us, uint64_t now_us) {
-  if (Status s = Send(ServerCommand("ping", std::to_string(scheduled_us)), now_us); !s.ok()) {
+  if (Status s = Send(ServerCommand(command::kPing, std::to_string(scheduled_us)), now_us);
+      !s.ok()) {
     return s;
   }
   pings_in_flight_.push_back(scheduled_us);
@@ -218,21 +202,22 @@ Status Bot::Send(const Packet& packet, uint64_t now_us) {
 // Handles one packet from the server. Fails when the server is closing the connection.
 Status Bot::Handle(const Packet& packet, uint64_t now_us) {
   meter_->MessageIn(EncodedSize(packet), now_us);
-  const std::string* command = packet.Find("Client-Command");
-  if (!command) return Status::Error("unexpected_packet", "a packet without Client-Command");
-  if (*command == "pong") {
+  const std::string_view command = ClientCommandOf(packet);
+  if (command.empty()) {
+    return Status::Error("unexpected_packet", "a packet without a client command");
+  }
+  if (command == command::kPong) {
     OnPong(packet.payload, now_us);
-  } else if (*command == "error") {
-    const std::string* code = packet.Find("Error-Code");
-    const std::string name = code ? *code : "error";
-    if (error::ClosesConnection(name)) return Status::Error(name, packet.payload);
-    meter_->Error(name);
-  } else if (*command == "bye") {
+  } else if (command == command::kError) {
+    Status error = ServerError(packet);
+    if (error::ClosesConnection(error.code())) return error;
+    meter_->Error(error.code());
+  } else if (command == command::kBye) {
     return Status::Error("unexpected_bye", "the server said bye");
   } else {
     ++meter_->stats().game_messages;
-    if (*command == "invalid") meter_->Error("invalid");
-    strategy_->OnGameCommand(*command, packet.payload, now_us);
+    if (command == "invalid") meter_->Error("invalid");
+    strategy_->OnGameCommand(command, packet.payload, now_us);
   }
   return Status::Ok();
 }
@@ -283,14 +268,13 @@ Task<> Bot::Drain() {
 
 Task<> Bot::Leave() {
   const uint64_t now = NowUs();
-  if (Send(ServerCommand("bye"), now).ok()) {
+  if (Send(ServerCommand(command::kBye), now).ok()) {
     const uint64_t deadline = now + settings_->bye_timeout_us;
     for (;;) {
       Result<Packet> packet = co_await socket_.Read(deadline);
       if (!packet.ok()) break;
       meter_->MessageIn(EncodedSize(*packet), NowUs());
-      const std::string* command = packet->Find("Client-Command");
-      if (command && *command == "bye") break;
+      if (ClientCommandOf(*packet) == command::kBye) break;
     }
   }
   meter_->Down();

@@ -114,8 +114,8 @@ Result<Packet> BotSocket::TakeRead() {
   }
   if (!parser_.error().ok()) return parser_.error();
   if (!read_error_.ok()) return read_error_;
-  if (!connected()) return Status::Error("closed", "not connected");
-  return Status::Error("timeout", "no packet before the deadline");
+  if (!connected()) return Status::Closed("not connected");
+  return Status::Timeout("no packet before the deadline");
 }
 
 void BotSocket::OnBytes(const char* data, size_t size) {
@@ -126,8 +126,8 @@ void BotSocket::OnBytes(const char* data, size_t size) {
 }
 
 void BotSocket::OnReadError(int status) {
-  read_error_ = status == UV_EOF ? Status::Error("closed", "the server closed the connection")
-                                 : Status::Error("io", uv_strerror(status));
+  read_error_ = status == UV_EOF ? Status::Closed("the server closed the connection")
+                                 : Status::Io(uv_strerror(status));
   uv_read_stop(AsStream(&tcp_->tcp));
   if (waiting_read_) Resume();
 }
@@ -139,7 +139,7 @@ BotSocket::SleepAwaiter BotSocket::SleepUntil(uint64_t deadline_us) {
 bool BotSocket::SleepAwaiter::await_ready() const { return NowUs() >= deadline_; }
 
 Status BotSocket::Write(std::string_view bytes) {
-  if (!connected()) return Status::Error("closed", "not connected");
+  if (!connected()) return Status::Closed("not connected");
   if (!write_error_.ok()) return write_error_;
   if (!tcp_->writing.empty()) {
     tcp_->pending.append(bytes);
@@ -150,7 +150,7 @@ Status BotSocket::Write(std::string_view bytes) {
   const int n = uv_try_write(AsStream(&tcp_->tcp), &buf, 1);
   if (n == static_cast<int>(bytes.size())) return Status::Ok();
   if (n < 0 && n != UV_EAGAIN) {
-    write_error_ = Status::Error("io", uv_strerror(n));
+    write_error_ = Status::Io(uv_strerror(n));
     return write_error_;
   }
   tcp_->writing.assign(bytes.substr(n > 0 ? static_cast<size_t>(n) : 0));
@@ -165,13 +165,13 @@ void BotSocket::StartWrite() {
         TcpIo* io = TcpOf(req->data);
         if (io->owner) io->owner->OnWritten(status);
       });
-  if (rc != 0) write_error_ = Status::Error("io", uv_strerror(rc));
+  if (rc != 0) write_error_ = Status::Io(uv_strerror(rc));
 }
 
 void BotSocket::OnWritten(int status) {
   tcp_->writing.clear();
   if (status < 0) {
-    write_error_ = Status::Error("io", uv_strerror(status));
+    write_error_ = Status::Io(uv_strerror(status));
     return;
   }
   if (tcp_->pending.empty()) return;
@@ -207,7 +207,7 @@ void BotSocket::OnWake() {
   if (!waiter_) return;
   if (connect_pending_) {
     Close();
-    connect_status_ = Status::Error("timeout", "no connection before the deadline");
+    connect_status_ = Status::Timeout("no connection before the deadline");
   }
   Resume();
 }

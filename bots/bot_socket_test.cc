@@ -9,7 +9,7 @@
 #include <string>
 
 #include "bots/loop_test_support.h"
-#include "core/server_process.h"
+#include "testing/server_process.h"
 
 namespace ggs::bots {
 namespace {
@@ -25,7 +25,7 @@ sockaddr_storage Loopback(int port) {
 
 std::string Ping(std::string_view payload) {
   Packet p;
-  p.Add("Server-Command", "ping");
+  p.Add(header::kServerCommand, "ping");
   p.payload = std::string(payload);
   return Encode(p);
 }
@@ -35,7 +35,7 @@ class BotSocketTest : public test::LoopTest {
   static void SetUpTestSuite() {
     db_ = std::filesystem::temp_directory_path() /
           ("ggs-bot-socket-" + std::to_string(getpid()) + ".db");
-    auto started = ServerProcess::Start(GGS_BINARY, {"--db", db_.string(), "--log-level", "warn"});
+    auto started = ServerProcess::StartServe(GGS_BINARY, {"--db", db_.string(), "--log-level", "warn"});
     ASSERT_TRUE(started.ok()) << started.status().message();
     server_ = std::move(started.value()).release();
   }
@@ -62,7 +62,7 @@ TEST_F(BotSocketTest, ConnectsWritesAndReadsAPacket) {
     Result<Packet> reply = co_await socket.Read(In(5000000));
     EXPECT_TRUE(reply.ok()) << reply.status().ToString();
     if (reply.ok()) {
-      EXPECT_EQ(*reply->Find("Client-Command"), "pong");
+      EXPECT_EQ(*reply->Find(header::kClientCommand), "pong");
       EXPECT_EQ(reply->payload, "abc");
     }
     socket.Shutdown();
@@ -92,7 +92,7 @@ TEST_F(BotSocketTest, ReadTimesOutAtItsDeadline) {
     EXPECT_TRUE((co_await socket.Connect(server(), In(5000000))).ok());
     const uint64_t deadline = In(30000);
     Result<Packet> nothing = co_await socket.Read(deadline);
-    EXPECT_EQ(nothing.status().code(), "timeout");
+    EXPECT_TRUE(nothing.status().IsTimeout());
     EXPECT_GE(NowUs(), deadline);
     // The connection is still good after a timeout.
     EXPECT_TRUE(socket.Write(Ping("still")).ok());
@@ -120,9 +120,9 @@ TEST_F(BotSocketTest, ConnectingToAClosedPortFails) {
     Status s = co_await socket.Connect(Loopback(port.value()), In(5000000));
     EXPECT_EQ(s.code(), "connect_failed");
     EXPECT_FALSE(socket.connected());
-    EXPECT_EQ(socket.Write("x").code(), "closed");
+    EXPECT_TRUE(socket.Write("x").IsClosed());
     Result<Packet> nothing = co_await socket.Read(In(5000000));
-    EXPECT_EQ(nothing.status().code(), "closed");
+    EXPECT_TRUE(nothing.status().IsClosed());
     socket.Shutdown();
   }());
 }
@@ -132,12 +132,12 @@ TEST_F(BotSocketTest, APeerThatClosesIsReportedAsClosed) {
   RunToCompletion([&]() -> Task<> {
     EXPECT_TRUE((co_await socket.Connect(server(), In(5000000))).ok());
     Packet bye;
-    bye.Add("Server-Command", "bye");
+    bye.Add(header::kServerCommand, "bye");
     EXPECT_TRUE(socket.Write(Encode(bye)).ok());
     Result<Packet> reply = co_await socket.Read(In(5000000));
-    EXPECT_TRUE(reply.ok() && *reply->Find("Client-Command") == "bye");
+    EXPECT_TRUE(reply.ok() && *reply->Find(header::kClientCommand) == "bye");
     Result<Packet> after = co_await socket.Read(In(5000000));
-    EXPECT_EQ(after.status().code(), "closed");
+    EXPECT_TRUE(after.status().IsClosed());
     socket.Shutdown();
   }());
 }

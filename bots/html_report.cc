@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "base/escape.h"
 #include "bots/svg_chart.h"
 
 namespace ggs::bots {
@@ -114,21 +115,20 @@ std::string Headline(const SwarmReport& r) {
 }  // namespace
 
 std::string RenderHtmlReport(const SwarmReport& r) {
-  std::string html =
-      "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>ggs bot-swarm: " + Escape(r.game) +
-      ", " + std::to_string(r.bots) +
-      " bots</title>\n<style>body{font-family:sans-serif;margin:20px;color:#222}"
-      "pre{background:#f6f6f6;padding:10px;font-size:12px}.headline{font-size:16px}"
-      "svg{display:block;margin:8px 0}</style></head><body>\n";
-  html += "<h1>ggs bot-swarm: " + std::to_string(r.bots) + " " + Escape(r.game) + " bots against " +
-          Escape(r.server) + "</h1>\n";
+  std::string html = "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>ggs bot-swarm: " +
+                     EscapeHtml(r.game) + ", " + std::to_string(r.bots) +
+                     " bots</title>\n<style>body{font-family:sans-serif;margin:20px;color:#222}"
+                     "pre{background:#f6f6f6;padding:10px;font-size:12px}.headline{font-size:16px}"
+                     "svg{display:block;margin:8px 0}</style></head><body>\n";
+  html += "<h1>ggs bot-swarm: " + std::to_string(r.bots) + " " + EscapeHtml(r.game) +
+          " bots against " + EscapeHtml(r.server) + "</h1>\n";
   html += Headline(r) + "\n";
   html += ThroughputChart(r);
   html += LatencyChart(r);
   html += HistogramChart(r);
   html += ConnectedChart(r);
   html += CpuChart(r);
-  html += "<h2>Summary</h2>\n<pre>" + Escape(SummaryTable(r)) + "</pre>\n";
+  html += "<h2>Summary</h2>\n<pre>" + EscapeHtml(SummaryTable(r)) + "</pre>\n";
   html += "</body></html>\n";
   return html;
 }

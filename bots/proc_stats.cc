@@ -17,9 +17,9 @@ namespace {
 Result<double> CpuSeconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
-  if (!std::getline(in, line)) return Status::Error("io", "no process " + std::to_string(pid));
+  if (!std::getline(in, line)) return Status::Io("no process " + std::to_string(pid));
   const size_t paren = line.rfind(')');
-  if (paren == std::string::npos) return Status::Error("io", "unexpected /proc/PID/stat");
+  if (paren == std::string::npos) return Status::Io("unexpected /proc/PID/stat");
   std::istringstream fields(line.substr(paren + 1));
   std::string field;
   unsigned long long utime = 0, stime = 0;
@@ -59,7 +59,7 @@ Result<MachineSample> SampleMachine() {
                      steal = 0;
   if (!(in >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) ||
       label != "cpu") {
-    return Status::Error("io", "cannot read /proc/stat");
+    return Status::Io("cannot read /proc/stat");
   }
   MachineSample m;
   const auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));

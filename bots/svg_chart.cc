@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "base/escape.h"
+
 namespace ggs::bots {
 namespace {
 
@@ -46,7 +48,6 @@ std::string Label(double v) {
   }
   return buf;
 }
-
 
 Range DataRange(const std::vector<ChartSeries>& series, bool x, bool log) {
   Range r;
@@ -136,7 +137,7 @@ std::string Legend(const std::vector<ChartSeries>& series, const ChartOptions& o
     const std::string px = Num(o.width - kRight + 12);
     out += "<rect x='" + px + "' y='" + Num(y - 5) + "' width='14' height='10' fill='" + s.color +
            "'/><text x='" + Num(o.width - kRight + 30) + "' y='" + Num(y) +
-           "' dominant-baseline='middle'>" + Escape(s.name) + "</text>";
+           "' dominant-baseline='middle'>" + EscapeHtml(s.name) + "</text>";
     y += 18;
   }
   return out;
@@ -175,7 +176,7 @@ std::string RenderChart(const std::vector<ChartSeries>& series, const ChartOptio
   std::string out = "<svg width='" + std::to_string(o.width) + "' height='" +
                     std::to_string(o.height) + "' font-size='11' " + "font-family='sans-serif'>";
   out += "<text x='" + Num(kLeft) + "' y='18' font-size='14' font-weight='bold'>" +
-         Escape(o.title) + "</text>";
+         EscapeHtml(o.title) + "</text>";
   if (o.shade_to > o.shade_from && !o.log_x) {
     const double a = x(std::max(o.shade_from, xr.low)), b = x(std::min(o.shade_to, xr.high));
     if (b > a) {
@@ -192,27 +193,11 @@ std::string RenderChart(const std::vector<ChartSeries>& series, const ChartOptio
   out += "<line x1='" + Num(kLeft) + "' x2='" + Num(o.width - kRight) + "' y1='" +
          Num(o.height - kBottom) + "' y2='" + Num(o.height - kBottom) + "' stroke='#333'/>";
   out += "<text x='" + Num((kLeft + o.width - kRight) / 2) + "' y='" + Num(o.height - 6) +
-         "' text-anchor='middle'>" + Escape(o.x_label) + "</text>";
+         "' text-anchor='middle'>" + EscapeHtml(o.x_label) + "</text>";
   out += "<text transform='translate(14," + Num((kTop + o.height - kBottom) / 2) +
-         ") rotate(-90)' text-anchor='middle'>" + Escape(o.y_label) + "</text>";
+         ") rotate(-90)' text-anchor='middle'>" + EscapeHtml(o.y_label) + "</text>";
   out += Legend(series, o);
   return out + "</svg>\n";
-}
-
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<') {
-      out += "&lt;";
-    } else if (c == '>') {
-      out += "&gt;";
-    } else if (c == '&') {
-      out += "&amp;";
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace ggs::bots

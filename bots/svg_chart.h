@@ -27,9 +27,6 @@ struct ChartOptions {
   int height = 280;
 };
 
-// `text` with <, > and & escaped, for HTML and SVG text content.
-std::string Escape(const std::string& text);
-
 // The chart as an <svg> element.
 std::string RenderChart(const std::vector<ChartSeries>& series, const ChartOptions& options);
 

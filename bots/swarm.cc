@@ -14,13 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include "base/host_port.h"
 #include "bots/gatherer.h"
 #include "bots/run_clock.h"
 #include "bots/shard.h"
 #include "bots/strategy.h"
 #include "bots/swarm_plan.h"
 #include "core/fd_limit.h"
-#include "core/sync_client.h"
 
 namespace ggs::bots {
 namespace {
@@ -48,17 +48,17 @@ Status Validate(const SwarmOptions& o) {
 }
 
 Result<sockaddr_storage> Resolve(const std::string& host_port) {
-  Result<std::pair<std::string, int>> hp = ParseHostPort(host_port);
+  Result<HostPort> hp = ParseHostPort(host_port);
   if (!hp.ok()) return hp.status();
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  const std::string port = std::to_string(hp->second);
-  if (int rc = getaddrinfo(hp->first.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return Status::Error("bad_address", "cannot resolve " + hp->first + ": " + gai_strerror(rc));
+  const std::string port = std::to_string(hp->port);
+  if (int rc = getaddrinfo(hp->host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    return Status::Error("bad_address", "cannot resolve " + hp->host + ": " + gai_strerror(rc));
   }
   // The server listens on one address; for a name such as localhost, IPv4 is the likelier.
-  if (!found) return Status::Error("bad_address", "no address for " + hp->first);
+  if (!found) return Status::Error("bad_address", "no address for " + hp->host);
   const addrinfo* pick = found;
   for (const addrinfo* a = found; a; a = a->ai_next) {
     if (a->ai_family == AF_INET) {

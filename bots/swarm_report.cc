@@ -1,9 +1,7 @@
 // SwarmReport: JSON, the summary table and the CI gate.
 #include "bots/swarm_report.h"
 
-#include <cstdarg>
-#include <cstdio>
-#include <fstream>
+#include <fmt/printf.h>
 
 #include "bots/json_writer.h"
 
@@ -128,41 +126,30 @@ void WriteHistogram(JsonWriter& w, const Histogram& h) {
   w.EndArray();
 }
 
-__attribute__((format(printf, 1, 2))) std::string Format(const char* format, ...) {
-  char buf[256];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(buf, sizeof buf, format, args);
-  va_end(args);
-  return buf;
-}
-
 std::string Line(const char* label, const std::string& text) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "  %-18s", label);
-  return buf + text + "\n";
+  return fmt::sprintf("  %-18s", label) + text + "\n";
 }
 
 std::string ErrorsText(const SwarmReport& r) {
   const ShardStats& s = r.stats;
   std::string text =
-      std::to_string(s.errors()) + Format(" (%.3g per message sent)", r.error_rate());
+      std::to_string(s.errors()) + fmt::sprintf(" (%.3g per message sent)", r.error_rate());
   for (const auto& [code, n] : s.errors_by_code) text += "  " + code + ": " + std::to_string(n);
   return text;
 }
 
 std::string TicksText(const ShardStats& s) {
   if (s.ticks.bots == 0) return "no state ticks seen";
-  return Format(
+  return fmt::sprintf(
       "%.2f%% of 30 Hz wall clock; %.2f%% of those sent, by tick numbers (worst bot %.2f%%)",
       100 * s.ticks.RatioVsWallClock(), 100 * s.ticks.RatioByTickNumbers(),
       100 * s.ticks.worst_bot_ratio);
 }
 
 std::string LatencyText(const Histogram& h) {
-  return Format("p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f", Ms(h.Percentile(0.5)),
-                Ms(h.Percentile(0.9)), Ms(h.Percentile(0.99)), Ms(h.Percentile(0.999)),
-                Ms(h.max()));
+  return fmt::sprintf("p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f", Ms(h.Percentile(0.5)),
+                      Ms(h.Percentile(0.9)), Ms(h.Percentile(0.99)), Ms(h.Percentile(0.999)),
+                      Ms(h.max()));
 }
 
 }  // namespace
@@ -199,16 +186,17 @@ std::string SummaryTable(const SwarmReport& r) {
   const ShardStats& s = r.stats;
   std::string out = "ggs bot-swarm: " + std::to_string(r.bots) + " " + r.game + " bots against " +
                     r.server +
-                    Format(", %.1f s measured after a %.1f s ramp, ", r.window_s, r.ramp_s) +
+                    fmt::sprintf(", %.1f s measured after a %.1f s ramp, ", r.window_s, r.ramp_s) +
                     std::to_string(r.threads) + (r.threads == 1 ? " thread\n" : " threads\n");
   out += Line("bots", std::to_string(s.bots_connected) + " connected, " +
                           std::to_string(s.bots_failed) + " failed");
   out += Line("messages/s",
-              Format("in %.0f   out %.0f   (%.0f KB/s in)", r.msgs_in_per_s(), r.msgs_out_per_s(),
-                     PerSecond(s.window.bytes_in, r.window_s) / 1024));
-  out += Line("ping RTT ms", LatencyText(s.rtt) + Format("  (%.0f pings, %.0f unanswered)",
-                                                         static_cast<double>(s.rtt.count()),
-                                                         static_cast<double>(s.pings_unanswered)));
+              fmt::sprintf("in %.0f   out %.0f   (%.0f KB/s in)", r.msgs_in_per_s(),
+                           r.msgs_out_per_s(), PerSecond(s.window.bytes_in, r.window_s) / 1024));
+  out += Line("ping RTT ms",
+              LatencyText(s.rtt) + fmt::sprintf("  (%.0f pings, %.0f unanswered)",
+                                                static_cast<double>(s.rtt.count()),
+                                                static_cast<double>(s.pings_unanswered)));
   out += Line("ping send lag ms", LatencyText(s.send_lag) + "  (the swarm's own lateness)");
   if (r.game == "pong") {
     out += Line("pong ticks", TicksText(s));
@@ -220,19 +208,20 @@ std::string SummaryTable(const SwarmReport& r) {
                                  "; churn: " + std::to_string(s.churn_drops) + " drops, " +
                                  std::to_string(s.resumes) + " resumed, " +
                                  std::to_string(s.resume_failures) + " failed to resume");
-  out += Line("swarm CPU", Format("%.2f s = %.2f cores (peak RSS %.0f MB)", r.swarm_cpu_s,
-                                  r.swarm_cpu_cores(), r.swarm_hwm_mb));
+  out += Line("swarm CPU", fmt::sprintf("%.2f s = %.2f cores (peak RSS %.0f MB)", r.swarm_cpu_s,
+                                        r.swarm_cpu_cores(), r.swarm_hwm_mb));
   if (r.machine) {
     const MachineFigures& m = *r.machine;
-    out += Line("machine CPU", Format("%d cpus: user %.2f  system %.2f  softirq %.2f  steal %.2f  "
-                                      "idle %.2f cores",
-                                      m.cpus, m.user_cores, m.system_cores, m.softirq_cores,
-                                      m.steal_cores, m.idle_cores));
+    out += Line("machine CPU",
+                fmt::sprintf("%d cpus: user %.2f  system %.2f  softirq %.2f  steal %.2f  "
+                             "idle %.2f cores",
+                             m.cpus, m.user_cores, m.system_cores, m.softirq_cores, m.steal_cores,
+                             m.idle_cores));
   }
   if (r.server_process) {
     const ServerFigures& p = *r.server_process;
-    out += Line("server CPU", Format("%.2f s = %.2f cores; RSS %.0f MB (peak %.0f MB)", p.cpu_s,
-                                     p.cpu_cores, p.rss_mb, p.hwm_mb) +
+    out += Line("server CPU", fmt::sprintf("%.2f s = %.2f cores; RSS %.0f MB (peak %.0f MB)",
+                                           p.cpu_s, p.cpu_cores, p.rss_mb, p.hwm_mb) +
                                   " pid " + std::to_string(p.pid));
   }
   return out;
@@ -245,17 +234,9 @@ Status CheckGate(const SwarmReport& report, double max_error_rate) {
                                             " bots failed to connect");
   }
   if (report.error_rate() > max_error_rate) {
-    return Status::Error("error_rate", Format("error rate %.4g exceeds --max-error-rate %.4g",
-                                              report.error_rate(), max_error_rate));
+    return Status::Error("error_rate", fmt::sprintf("error rate %.4g exceeds --max-error-rate %.4g",
+                                                    report.error_rate(), max_error_rate));
   }
-  return Status::Ok();
-}
-
-Status WriteTextFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  out.flush();
-  if (!out) return Status::Error("io", "cannot write " + path);
   return Status::Ok();
 }
 

@@ -83,7 +83,5 @@ std::string SummaryTable(const SwarmReport& report);
 // The CI gate: fails with code "bots_failed" when any bot failed to connect, or
 // "error_rate" when the error rate exceeds `max_error_rate`.
 Status CheckGate(const SwarmReport& report, double max_error_rate);
-// Writes `content` to `path`. Fails with code "io".
-Status WriteTextFile(const std::string& path, const std::string& content);
 
 }  // namespace ggs::bots

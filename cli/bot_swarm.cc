@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 
+#include "base/file.h"
 #include "bots/html_report.h"
 #include "bots/swarm.h"
 #include "cli/commands.h"
@@ -50,13 +51,13 @@ int ExitCodeFor(const Status& s) {
 
 int WriteOutputs(const BotSwarmFlags& f, const bots::SwarmReport& report) {
   if (!f.json.empty()) {
-    if (Status s = bots::WriteTextFile(f.json, bots::ReportJson(report)); !s.ok()) {
+    if (Status s = WriteFile(f.json, bots::ReportJson(report)); !s.ok()) {
       std::cerr << "ggs bot-swarm: " << s.message() << "\n";
       return 1;
     }
   }
   if (!f.report.empty()) {
-    if (Status s = bots::WriteTextFile(f.report, bots::RenderHtmlReport(report)); !s.ok()) {
+    if (Status s = WriteFile(f.report, bots::RenderHtmlReport(report)); !s.ok()) {
       std::cerr << "ggs bot-swarm: " << s.message() << "\n";
       return 1;
     }

@@ -77,17 +77,21 @@ TEST_F(CliTest, UploadToNoServerFailsClearly) {
   const std::string file = Write("echo.js", kGame);
   Result<int> port = FreeLoopbackPort();
   ASSERT_TRUE(port.ok());
-  Outcome r = RunGgs("upload " + file + " --name echo --server 127.0.0.1:" + std::to_string(port.value()));
+  Outcome r =
+      RunGgs("upload " + file + " --name echo --server 127.0.0.1:" + std::to_string(port.value()));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("connect"), std::string::npos) << r.output;
 }
 
 TEST_F(CliTest, ServeReadsAConfigFile) {
-  const std::string config = Write("ggs.toml", "[serve]\nadmin-token = \"fromfile\"\nmax-payload = 2048\n");
+  const std::string config =
+      Write("ggs.toml", "[serve]\nadmin-token = \"fromfile\"\nmax-payload = 2048\n");
   StartServer({"--config", config});
   auto c = Connect();
   Packet up;
-  up.Add("Server-Command", "upload").Add("Game", "echo").Add("Admin-Token", "fromfile");
+  up.Add(header::kServerCommand, "upload")
+      .Add(header::kGame, "echo")
+      .Add(header::kAdminToken, "fromfile");
   up.payload = kGame;
   ASSERT_TRUE(c->Send(up).ok());
   Expect(*c, "uploaded");

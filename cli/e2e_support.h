@@ -10,16 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "core/server_process.h"
-#include "core/sync_client.h"
+#include "client/sync_client.h"
+#include "core/protocol.h"
+#include "testing/server_process.h"
 
 namespace ggs::e2e {
-
-struct HelloReply {
-  std::string player;
-  bool defined = false;
-  std::string table;
-};
 
 class E2eTest : public ::testing::Test {
  protected:
@@ -42,7 +37,7 @@ class E2eTest : public ::testing::Test {
   void StartServer(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--db", db(), "--log-level", "debug", "--flush-ms", "20"};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto started = ServerProcess::Start(GGS_BINARY, args, log());
+    auto started = ServerProcess::StartServe(GGS_BINARY, args, log());
     ASSERT_TRUE(started.ok()) << started.status().message();
     server_ = std::move(started.value());
   }
@@ -58,45 +53,32 @@ class E2eTest : public ::testing::Test {
     Result<Packet> p = c.Receive(timeout_ms);
     EXPECT_TRUE(p.ok()) << "waiting for " << command << ": " << p.status().message();
     if (!p.ok()) return {};
-    const std::string* got = p->Find("Client-Command");
-    EXPECT_TRUE(got && *got == command)
-        << "expected " << command << ", got " << (got ? *got : "?") << " payload " << p->payload
-        << (p->Find("Error-Code") ? " code " + *p->Find("Error-Code") : "");
+    EXPECT_EQ(ClientCommandOf(*p), command)
+        << "payload " << p->payload << " error code " << ErrorCodeOf(*p);
     return p.value();
   }
 
   // Receives the next packet and checks that it is an error with `code`.
   static Packet ExpectError(SyncClient& c, const std::string& code) {
-    Packet p = Expect(c, "error");
-    const std::string* got = p.Find("Error-Code");
-    EXPECT_TRUE(got && *got == code) << "expected error " << code << ", got "
-                                     << (got ? *got : "none") << ": " << p.payload;
+    Packet p = Expect(c, command::kError);
+    EXPECT_EQ(ErrorCodeOf(p), code) << p.payload;
     return p;
   }
 
-  static HelloReply Hello(SyncClient& c, const std::string& table = "", const std::string& game = "",
-                          const std::string& token = "") {
-    Packet p;
-    p.Add("Server-Command", "hello");
-    if (!game.empty()) p.Add("Game", game);
-    if (!token.empty()) p.Add("Token", token);
-    p.payload = table;
+  static HelloReply Hello(SyncClient& c, const std::string& table = "",
+                          const std::string& game = "", const std::string& token = "") {
+    Packet p = ServerCommand(command::kHello, table);
+    if (!game.empty()) p.Add(header::kGame, game);
+    if (!token.empty()) p.Add(header::kToken, token);
     EXPECT_TRUE(c.Send(p).ok());
-    Packet reply = Expect(c, "hello");
-    HelloReply r;
-    const size_t a = reply.payload.find(',');
-    const size_t b = reply.payload.find(',', a + 1);
-    EXPECT_NE(b, std::string::npos) << reply.payload;
-    if (b == std::string::npos) return r;
-    r.player = reply.payload.substr(0, a);
-    r.defined = reply.payload.substr(a + 1, b - a - 1) == "true";
-    r.table = reply.payload.substr(b + 1);
-    return r;
+    Result<HelloReply> r = ParseHelloReply(Expect(c, command::kHello).payload);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : HelloReply{};
   }
 
   static void Define(SyncClient& c, const std::string& source) {
-    ASSERT_TRUE(c.SendServer("define", source).ok());
-    Expect(c, "defined");
+    ASSERT_TRUE(c.SendServer(command::kDefine, source).ok());
+    Expect(c, command::kDefined);
   }
 
   std::filesystem::path dir_;

@@ -2,10 +2,10 @@
 // what every client must receive; a failure is shrunk to a minimal session, printed as a
 // transcript and written to a file that `ggs fuzz --replay FILE` plays again.
 // docs/fuzz.md describes the model and the transcript format.
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
+#include "base/file.h"
 #include "cli/commands.h"
 #include "props/fuzzer.h"
 
@@ -16,12 +16,6 @@ struct FuzzFlags {
   props::FuzzOptions options;
   std::string replay;
 };
-
-std::string SelfExecutable() {
-  std::error_code ec;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "ggs" : self.string();
-}
 
 int RunReplay(const FuzzFlags& f) {
   const props::ReplayResult replay = props::Replay(f.replay, f.options);
@@ -57,7 +51,7 @@ int RunFuzzCommand(const FuzzFlags& f) {
   }
   std::cout << r.transcript << "\nggs fuzz: FAILED after " << r.cases
             << " sessions; the minimal session above fails with:\n  " << r.failure << "\n";
-  if (Status s = props::WriteFile(f.options.output, r.transcript); s.ok()) {
+  if (Status s = WriteFile(f.options.output, r.transcript); s.ok()) {
     std::cout << "written to " << f.options.output << "; replay: ggs fuzz --replay "
               << f.options.output << "\n";
   } else {
@@ -116,7 +110,7 @@ void AddFuzz(CLI::App& app, int* exit_code) {
       if (cmd->count("--max-payload") == 0)
         flags->options.limits.max_payload = ParserLimits().max_payload;
     }
-    flags->options.binary = SelfExecutable();
+    flags->options.binary = ExecutablePath();
     *exit_code = RunFuzzCommand(*flags);
   });
 }

@@ -84,7 +84,7 @@ TEST_F(GamesTest, PongFullGameBetweenTwoScriptedClients) {
   while (winner.empty() && std::chrono::steady_clock::now() < deadline) {
     Result<Packet> p = left->Receive(5000);
     ASSERT_TRUE(p.ok()) << p.status().message();
-    const std::string& command = *p->Find("Client-Command");
+    const std::string& command = *p->Find(header::kClientCommand);
     if (command == "state") {
       const PongState s = ParseState(p->payload);
       EXPECT_GT(s.tick, last_tick);
@@ -110,7 +110,7 @@ TEST_F(GamesTest, PongFullGameBetweenTwoScriptedClients) {
   while (seen.empty() || seen.back() != "world_set score_right=0") {
     Result<Packet> p = right->Receive(5000);
     ASSERT_TRUE(p.ok()) << p.status().message();
-    const std::string& command = *p->Find("Client-Command");
+    const std::string& command = *p->Find(header::kClientCommand);
     if (command != "state") seen.push_back(command + " " + p->payload);
   }
   const std::vector<std::string> tail(seen.end() - 5, seen.end());
@@ -121,7 +121,7 @@ TEST_F(GamesTest, PongFullGameBetweenTwoScriptedClients) {
   while (!invalid) {
     Result<Packet> p = right->Receive(5000);
     ASSERT_TRUE(p.ok());
-    invalid = *p->Find("Client-Command") == "invalid";
+    invalid = *p->Find(header::kClientCommand) == "invalid";
   }
 }
 

@@ -2,11 +2,11 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "base/host_port.h"
 #include "cli/commands.h"
 #include "core/fd_limit.h"
 #include "core/log.h"
 #include "core/server.h"
-#include "core/sync_client.h"
 
 namespace ggs::cli {
 namespace {
@@ -32,7 +32,7 @@ int RunServe(const ServeFlags& f) {
     return 2;
   }
   SetLogLevel(*level);
-  Result<std::pair<std::string, int>> address = ParseHostPort(f.listen);
+  Result<HostPort> address = ParseHostPort(f.listen);
   if (!address.ok()) {
     std::cerr << "ggs serve: --listen: " << address.status().message() << "\n";
     return 2;
@@ -40,8 +40,8 @@ int RunServe(const ServeFlags& f) {
   const size_t files = RaiseFileLimit();
   const size_t capacity = files > kReservedFiles ? files - kReservedFiles : 1;
   ServerOptions o;
-  o.host = address->first;
-  o.port = address->second;
+  o.host = address->host;
+  o.port = address->port;
   o.db_path = f.db;
   o.games_dir = f.games;
   o.flush_ms = f.flush_ms;
@@ -60,11 +60,12 @@ int RunServe(const ServeFlags& f) {
     std::cerr << "ggs serve: " << s.message() << "\n";
     return 1;
   }
-  Log(LogLevel::kInfo, "listening on " + o.host + ":" + std::to_string(server.port()) +
-                           "; open-file limit " + std::to_string(files) + ", so up to " +
-                           std::to_string(std::min(capacity, o.network.max_connections)) +
-                           " connections; database " + o.db_path +
-                           (o.coordinator.admin_token.empty() ? "; uploads disabled (no --admin-token)" : ""));
+  Log(LogLevel::kInfo,
+      "listening on " + o.host + ":" + std::to_string(server.port()) + "; open-file limit " +
+          std::to_string(files) + ", so up to " +
+          std::to_string(std::min(capacity, o.network.max_connections)) +
+          " connections; database " + o.db_path +
+          (o.coordinator.admin_token.empty() ? "; uploads disabled (no --admin-token)" : ""));
   server.Run();
   Log(LogLevel::kInfo, "stopped");
   return 0;
@@ -75,29 +76,42 @@ int RunServe(const ServeFlags& f) {
 void AddServe(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ServeFlags>();
   if (const char* token = std::getenv("GGS_ADMIN_TOKEN")) flags->admin_token = token;
-  CLI::App* cmd = app.add_subcommand("serve", "Host games: accept players over TCP, run each "
-                                              "table's JavaScript, keep state in SQLite");
-  cmd->add_option("--listen", flags->listen, "HOST:PORT to accept players on")->capture_default_str();
-  cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")->capture_default_str();
+  CLI::App* cmd = app.add_subcommand("serve",
+                                     "Host games: accept players over TCP, run each "
+                                     "table's JavaScript, keep state in SQLite");
+  cmd->add_option("--listen", flags->listen, "HOST:PORT to accept players on")
+      ->capture_default_str();
+  cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")
+      ->capture_default_str();
   cmd->add_option("--games", flags->games,
                   "Install DIR/NAME/NAME.js as game NAME at start (new version only when changed)");
   cmd->add_option("--max-connections", flags->max_connections,
                   "Connections held at once; 0 = as many as the open-file limit allows")
       ->capture_default_str();
-  cmd->add_option("--max-header", flags->max_header, "Largest header section of a packet (bytes; 8KiB)")
-      ->transform(CLI::AsSizeValue(false))->capture_default_str();
+  cmd->add_option("--max-header", flags->max_header,
+                  "Largest header section of a packet (bytes; 8KiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
   cmd->add_option("--max-payload", flags->max_payload, "Largest payload of a packet (bytes; 1MiB)")
-      ->transform(CLI::AsSizeValue(false))->capture_default_str();
-  cmd->add_option("--table-memory", flags->table_memory, "Memory cap of each table's JavaScript VM (32MiB)")
-      ->transform(CLI::AsSizeValue(false))->capture_default_str();
-  cmd->add_option("--flush-ms", flags->flush_ms, "Longest time a state write waits before it is on disk")
-      ->check(CLI::Range(1, 60000))->capture_default_str();
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  cmd->add_option("--table-memory", flags->table_memory,
+                  "Memory cap of each table's JavaScript VM (32MiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  cmd->add_option("--flush-ms", flags->flush_ms,
+                  "Longest time a state write waits before it is on disk")
+      ->check(CLI::Range(1, 60000))
+      ->capture_default_str();
   cmd->add_option("--reconnect-grace", flags->reconnect_grace,
                   "Seconds a disconnected player keeps its seat")
-      ->check(CLI::Range(0.0, 86400.0))->capture_default_str();
-  cmd->add_option("--admin-token", flags->admin_token,
-                  "Secret that authorizes uploads (or env GGS_ADMIN_TOKEN); none = uploads refused");
-  cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")->capture_default_str();
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  cmd->add_option(
+      "--admin-token", flags->admin_token,
+      "Secret that authorizes uploads (or env GGS_ADMIN_TOKEN); none = uploads refused");
+  cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")
+      ->capture_default_str();
   cmd->footer(
       "Flags may also come from a file: ggs serve --config ggs.toml, where ggs.toml has a [serve]\n"
       "section of `flag = value` lines (e.g. max-payload = \"64KiB\"); command-line flags win.\n"

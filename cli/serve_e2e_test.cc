@@ -51,7 +51,8 @@ class ServeTest : public E2eTest {
     Expect(creator, "joined");
     return r;
   }
-  std::string Ask(SyncClient& c, const std::string& cmd, const std::string& args, const std::string& reply) {
+  std::string Ask(SyncClient& c, const std::string& cmd, const std::string& args,
+                  const std::string& reply) {
     EXPECT_TRUE(c.SendGame(cmd, args).ok());
     return Expect(c, reply).payload;
   }
@@ -184,7 +185,8 @@ TEST_F(ServeTest, GraceExpiryTellsTheGameThePlayerLeft) {
   b.reset();
   EXPECT_EQ(Expect(*a, "left", 5000).payload, "2");
   auto b2 = Connect();
-  ASSERT_TRUE(b2->Send(Packet{{{"Server-Command", "hello"}, {"Token", rb.player}}, ""}).ok());
+  ASSERT_TRUE(
+      b2->Send(Packet{{{header::kServerCommand, "hello"}, {header::kToken, rb.player}}, ""}).ok());
   ExpectError(*b2, "no_such_player");
 }
 
@@ -249,7 +251,9 @@ TEST_F(ServeTest, UploadNeedsTheAdminToken) {
   StartServer({"--admin-token", "s3cret"});
   auto c = Connect();
   Packet up;
-  up.Add("Server-Command", "upload").Add("Game", "probe").Add("Admin-Token", "wrong");
+  up.Add(header::kServerCommand, "upload")
+      .Add(header::kGame, "probe")
+      .Add(header::kAdminToken, "wrong");
   up.payload = kProbeGame;
   ASSERT_TRUE(c->Send(up).ok());
   ExpectError(*c, "unauthorized");
@@ -272,7 +276,7 @@ TEST_F(ServeTest, UploadIsRefusedWithoutAConfiguredToken) {
   StartServer();
   auto c = Connect();
   Packet up;
-  up.Add("Server-Command", "upload").Add("Game", "probe").Add("Admin-Token", "");
+  up.Add(header::kServerCommand, "upload").Add(header::kGame, "probe").Add(header::kAdminToken, "");
   up.payload = kProbeGame;
   ASSERT_TRUE(c->Send(up).ok());
   ExpectError(*c, "unauthorized");
@@ -282,7 +286,7 @@ TEST_F(ServeTest, GameByNameFillsTablesSeatBySeat) {
   StartServer({"--admin-token", "t"});
   auto admin = Connect();
   Packet up;
-  up.Add("Server-Command", "upload").Add("Game", "duo").Add("Admin-Token", "t");
+  up.Add(header::kServerCommand, "upload").Add(header::kGame, "duo").Add(header::kAdminToken, "t");
   up.payload = kProbeGame;
   up.payload.replace(up.payload.find("seats = 3"), 9, "seats = 2");
   ASSERT_TRUE(admin->Send(up).ok());
@@ -296,7 +300,8 @@ TEST_F(ServeTest, GameByNameFillsTablesSeatBySeat) {
   auto d = Connect();
   ASSERT_TRUE(d->SendServer("hello", ra.table).ok());
   ExpectError(*d, "table_full");
-  ASSERT_TRUE(d->Send(Packet{{{"Server-Command", "hello"}, {"Game", "nope"}}, ""}).ok());
+  ASSERT_TRUE(
+      d->Send(Packet{{{header::kServerCommand, "hello"}, {header::kGame, "nope"}}, ""}).ok());
   ExpectError(*d, "no_such_game");
 }
 

@@ -1,10 +1,10 @@
 // `ggs upload`: install or update a named game on a running server.
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "base/file.h"
+#include "base/host_port.h"
 #include "cli/commands.h"
-#include "core/sync_client.h"
+#include "client/sync_client.h"
 
 namespace ggs::cli {
 namespace {
@@ -18,41 +18,38 @@ struct UploadFlags {
 };
 
 int RunUpload(const UploadFlags& f) {
-  std::ifstream in(f.file, std::ios::binary);
-  if (!in) {
-    std::cerr << "ggs upload: cannot read " << f.file << "\n";
+  Result<std::string> source = ReadFile(f.file);
+  if (!source.ok()) {
+    std::cerr << "ggs upload: " << source.status().message() << "\n";
     return 2;
   }
-  std::ostringstream source;
-  source << in.rdbuf();
-  Result<std::pair<std::string, int>> address = ParseHostPort(f.server);
+  Result<HostPort> address = ParseHostPort(f.server);
   if (!address.ok()) {
     std::cerr << "ggs upload: --server: " << address.status().message() << "\n";
     return 2;
   }
-  Result<std::unique_ptr<SyncClient>> client = SyncClient::Connect(address->first, address->second);
+  Result<std::unique_ptr<SyncClient>> client = SyncClient::Connect(address->host, address->port);
   if (!client.ok()) {
     std::cerr << "ggs upload: " << client.status().message() << "\n";
     return 1;
   }
-  Packet p;
-  p.Add("Server-Command", "upload").Add("Game", f.name).Add("Admin-Token", f.admin_token);
-  p.payload = source.str();
-  Result<Packet> reply = Status::Error("io", "not sent");
-  if (Status s = client.value()->Send(p); !s.ok()) reply = s;
-  else reply = client.value()->Receive(f.timeout_ms);
+  Packet p = ServerCommand(command::kUpload, std::move(*source));
+  p.Add(header::kGame, f.name).Add(header::kAdminToken, f.admin_token);
+  Status sent = client.value()->Send(p);
+  Result<Packet> reply = sent.ok() ? client.value()->Receive(f.timeout_ms) : Result<Packet>(sent);
   if (!reply.ok()) {
     std::cerr << "ggs upload: " << reply.status().message() << "\n";
     return 1;
   }
-  const std::string* command = reply->Find("Client-Command");
-  if (command && *command == "uploaded") {
+  if (ClientCommandOf(*reply) == command::kUploaded) {
     const std::string& payload = reply->payload;
-    std::cout << "uploaded " << f.name << " version " << payload.substr(payload.rfind(',') + 1) << "\n";
+    std::cout << "uploaded " << f.name << " version " << payload.substr(payload.rfind(',') + 1)
+              << "\n";
     return 0;
   }
-  const std::string* code = reply->Find("Error-Code");
-  std::cerr << "ggs upload: " << (code ? *code : "unexpected reply") << ": " << reply->payload << "\n";
+  const std::string_view code = ErrorCodeOf(*reply);
+  std::cerr << "ggs upload: " << (code.empty() ? "unexpected reply" : code) << ": "
+            << reply->payload << "\n";
   return 1;
 }
 
@@ -62,13 +59,19 @@ void AddUpload(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<UploadFlags>();
   if (const char* token = std::getenv("GGS_ADMIN_TOKEN")) flags->admin_token = token;
   CLI::App* cmd = app.add_subcommand(
-      "upload", "Install or update a named game on a running server (new tables use the newest "
-                "version; running tables keep theirs)");
-  cmd->add_option("FILE", flags->file, "The game's JavaScript source (ES5)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--name", flags->name, "The game's name: 1-64 letters, digits, '_' or '-'")->required();
+      "upload",
+      "Install or update a named game on a running server (new tables use the newest "
+      "version; running tables keep theirs)");
+  cmd->add_option("FILE", flags->file, "The game's JavaScript source (ES5)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--name", flags->name, "The game's name: 1-64 letters, digits, '_' or '-'")
+      ->required();
   cmd->add_option("--server", flags->server, "HOST:PORT of the server")->capture_default_str();
-  cmd->add_option("--admin-token", flags->admin_token, "The server's admin token (or env GGS_ADMIN_TOKEN)");
-  cmd->add_option("--timeout-ms", flags->timeout_ms, "How long to wait for the reply")->capture_default_str();
+  cmd->add_option("--admin-token", flags->admin_token,
+                  "The server's admin token (or env GGS_ADMIN_TOKEN)");
+  cmd->add_option("--timeout-ms", flags->timeout_ms, "How long to wait for the reply")
+      ->capture_default_str();
   cmd->footer("Example: ggs upload games/pong/pong.js --name pong --admin-token s3cret");
   cmd->callback([flags, exit_code] { *exit_code = RunUpload(*flags); });
 }

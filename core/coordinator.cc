@@ -5,7 +5,6 @@
 #include <cctype>
 #include <chrono>
 
-#include "core/error_codes.h"
 #include "core/log.h"
 #include "core/protocol.h"
 #include "core/uuid.h"
@@ -122,8 +121,8 @@ void Coordinator::SendHello(const Player& player) const {
   const Table& table = *player.table;
   const bool must_define = !table.defined() && table.row().creator_token == player.token;
   std::string bytes;
-  AppendClientCommand(bytes, "hello",
-                      player.token + (must_define ? ",false," : ",true,") + table.token());
+  AppendClientCommand(bytes, command::kHello,
+                      FormatHelloReply({player.token, !must_define, table.token()}));
   player.peer->Send(bytes);
 }
 
@@ -159,10 +158,7 @@ Status Coordinator::Resume(Peer* peer, const std::string& token) {
     // The newest connection wins: the old one is presumed dead.
     Peer* old = player->peer;
     old->player = nullptr;
-    std::string bytes;
-    AppendError(bytes, "resumed", "this player resumed on another connection");
-    old->Send(bytes);
-    old->CloseAfterFlush();
+    old->SendError(Status::Error(error::kResumed, "this player resumed on another connection"));
   }
   Attach(peer, player);
   SendHello(*player);
@@ -229,7 +225,7 @@ Status Coordinator::Define(Peer* peer, std::string source) {
   }
   if (Status s = table->Define(std::move(source), 0); !s.ok()) return s;
   std::string bytes;
-  AppendClientCommand(bytes, "defined", "");
+  AppendClientCommand(bytes, command::kDefined, "");
   for (Player* p : table->players()) {
     if (p->peer) p->peer->Send(bytes);
   }

@@ -2,9 +2,8 @@
 // players, finds tables and players by token, resumes players within the reconnect grace
 // period, and keeps the registry of named games.
 //
-// Every method that can fail returns a Status whose code is one of core/error_codes.h,
-// ready to be sent to the client.
-// Thread: the event-loop thread only.
+// Every method that can fail returns a Status whose code is one of the error codes of
+// core/protocol.h, ready to be sent to the client. Thread: the event-loop thread only.
 #pragma once
 
 #include <cstdint>

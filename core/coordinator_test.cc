@@ -25,7 +25,8 @@ class ManualTimers final : public Timers {
     while (true) {
       auto due = timers_.end();
       for (auto it = timers_.begin(); it != timers_.end(); ++it) {
-        if (it->second.at <= until && (due == timers_.end() || it->second.at < due->second.at)) due = it;
+        if (it->second.at <= until && (due == timers_.end() || it->second.at < due->second.at))
+          due = it;
       }
       if (due == timers_.end()) break;
       now_ = due->second.at;
@@ -60,8 +61,9 @@ class FakePeer final : public Peer {
   std::vector<std::string> Take() {  // "command payload" for each packet.
     std::vector<std::string> out;
     while (auto p = parser_.Next()) {
-      const std::string* code = p->Find("Error-Code");
-      out.push_back(*p->Find("Client-Command") + " " + (code ? *code + " " : "") + p->payload);
+      const std::string* code = p->Find(header::kErrorCode);
+      out.push_back(*p->Find(header::kClientCommand) + " " + (code ? *code + " " : "") +
+                    p->payload);
     }
     return out;
   }
@@ -206,7 +208,8 @@ TEST_F(CoordinatorTest, ResumeWhileConnectedClosesTheOldConnection) {
   Hello(a2, resume);
   EXPECT_TRUE(a.closed);
   EXPECT_EQ(a.player, nullptr);
-  EXPECT_EQ(a.Take(), std::vector<std::string>{"error resumed this player resumed on another connection"});
+  EXPECT_EQ(a.Take(),
+            std::vector<std::string>{"error resumed this player resumed on another connection"});
   coordinator_->Disconnected(&a);  // The old connection's close must not detach the new one.
   EXPECT_NE(a2.player, nullptr);
 }
@@ -253,7 +256,8 @@ TEST_F(CoordinatorTest, RestoredVmsAreRebuiltInTheBackground) {
   const auto ha = Hello(a, ByGame("duo"));
   ASSERT_TRUE(store_->Flush().ok());
   coordinator_.reset();
-  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), CoordinatorOptions{});
+  coordinator_ =
+      std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), CoordinatorOptions{});
   ASSERT_TRUE(coordinator_->Restore().ok());
   EXPECT_EQ(coordinator_->unbuilt_count(), 1u);
   timers_.Advance(1);
@@ -272,7 +276,8 @@ TEST_F(CoordinatorTest, ARestoredTableIsRebuiltAtOnceWhenNeeded) {
   const auto ha = Hello(a, ByGame("duo"));
   ASSERT_TRUE(store_->Flush().ok());
   coordinator_.reset();
-  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), CoordinatorOptions{});
+  coordinator_ =
+      std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), CoordinatorOptions{});
   ASSERT_TRUE(coordinator_->Restore().ok());
   FakePeer b;  // Joins by table token before the sweep ran: seats need the game's VM.
   HelloRequest join;

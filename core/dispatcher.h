@@ -21,8 +21,6 @@ class Dispatcher {
   void Handle(Peer* peer, Packet packet);
   // Replies with the framing error and closes the connection after it is written.
   static void FramingError(Peer* peer, const Status& error);
-  // Sends an error reply; closes after it when the code demands (core/error_codes.h).
-  static void SendError(Peer* peer, const Status& error);
 
  private:
   struct Command;

@@ -25,7 +25,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "core/error_codes.h"
+#include "core/protocol.h"
 
 // MuJS's own js_try hands setjmp a void*, which C++ rejects; this is the same with the cast
 // spelled out. The normal path must end with js_endtry; the error path finds the thrown

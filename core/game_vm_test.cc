@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error_codes.h"
+#include "core/protocol.h"
 
 namespace ggs {
 namespace {

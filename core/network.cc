@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "core/error_codes.h"
 #include "core/log.h"
+#include "core/protocol.h"
 
 namespace ggs {
 

@@ -4,6 +4,8 @@
 
 #include <string_view>
 
+#include "core/status.h"
+
 namespace ggs {
 
 struct Player;
@@ -15,6 +17,9 @@ class Peer {
   virtual void Send(std::string_view bytes) = 0;
   // Closes the connection once everything queued has been written.
   virtual void CloseAfterFlush() = 0;
+  // Sends `error` as a `Client-Command: error` packet, then closes the connection after it
+  // when its code is one that closes (error::ClosesConnection).
+  void SendError(const Status& error);
 
   // The player this connection speaks for, or nullptr before `hello`. Only the
   // coordinator sets it, together with Player::peer.

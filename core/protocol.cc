@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <cctype>
 
-#include "core/error_codes.h"
-
 namespace ggs {
 namespace {
 
@@ -63,13 +61,38 @@ BlankLine FindBlankLine(std::string_view s, size_t from) {
   return {0, 0, s.size()};
 }
 
+// The encoder's layout, in one place: `Name: value\n` per header, then the Content-Length
+// line, a blank line and the payload.
+constexpr std::string_view kHeaderSeparator = ": ";
+constexpr size_t kHeaderOverhead = kHeaderSeparator.size() + 1;  // Separator and newline.
+
 void AppendHeader(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name).append(": ").append(value).push_back('\n');
+  out.append(name).append(kHeaderSeparator).append(value).push_back('\n');
 }
 
 void AppendBody(std::string& out, std::string_view payload) {
-  out.append("Content-Length: ").append(std::to_string(payload.size())).append("\n\n");
+  AppendHeader(out, header::kContentLength, std::to_string(payload.size()));
+  out.push_back('\n');
   out.append(payload);
+}
+
+size_t HeaderSize(std::string_view name, std::string_view value) {
+  return name.size() + value.size() + kHeaderOverhead;
+}
+
+size_t BodySize(std::string_view payload) {
+  return HeaderSize(header::kContentLength, std::to_string(payload.size())) + 1 + payload.size();
+}
+
+Packet CommandPacket(const char* header_name, std::string_view command, std::string payload) {
+  Packet p;
+  p.Add(header_name, std::string(command));
+  p.payload = std::move(payload);
+  return p;
+}
+
+std::string_view ValueOr(const std::string* value) {
+  return value == nullptr ? std::string_view() : std::string_view(*value);
 }
 
 }  // namespace
@@ -171,7 +194,7 @@ bool Parser::ParseHeaderSection(std::string_view section) {
       Fail(error::kMalformed, "invalid character in a header line");
       return false;
     }
-    if (EqualsIgnoreCase(name, "Content-Length")) {
+    if (EqualsIgnoreCase(name, header::kContentLength)) {
       const std::optional<size_t> length = ParseLength(value);
       if (has_length || !length) {
         Fail(error::kMalformed, has_length ? "duplicate Content-Length" : "bad Content-Length");
@@ -191,21 +214,60 @@ bool Parser::ParseHeaderSection(std::string_view section) {
   return true;
 }
 
+Packet ServerCommand(std::string_view command, std::string payload) {
+  return CommandPacket(header::kServerCommand, command, std::move(payload));
+}
+
+Packet GameCommand(std::string_view command, std::string payload) {
+  return CommandPacket(header::kGameCommand, command, std::move(payload));
+}
+
+std::string_view ClientCommandOf(const Packet& packet) {
+  return ValueOr(packet.Find(header::kClientCommand));
+}
+
+std::string_view ErrorCodeOf(const Packet& packet) {
+  return ValueOr(packet.Find(header::kErrorCode));
+}
+
+std::string FormatHelloReply(const HelloReply& reply) {
+  return reply.player + (reply.defined ? ",true," : ",false,") + reply.table;
+}
+
+Result<HelloReply> ParseHelloReply(std::string_view payload) {
+  const size_t first = payload.find(',');
+  const size_t second = first == std::string_view::npos ? first : payload.find(',', first + 1);
+  const std::string_view defined =
+      second == std::string_view::npos ? "" : payload.substr(first + 1, second - first - 1);
+  if (defined != "true" && defined != "false") {
+    return Status::Error("bad_hello", "not <player>,<defined>,<table>: " + std::string(payload));
+  }
+  return HelloReply{std::string(payload.substr(0, first)), defined == "true",
+                    std::string(payload.substr(second + 1))};
+}
+
+size_t EncodedSize(const Packet& packet) {
+  size_t n = BodySize(packet.payload);
+  for (const Header& h : packet.headers) n += HeaderSize(h.name, h.value);
+  return n;
+}
+
 std::string Encode(const Packet& packet) {
   std::string out;
+  out.reserve(EncodedSize(packet));
   for (const Header& h : packet.headers) AppendHeader(out, h.name, h.value);
   AppendBody(out, packet.payload);
   return out;
 }
 
 void AppendClientCommand(std::string& out, std::string_view command, std::string_view payload) {
-  AppendHeader(out, "Client-Command", command);
+  AppendHeader(out, header::kClientCommand, command);
   AppendBody(out, payload);
 }
 
 void AppendError(std::string& out, std::string_view code, std::string_view message) {
-  AppendHeader(out, "Client-Command", "error");
-  AppendHeader(out, "Error-Code", code);
+  AppendHeader(out, header::kClientCommand, command::kError);
+  AppendHeader(out, header::kErrorCode, code);
   AppendBody(out, message);
 }
 

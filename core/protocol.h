@@ -4,6 +4,11 @@
 // bytes of payload (docs/protocol.md). Lines end in LF or CRLF; header names compare
 // case-insensitively. The codec is pure: bytes in, packets out, no I/O. The server, the
 // bots, the fuzzer, the benches and `ggs upload` all use this one codec.
+//
+// This header is also the one home of the wire vocabulary, shared by reader and writer as
+// LevelDB's log_format.h is: header names, command names, error codes and which of them
+// close the connection, and the hello reply. Nowhere else spells them (ci/boundaries checks
+// the header names).
 #pragma once
 
 #include <cstddef>
@@ -16,14 +21,83 @@
 
 namespace ggs {
 
+// The header names of the protocol. Names compare case-insensitively on the wire; these are
+// the spellings ggs writes.
+namespace header {
+inline constexpr char kServerCommand[] = "Server-Command";  // Client to server: a command.
+inline constexpr char kGameCommand[] = "Game-Command";      // Client to server: to the game.
+inline constexpr char kClientCommand[] = "Client-Command";  // Server to client.
+inline constexpr char kContentLength[] = "Content-Length";  // Written by the encoder only.
+inline constexpr char kErrorCode[] = "Error-Code";          // On `Client-Command: error`.
+inline constexpr char kToken[] = "Token";             // A player token: resume, or this player.
+inline constexpr char kGame[] = "Game";               // A registered game's name.
+inline constexpr char kAdminToken[] = "Admin-Token";  // Authorizes `upload`.
+}  // namespace header
+
+// The command names the server itself speaks; games name their own commands.
+namespace command {
+// Server commands (`Server-Command`, client to server).
+inline constexpr char kHello[] = "hello";
+inline constexpr char kDefine[] = "define";
+inline constexpr char kPing[] = "ping";
+inline constexpr char kUpload[] = "upload";
+inline constexpr char kBye[] = "bye";
+// Client commands (`Client-Command`, server to client). `hello` and `bye` are answered
+// with their own name.
+inline constexpr char kDefined[] = "defined";
+inline constexpr char kPong[] = "pong";
+inline constexpr char kUploaded[] = "uploaded";
+inline constexpr char kError[] = "error";
+inline constexpr char kWorldSet[] = "world_set";  // `key=value`: the game wrote its world.
+}  // namespace command
+
+// The machine-readable error codes, sent in the `Error-Code` header of a
+// `Client-Command: error` packet. docs/protocol.md lists them with their meaning.
+namespace error {
+// The connection is closed once the error reply is flushed (ClosesConnection).
+inline constexpr char kMalformed[] = "malformed";
+inline constexpr char kHeaderTooLarge[] = "header_too_large";
+inline constexpr char kPayloadTooLarge[] = "payload_too_large";
+inline constexpr char kServerFull[] = "server_full";
+inline constexpr char kResumed[] = "resumed";  // The player resumed on another connection.
+
+// Request errors: the connection stays open.
+inline constexpr char kBadRequest[] = "bad_request";
+inline constexpr char kUnknownCommand[] = "unknown_command";
+inline constexpr char kNoHello[] = "no_hello";
+inline constexpr char kAlreadyHello[] = "already_hello";
+inline constexpr char kNoSuchPlayer[] = "no_such_player";
+inline constexpr char kNoSuchTable[] = "no_such_table";
+inline constexpr char kNoSuchGame[] = "no_such_game";
+inline constexpr char kTableFull[] = "table_full";
+inline constexpr char kNotDefined[] = "not_defined";
+inline constexpr char kAlreadyDefined[] = "already_defined";
+inline constexpr char kNotCreator[] = "not_creator";
+inline constexpr char kDefineFailed[] = "define_failed";
+inline constexpr char kScriptError[] = "script_error";
+inline constexpr char kUnauthorized[] = "unauthorized";
+inline constexpr char kInternal[] = "internal";
+
+// True for the codes after which the server closes the connection: the one home of that
+// rule, for the server that closes and the clients that expect it.
+inline bool ClosesConnection(std::string_view code) {
+  return code == kMalformed || code == kHeaderTooLarge || code == kPayloadTooLarge ||
+         code == kServerFull || code == kResumed;
+}
+}  // namespace error
+
 struct Header {
   std::string name;
   std::string value;
+
+  bool operator==(const Header&) const = default;
 };
 
 struct Packet {
   std::vector<Header> headers;
   std::string payload;
+
+  bool operator==(const Packet&) const = default;
 
   // Returns the value of the first header named `name` (case-insensitive), or nullptr.
   const std::string* Find(std::string_view name) const;
@@ -32,7 +106,7 @@ struct Packet {
 };
 
 struct ParserLimits {
-  size_t max_header = 8 * 1024;     // Bytes of the header section, blank line included.
+  size_t max_header = 8 * 1024;      // Bytes of the header section, blank line included.
   size_t max_payload = 1024 * 1024;  // Bytes of one payload.
 };
 
@@ -70,8 +144,33 @@ class Parser {
   Status error_;
 };
 
+// A packet carrying `Server-Command: command` (or `Game-Command: command`) and `payload`.
+Packet ServerCommand(std::string_view command, std::string payload = "");
+Packet GameCommand(std::string_view command, std::string payload = "");
+// The value of the packet's Client-Command header, or "" when it has none.
+std::string_view ClientCommandOf(const Packet& packet);
+// The value of the packet's Error-Code header, or "" when it has none.
+std::string_view ErrorCodeOf(const Packet& packet);
+
+// The payload of the `hello` reply: `<player_token>,<defined>,<table_token>`, where
+// defined is `false` only for the creator of a table whose game is not defined yet.
+struct HelloReply {
+  std::string player;
+  bool defined = false;
+  std::string table;
+
+  bool operator==(const HelloReply&) const = default;
+};
+std::string FormatHelloReply(const HelloReply& reply);
+// Fails with code "bad_hello" unless `payload` is three comma-separated fields with
+// `true` or `false` in the middle.
+Result<HelloReply> ParseHelloReply(std::string_view payload);
+
 // Encodes a packet: its headers, then Content-Length, a blank line and the payload.
 std::string Encode(const Packet& packet);
+// The number of bytes Encode(packet) returns, without encoding it. The server encodes
+// canonically, so this is also the size on the wire of a packet it sent.
+size_t EncodedSize(const Packet& packet);
 // Appends the encoding of `Client-Command: command` with `payload` to `out`.
 void AppendClientCommand(std::string& out, std::string_view command, std::string_view payload);
 // Appends a `Client-Command: error` packet carrying `Error-Code: code`.

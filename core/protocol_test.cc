@@ -33,27 +33,13 @@ Outcome ParseChunked(std::string_view bytes, const std::vector<size_t>& cuts,
   return out;
 }
 
-bool SamePackets(const std::vector<Packet>& a, const std::vector<Packet>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].payload != b[i].payload || a[i].headers.size() != b[i].headers.size()) return false;
-    for (size_t h = 0; h < a[i].headers.size(); ++h) {
-      if (a[i].headers[h].name != b[i].headers[h].name ||
-          a[i].headers[h].value != b[i].headers[h].value) {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
 // Parses `bytes` whole, one byte at a time and in 50 random chunkings; all must agree.
 Outcome ParseEveryWay(std::string_view bytes, ParserLimits limits = {}) {
   const Outcome whole = ParseChunked(bytes, {}, limits);
   std::vector<size_t> every;
   for (size_t i = 1; i < bytes.size(); ++i) every.push_back(i);
   const Outcome bytewise = ParseChunked(bytes, every, limits);
-  EXPECT_TRUE(SamePackets(whole.packets, bytewise.packets)) << bytes;
+  EXPECT_EQ(whole.packets, bytewise.packets) << bytes;
   EXPECT_EQ(whole.error_code, bytewise.error_code) << bytes;
   std::mt19937 rng(static_cast<unsigned>(bytes.size()));
   for (int round = 0; round < 50 && bytes.size() > 1; ++round) {
@@ -62,7 +48,7 @@ Outcome ParseEveryWay(std::string_view bytes, ParserLimits limits = {}) {
       if (rng() % 7 == 0) cuts.push_back(i);
     }
     const Outcome chunked = ParseChunked(bytes, cuts, limits);
-    EXPECT_TRUE(SamePackets(whole.packets, chunked.packets)) << bytes;
+    EXPECT_EQ(whole.packets, chunked.packets) << bytes;
     EXPECT_EQ(whole.error_code, chunked.error_code) << bytes;
   }
   return whole;
@@ -74,14 +60,14 @@ TEST(ProtocolTest, ParsesHeadersAndPayload) {
   ASSERT_EQ(o.packets.size(), 1u);
   EXPECT_EQ(*o.packets[0].Find("server-command"), "hello");
   EXPECT_EQ(*o.packets[0].Find("TOKEN"), "abc");
-  EXPECT_EQ(o.packets[0].Find("Content-Length"), nullptr);
+  EXPECT_EQ(o.packets[0].Find(header::kContentLength), nullptr);
   EXPECT_EQ(o.packets[0].payload, "hello");
 }
 
 TEST(ProtocolTest, AcceptsCrlfAndAnyHeaderOrder) {
   const Outcome o = ParseEveryWay("content-length: 3\r\nGame-Command:  move \r\n\r\nabc");
   ASSERT_EQ(o.packets.size(), 1u);
-  EXPECT_EQ(*o.packets[0].Find("Game-Command"), "move");
+  EXPECT_EQ(*o.packets[0].Find(header::kGameCommand), "move");
   EXPECT_EQ(o.packets[0].payload, "abc");
 }
 
@@ -89,7 +75,7 @@ TEST(ProtocolTest, MissingContentLengthMeansEmptyPayload) {
   const Outcome o = ParseEveryWay("Server-Command: ping\n\nServer-Command: bye\n\n");
   ASSERT_EQ(o.packets.size(), 2u);
   EXPECT_EQ(o.packets[0].payload, "");
-  EXPECT_EQ(*o.packets[1].Find("Server-Command"), "bye");
+  EXPECT_EQ(*o.packets[1].Find(header::kServerCommand), "bye");
 }
 
 TEST(ProtocolTest, PayloadMayHoldAnyBytesIncludingBlankLines) {
@@ -103,11 +89,11 @@ TEST(ProtocolTest, PayloadMayHoldAnyBytesIncludingBlankLines) {
 
 TEST(ProtocolTest, EncodeThenParseIsIdentity) {
   Packet p;
-  p.Add("Server-Command", "define").Add("Token", "t-1").Add("X-Empty", "");
+  p.Add(header::kServerCommand, "define").Add(header::kToken, "t-1").Add("X-Empty", "");
   p.payload = std::string("function f(){}\n\n\0", 17);
   const Outcome o = ParseEveryWay(Encode(p) + Encode(p));
   ASSERT_EQ(o.packets.size(), 2u);
-  EXPECT_TRUE(SamePackets({p, p}, o.packets));
+  EXPECT_EQ(o.packets, (std::vector<Packet>{p, p}));
 }
 
 TEST(ProtocolTest, ClientCommandAndErrorEncoders) {
@@ -116,10 +102,10 @@ TEST(ProtocolTest, ClientCommandAndErrorEncoders) {
   AppendError(wire, "no_such_table", "no table abc");
   const Outcome o = ParseEveryWay(wire);
   ASSERT_EQ(o.packets.size(), 2u);
-  EXPECT_EQ(*o.packets[0].Find("Client-Command"), "pong");
+  EXPECT_EQ(*o.packets[0].Find(header::kClientCommand), "pong");
   EXPECT_EQ(o.packets[0].payload, "42");
-  EXPECT_EQ(*o.packets[1].Find("Client-Command"), "error");
-  EXPECT_EQ(*o.packets[1].Find("Error-Code"), "no_such_table");
+  EXPECT_EQ(*o.packets[1].Find(header::kClientCommand), "error");
+  EXPECT_EQ(*o.packets[1].Find(header::kErrorCode), "no_such_table");
   EXPECT_EQ(o.packets[1].payload, "no table abc");
 }
 
@@ -201,6 +187,59 @@ TEST(ProtocolTest, RandomBytesNeverCrash) {
     const size_t n = rng() % 200;
     for (size_t i = 0; i < n; ++i) bytes.push_back(alphabet[rng() % alphabet.size()]);
     ParseEveryWay(bytes, {.max_header = 64, .max_payload = 32});
+  }
+}
+
+TEST(ProtocolTest, EncodedSizeIsTheEncodingsLength) {
+  EXPECT_EQ(EncodedSize(Packet{}), Encode(Packet{}).size());
+  Packet p = ServerCommand(command::kHello, std::string(1234, 'x'));
+  p.Add(header::kToken, "t-1").Add("X-Empty", "");
+  EXPECT_EQ(EncodedSize(p), Encode(p).size());
+  EXPECT_EQ(EncodedSize(GameCommand("move", "up")), Encode(GameCommand("move", "up")).size());
+}
+
+TEST(ProtocolTest, CommandBuildersAndReadersUseTheVocabulary) {
+  EXPECT_EQ(Encode(ServerCommand(command::kPing, "7")),
+            "Server-Command: ping\nContent-Length: 1\n\n7");
+  EXPECT_EQ(Encode(GameCommand("move", "up")), "Game-Command: move\nContent-Length: 2\n\nup");
+  std::string bytes;
+  AppendError(bytes, error::kResumed, "elsewhere");
+  Parser parser;
+  parser.Feed(bytes);
+  std::optional<Packet> p = parser.Next();
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(ClientCommandOf(*p), command::kError);
+  EXPECT_EQ(ErrorCodeOf(*p), error::kResumed);
+  EXPECT_EQ(ClientCommandOf(ServerCommand(command::kPing)), "");
+  EXPECT_EQ(ErrorCodeOf(ServerCommand(command::kPing)), "");
+}
+
+TEST(ProtocolTest, OnlyFramingFullAndResumedErrorsCloseTheConnection) {
+  for (const char* code : {error::kMalformed, error::kHeaderTooLarge, error::kPayloadTooLarge,
+                           error::kServerFull, error::kResumed}) {
+    EXPECT_TRUE(error::ClosesConnection(code)) << code;
+  }
+  for (const char* code : {error::kBadRequest, error::kNoSuchTable, error::kScriptError,
+                           error::kUnauthorized, error::kInternal}) {
+    EXPECT_FALSE(error::ClosesConnection(code)) << code;
+  }
+}
+
+TEST(ProtocolTest, HelloReplyRoundTrips) {
+  for (const HelloReply& r : {HelloReply{"p-1", true, "t-1"}, HelloReply{"p-2", false, "t,2"},
+                              HelloReply{"", true, ""}}) {
+    Result<HelloReply> back = ParseHelloReply(FormatHelloReply(r));
+    ASSERT_TRUE(back.ok()) << FormatHelloReply(r);
+    EXPECT_EQ(*back, r);
+  }
+  EXPECT_EQ(FormatHelloReply({"p", false, "t"}), "p,false,t");
+}
+
+TEST(ProtocolTest, MalformedHelloRepliesAreRefused) {
+  for (const char* bad : {"", "p", "p,true", "p,yes,t", "p,,t", "p,TRUE,t"}) {
+    Result<HelloReply> r = ParseHelloReply(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), "bad_hello") << bad;
   }
 }
 

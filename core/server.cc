@@ -4,23 +4,14 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "base/file.h"
 #include "core/log.h"
 
 namespace ggs {
 namespace {
 
 constexpr uint64_t kShutdownGraceMs = 2000;  // Time for queued replies to drain.
-
-Result<std::string> ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("io", "cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 }  // namespace
 
@@ -61,13 +52,13 @@ Status Server::InstallGamesDir() {
   for (const auto& entry : std::filesystem::directory_iterator(options_.games_dir, ec)) {
     if (entry.is_directory()) dirs.push_back(entry.path());
   }
-  if (ec) return Status::Error("io", "cannot list " + options_.games_dir + ": " + ec.message());
+  if (ec) return Status::Io("cannot list " + options_.games_dir + ": " + ec.message());
   std::sort(dirs.begin(), dirs.end());
   for (const auto& dir : dirs) {
     const std::string name = dir.filename().string();
     const auto file = dir / (name + ".js");
     if (!std::filesystem::exists(file)) continue;
-    Result<std::string> source = ReadFile(file);
+    Result<std::string> source = ReadFile(file.string());
     if (!source.ok()) return source.status();
     if (coordinator_->GameSource(name) == source.value()) continue;
     Result<int> version = coordinator_->InstallGame(name, source.value());

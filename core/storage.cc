@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "core/error_codes.h"
+#include "core/protocol.h"
 
 namespace ggs {
 namespace {

@@ -13,17 +13,16 @@
 #include <string>
 #include <vector>
 
-#include "core/storage_test_support.h"
+#include "base/escape.h"
+#include "testing/temp_dir.h"
 
 namespace ggs {
 namespace {
 
-using testing_support::Escape;
-
 // A scratch directory named for this file.
-class TempDir : public testing_support::TempDir {
+class ScratchDir : public TempDir {
  public:
-  TempDir() : testing_support::TempDir("ggs_storage_test") {}
+  ScratchDir() : TempDir("ggs_storage_test") {}
 };
 
 // One line per table, player and key, so that EXPECT_EQ shows exactly what differs.
@@ -31,18 +30,18 @@ std::string Dump(const std::vector<StoredTable>& tables) {
   std::string out;
   for (const StoredTable& t : tables) {
     const TableRow& r = t.row;
-    out += "table " + Escape(r.token) + " game=" + Escape(r.game_name) + "/" +
-           std::to_string(r.game_version) + " source=" + Escape(r.source) +
-           " creator=" + Escape(r.creator_token) + " next=" + std::to_string(r.next_player_id) +
-           "\n";
+    out += "table " + ReadableBytes(r.token) + " game=" + ReadableBytes(r.game_name) + "/" +
+           std::to_string(r.game_version) + " source=" + ReadableBytes(r.source) +
+           " creator=" + ReadableBytes(r.creator_token) +
+           " next=" + std::to_string(r.next_player_id) + "\n";
     for (const PlayerRow& p : t.players) {
-      out += "  player " + Escape(p.token) + " id=" + std::to_string(p.player_id) + " in " +
-             Escape(p.table_token) + "\n";
+      out += "  player " + ReadableBytes(p.token) + " id=" + std::to_string(p.player_id) + " in " +
+             ReadableBytes(p.table_token) + "\n";
     }
     for (const auto& [key, value] : t.world)
-      out += "  world " + Escape(key) + "=" + Escape(value) + "\n";
+      out += "  world " + ReadableBytes(key) + "=" + ReadableBytes(value) + "\n";
     for (const auto& [key, value] : t.local)
-      out += "  local " + Escape(key) + "=" + Escape(value) + "\n";
+      out += "  local " + ReadableBytes(key) + "=" + ReadableBytes(value) + "\n";
   }
   return out;
 }
@@ -140,7 +139,7 @@ TEST(StorageTest, OpenFailureIsAnInternalError) {
 }
 
 TEST(StorageTest, FileDatabaseUsesWalAndRecordsSchemaVersion) {
-  TempDir dir;
+  ScratchDir dir;
   std::unique_ptr<Storage> storage = OpenOrDie(dir.File("ggs.db"));
   ASSERT_NE(storage, nullptr);
   EXPECT_EQ(SqlValue(dir.File("ggs.db"), "PRAGMA journal_mode"), "wal");
@@ -150,7 +149,7 @@ TEST(StorageTest, FileDatabaseUsesWalAndRecordsSchemaVersion) {
 }
 
 TEST(StorageTest, RefusesDatabaseFromNewerServer) {
-  TempDir dir;
+  ScratchDir dir;
   SqlValue(dir.File("ggs.db"), "PRAGMA user_version = 99");
   ASSERT_EQ(SqlValue(dir.File("ggs.db"), "PRAGMA user_version"), "99");
   Result<std::unique_ptr<Storage>> storage = Storage::Open(dir.File("ggs.db"));
@@ -160,7 +159,7 @@ TEST(StorageTest, RefusesDatabaseFromNewerServer) {
 }
 
 TEST(StorageTest, ReopenedFileKeepsEverything) {
-  TempDir dir;
+  ScratchDir dir;
   std::string before;
   {
     std::unique_ptr<Storage> storage = OpenOrDie(dir.File("ggs.db"));
@@ -270,7 +269,7 @@ TEST(StorageTest, DeleteTableRemovesItsPlayersAndKvOnly) {
 }
 
 TEST(StorageTest, BytesRoundTripExactly) {
-  TempDir dir;
+  ScratchDir dir;
   const std::string nul("a\0b", 3);
   const std::string invalid_utf8 = "\xff\xfe\xc3(\x80";
   const std::string all_bytes = [] {
@@ -341,7 +340,7 @@ TEST(StorageTest, FailedApplyRollsBackEverything) {
 }
 
 TEST(StorageTest, LoadsFiveThousandTablesWithTenKeysEach) {
-  TempDir dir;
+  ScratchDir dir;
   constexpr int kTables = 5000;
   constexpr int kKeys = 10;
   {

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error_codes.h"
 #include "core/log.h"
 #include "core/peer.h"
 #include "core/protocol.h"
@@ -99,7 +98,8 @@ Status Table::BuildVm() {
   if (built()) return Status::Ok();
   if (Status s = CreateVm(row_.source); !s.ok()) {
     Log(LogLevel::kError, "table " + token() + ": cannot rebuild its VM: " + s.message());
-    return Status::Error(error::kScriptError, "this table's game cannot be rebuilt: " + s.message());
+    return Status::Error(error::kScriptError,
+                         "this table's game cannot be rebuilt: " + s.message());
   }
   Status restored = Apply(vm_->Restored(), nullptr);
   (void)restored;  // Apply has logged it; the VM is built either way.

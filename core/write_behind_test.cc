@@ -17,19 +17,18 @@
 #include <tuple>
 #include <vector>
 
-#include "core/storage_test_support.h"
+#include "base/escape.h"
+#include "testing/temp_dir.h"
 
 namespace ggs {
 namespace {
 
 using Kind = StorageOp::Kind;
 
-using testing_support::Escape;
-
 // A scratch directory named for this file.
-class TempDir : public testing_support::TempDir {
+class ScratchDir : public TempDir {
  public:
-  TempDir() : testing_support::TempDir("ggs_write_behind_test") {}
+  ScratchDir() : TempDir("ggs_write_behind_test") {}
 };
 
 // One line per table, player and key, so that EXPECT_EQ shows exactly what differs.
@@ -37,17 +36,17 @@ std::string Dump(const std::vector<StoredTable>& tables) {
   std::string out;
   for (const StoredTable& t : tables) {
     const TableRow& r = t.row;
-    out += "table " + Escape(r.token) + " game=" + Escape(r.game_name) + "/" +
-           std::to_string(r.game_version) + " source=" + Escape(r.source) +
-           " creator=" + Escape(r.creator_token) + " next=" + std::to_string(r.next_player_id) +
-           "\n";
+    out += "table " + ReadableBytes(r.token) + " game=" + ReadableBytes(r.game_name) + "/" +
+           std::to_string(r.game_version) + " source=" + ReadableBytes(r.source) +
+           " creator=" + ReadableBytes(r.creator_token) +
+           " next=" + std::to_string(r.next_player_id) + "\n";
     for (const PlayerRow& p : t.players) {
-      out += "  player " + Escape(p.token) + " id=" + std::to_string(p.player_id) + "\n";
+      out += "  player " + ReadableBytes(p.token) + " id=" + std::to_string(p.player_id) + "\n";
     }
     for (const auto& [key, value] : t.world)
-      out += "  world " + Escape(key) + "=" + Escape(value) + "\n";
+      out += "  world " + ReadableBytes(key) + "=" + ReadableBytes(value) + "\n";
     for (const auto& [key, value] : t.local)
-      out += "  local " + Escape(key) + "=" + Escape(value) + "\n";
+      out += "  local " + ReadableBytes(key) + "=" + ReadableBytes(value) + "\n";
   }
   return out;
 }
@@ -230,7 +229,7 @@ class OpGenerator {
 // and unbatched to a second Storage; at random flushes, and after a restart, all three agree.
 void RunRandomSession(uint32_t seed, int steps) {
   SCOPED_TRACE("seed " + std::to_string(seed));
-  TempDir dir;
+  ScratchDir dir;
   const std::string path = dir.File("ggs.db");
   std::unique_ptr<Storage> batched = OpenOrDie(path);
   std::unique_ptr<Storage> direct = OpenOrDie(":memory:");

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "props/escape.h"
+#include "base/escape.h"
 #include "props/parser_check.h"
 
 namespace ggs::props {
@@ -31,7 +31,7 @@ TEST(ParserCorpus, EveryInputKeepsTheParserInvariantsInEveryChunking) {
     const std::string_view bytes = std::string_view(data).substr(1);
     const ParserLimits limits = FuzzLimits(static_cast<uint8_t>(data[0]));
     EXPECT_EQ(CheckParser(bytes, limits, SomeChunkings(bytes.size(), data.size())), "")
-        << entry.path().filename() << ": " << Readable(data.substr(0, 200));
+        << entry.path().filename() << ": " << ReadableBytes(data.substr(0, 200));
   }
   EXPECT_GE(inputs, 12);
 }

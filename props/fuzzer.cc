@@ -12,7 +12,9 @@
 #include <random>
 #include <sstream>
 
-#include "core/sync_client.h"
+#include "base/file.h"
+#include "base/host_port.h"
+#include "client/sync_client.h"
 #include "props/session_model.h"
 #include "props/session_runner.h"
 #include "props/step_gen.h"
@@ -55,19 +57,11 @@ uint64_t SplitMix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("io", "cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 Result<std::unique_ptr<Target>> MakeTarget(const FuzzOptions& o, const ParserLimits& limits) {
   if (!o.server.empty()) {
-    Result<std::pair<std::string, int>> address = ParseHostPort(o.server);
+    Result<HostPort> address = ParseHostPort(o.server);
     if (!address.ok()) return address.status();
-    return std::unique_ptr<Target>(new RemoteServer(address->first, address->second));
+    return std::unique_ptr<Target>(new RemoteServer(address->host, address->port));
   }
   ChildOptions child;
   child.binary = o.binary;
@@ -194,7 +188,7 @@ std::string FindGamesDir(const std::string& dir) {
 Result<FuzzResult> RunFuzz(const FuzzOptions& options, std::ostream& log) {
   FuzzOptions o = options;
   o.games_dir = FindGamesDir(o.games_dir);
-  Result<std::string> chat = ReadText(o.games_dir + "/chat/chat.js");
+  Result<std::string> chat = ReadFile(o.games_dir + "/chat/chat.js");
   if (!chat.ok()) return chat.status();
   Result<std::unique_ptr<Target>> target = MakeTarget(o, o.limits);
   if (!target.ok()) return target.status();
@@ -250,7 +244,7 @@ ReplayResult Replay(const std::string& path, const FuzzOptions& options) {
   if (!file.ok()) return {file.status(), ""};
   FuzzOptions o = options;
   o.games_dir = FindGamesDir(o.games_dir);
-  Result<std::string> chat = ReadText(o.games_dir + "/chat/chat.js");
+  Result<std::string> chat = ReadFile(o.games_dir + "/chat/chat.js");
   if (!chat.ok()) return {chat.status(), ""};
   Result<std::unique_ptr<Target>> target = MakeTarget(o, file->config.limits);
   if (!target.ok()) return {target.status(), ""};

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/file.h"
+
 namespace ggs::props {
 namespace {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "core/error_codes.h"
+#include "core/protocol.h"
 
 namespace ggs::props {
 namespace {
@@ -26,7 +26,7 @@ std::string CheckRoundTrip(const Packet& packet, const ParserLimits& limits) {
   std::optional<Packet> again = parser.Next();
   if (!again)
     return "a parsed packet does not parse again once encoded: " + parser.error().ToString();
-  if (!SamePackets({packet}, {*again})) return "a parsed packet changes when encoded and parsed";
+  if (packet != *again) return "a parsed packet changes when encoded and parsed";
   return "";
 }
 
@@ -72,20 +72,6 @@ ParseOutcome ParseInChunks(std::string_view bytes, const std::vector<size_t>& cu
   return out;
 }
 
-bool SamePackets(const std::vector<Packet>& a, const std::vector<Packet>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].payload != b[i].payload || a[i].headers.size() != b[i].headers.size()) return false;
-    for (size_t h = 0; h < a[i].headers.size(); ++h) {
-      if (a[i].headers[h].name != b[i].headers[h].name ||
-          a[i].headers[h].value != b[i].headers[h].value) {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
 ParserLimits FuzzLimits(uint8_t selector) {
   return selector % 2 == 0 ? ParserLimits{64, 128} : ParserLimits{};
 }
@@ -119,7 +105,7 @@ std::string CheckParser(std::string_view bytes, const ParserLimits& limits,
     const ParseOutcome cut = ParseInChunks(bytes, cuts, limits);
     if (!cut.violation.empty())
       return "fed in " + std::to_string(cuts.size() + 1) + " pieces: " + cut.violation;
-    if (!SamePackets(whole.packets, cut.packets) || whole.error_code != cut.error_code) {
+    if (whole.packets != cut.packets || whole.error_code != cut.error_code) {
       return "fed whole: " + Describe(whole) + "; fed in " + std::to_string(cuts.size() + 1) +
              " pieces: " + Describe(cut);
     }

@@ -32,8 +32,6 @@ struct ParseOutcome {
 ParseOutcome ParseInChunks(std::string_view bytes, const std::vector<size_t>& cuts,
                            const ParserLimits& limits);
 
-bool SamePackets(const std::vector<Packet>& a, const std::vector<Packet>& b);
-
 // Checks every invariant on `bytes` with the given chunkings (whole and byte-at-a-time are
 // always included). Returns "" when all hold, else what broke.
 std::string CheckParser(std::string_view bytes, const ParserLimits& limits,

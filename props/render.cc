@@ -43,11 +43,12 @@ std::string Padded(const std::string& value, int padding) {
 }
 
 Request HelloRequest(const Step& s, const RenderContext& c) {
-  Request r{{{"Server-Command", "hello"}}, ""};
+  Request r{{{header::kServerCommand, "hello"}}, ""};
   if (s.mode == HelloMode::kGame || s.mode == HelloMode::kGameAndTable)
-    r.headers.emplace_back("Game", s.game);
-  if (s.mode == HelloMode::kResume) r.headers.emplace_back("Token", c.player_token(s.target));
-  if (s.mode == HelloMode::kUnknownToken) r.headers.emplace_back("Token", s.text);
+    r.headers.emplace_back(header::kGame, s.game);
+  if (s.mode == HelloMode::kResume)
+    r.headers.emplace_back(header::kToken, c.player_token(s.target));
+  if (s.mode == HelloMode::kUnknownToken) r.headers.emplace_back(header::kToken, s.text);
   if (s.mode == HelloMode::kJoin || s.mode == HelloMode::kGameAndTable)
     r.payload = c.table_token(s.target);
   if (s.mode == HelloMode::kUnknownTable) r.payload = s.text;
@@ -55,25 +56,27 @@ Request HelloRequest(const Step& s, const RenderContext& c) {
 }
 
 Request GameRequest(const Step& s, const RenderContext& c) {
-  Request r{{{"Game-Command", s.command}}, s.text};
-  if (s.token == TokenHeader::kOwn) r.headers.emplace_back("Token", c.client_token(s.client));
-  if (s.token == TokenHeader::kPlayer) r.headers.emplace_back("Token", c.player_token(s.target));
-  if (s.token == TokenHeader::kUnknown) r.headers.emplace_back("Token", s.extra);
+  Request r{{{header::kGameCommand, s.command}}, s.text};
+  if (s.token == TokenHeader::kOwn)
+    r.headers.emplace_back(header::kToken, c.client_token(s.client));
+  if (s.token == TokenHeader::kPlayer)
+    r.headers.emplace_back(header::kToken, c.player_token(s.target));
+  if (s.token == TokenHeader::kUnknown) r.headers.emplace_back(header::kToken, s.extra);
   return r;
 }
 
 Request OddRequest(const Step& s) {
   switch (s.oddity) {
     case Oddity::kUnknownCommand:
-      return {{{"Server-Command", s.text}}, ""};
+      return {{{header::kServerCommand, s.text}}, ""};
     case Oddity::kBothCommands:
-      return {{{"Server-Command", "ping"}, {"Game-Command", "move"}}, ""};
+      return {{{header::kServerCommand, "ping"}, {header::kGameCommand, "move"}}, ""};
     case Oddity::kNoCommand:
       return {{{"X-Fuzz-Only", "1"}}, s.text};
     case Oddity::kUpload: {
-      Request r{{{"Server-Command", "upload"}}, kEchoScript};
-      if (s.number != 0) r.headers.emplace_back("Game", "fuzz_upload");
-      r.headers.emplace_back("Admin-Token", "not-the-admin-token");
+      Request r{{{header::kServerCommand, "upload"}}, kEchoScript};
+      if (s.number != 0) r.headers.emplace_back(header::kGame, "fuzz_upload");
+      r.headers.emplace_back(header::kAdminToken, "not-the-admin-token");
       return r;
     }
   }
@@ -142,8 +145,8 @@ std::string EncodeRequest(const Request& request, const Encoding& e) {
   if (e.extra_header) lines.emplace_back("X-Fuzz", "ignored");
   if (!e.omit_empty_length || !request.payload.empty()) {
     std::pair<std::string, std::string> length{
-        "Content-Length", std::string(static_cast<size_t>(std::max(0, e.length_zeros)), '0') +
-                              std::to_string(request.payload.size())};
+        header::kContentLength, std::string(static_cast<size_t>(std::max(0, e.length_zeros)), '0') +
+                                    std::to_string(request.payload.size())};
     lines.insert(e.length_first ? lines.begin() : lines.end(), std::move(length));
   }
   const std::string eol = e.crlf ? "\r\n" : "\n";
@@ -164,14 +167,14 @@ std::string Render(const Step& s, const RenderContext& c) {
       return EncodeRequest(HelloRequest(s, c), s.encoding);
     case Op::kDefine:
       return EncodeRequest(
-          {{{"Server-Command", "define"}}, ScriptSource(s.script, s.seats, c.chat_source)},
+          {{{header::kServerCommand, "define"}}, ScriptSource(s.script, s.seats, c.chat_source)},
           s.encoding);
     case Op::kGame:
       return EncodeRequest(GameRequest(s, c), s.encoding);
     case Op::kPing:
-      return EncodeRequest({{{"Server-Command", "ping"}}, s.text}, s.encoding);
+      return EncodeRequest({{{header::kServerCommand, "ping"}}, s.text}, s.encoding);
     case Op::kBye:
-      return EncodeRequest({{{"Server-Command", "bye"}}, ""}, s.encoding);
+      return EncodeRequest({{{header::kServerCommand, "bye"}}, ""}, s.encoding);
     case Op::kOdd:
       return EncodeRequest(OddRequest(s), s.encoding);
     case Op::kCorrupt:

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "core/error_codes.h"
+#include "core/protocol.h"
 #include "props/parser_check.h"
 #include "props/session_model.h"
 #include "props/step_gen.h"
@@ -54,7 +54,7 @@ RC_GTEST_PROP(Render, EveryCorruptionFramesAsTheModelPredicts, ()) {
   RC_ASSERT(parsed.error_code == expected.packets.back().error_code);
   RC_ASSERT(parsed.packets.size() == expected.packets.size() - 1);
   for (size_t i = 0; i < parsed.packets.size(); ++i) {
-    RC_ASSERT(*parsed.packets[i].Find("Server-Command") == "ping");
+    RC_ASSERT(*parsed.packets[i].Find(header::kServerCommand) == "ping");
     RC_ASSERT(parsed.packets[i].payload == expected.packets[i].payload.value_or(""));
   }
 }
@@ -94,12 +94,12 @@ TEST(Render, SpellingsAreTheOnesAsked) {
   e.padding = 2;
   e.length_first = true;
   e.length_zeros = 2;
-  EXPECT_EQ(EncodeRequest({{{"Server-Command", "ping"}}, "abc"}, e),
+  EXPECT_EQ(EncodeRequest({{{header::kServerCommand, "ping"}}, "abc"}, e),
             "CONTENT-LENGTH:\t003\t\r\nSERVER-COMMAND:\tping\t\r\n\r\nabc");
   Encoding omit;
   omit.omit_empty_length = true;
   omit.name_case = 3;
-  EXPECT_EQ(EncodeRequest({{{"Game", "x"}}, ""}, omit), "gAmE: x\n\n");
+  EXPECT_EQ(EncodeRequest({{{header::kGame, "x"}}, ""}, omit), "gAmE: x\n\n");
 }
 
 TEST(Render, ChatGetsTheSeatsItAsksFor) {

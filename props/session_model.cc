@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <array>
 
-#include "core/error_codes.h"
-#include "props/escape.h"
+#include "base/escape.h"
+#include "core/protocol.h"
 
 namespace ggs::props {
 namespace {
@@ -503,7 +503,7 @@ std::string Show(const Expected& e) {
            std::to_string(e.player) + ">," + (e.defined ? "true" : "false") + "," +
            (e.new_table ? "<new " : "<") + "table#" + std::to_string(e.table) + ">";
   }
-  return e.command + (e.payload ? " \"" + Readable(*e.payload) + "\"" : " (any payload)");
+  return e.command + (e.payload ? " \"" + ReadableBytes(*e.payload) + "\"" : " (any payload)");
 }
 
 }  // namespace ggs::props

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "core/error_codes.h"
+#include "core/protocol.h"
 #include "props/step_gen.h"
 
 namespace ggs::props {

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <thread>
 
+#include "base/escape.h"
 #include "core/uuid.h"
-#include "props/escape.h"
 #include "props/render.h"
 
 namespace ggs::props {
@@ -15,13 +15,13 @@ namespace {
 constexpr size_t kShownPayload = 160;  // Longer payloads are abbreviated in transcripts.
 
 std::string Abbreviated(const std::string& bytes) {
-  if (bytes.size() <= kShownPayload) return "\"" + Readable(bytes) + "\"";
-  return "\"" + Readable(bytes.substr(0, kShownPayload)) + "\"... (" +
+  if (bytes.size() <= kShownPayload) return "\"" + ReadableBytes(bytes) + "\"";
+  return "\"" + ReadableBytes(bytes.substr(0, kShownPayload)) + "\"... (" +
          std::to_string(bytes.size()) + " bytes)";
 }
 
 std::string CommandOf(const Packet& p) {
-  const std::string* command = p.Find("Client-Command");
+  const std::string* command = p.Find(header::kClientCommand);
   return command ? *command : "";
 }
 
@@ -49,7 +49,7 @@ Status LearnOrCheck(std::vector<std::string>& tokens, int index, bool is_new,
                          "the reply names another " + std::string(what) + " than " + name);
   }
   if (!LooksLikeUuid(got) || Contains(tokens, got)) {
-    return Status::Error("diverged", "new " + name + " got token '" + Readable(got) +
+    return Status::Error("diverged", "new " + name + " got token '" + ReadableBytes(got) +
                                          "', which is not a fresh UUID");
   }
   if (static_cast<int>(tokens.size()) <= index) tokens.resize(static_cast<size_t>(index) + 1);
@@ -83,7 +83,7 @@ std::string SessionRunner::Symbolic(std::string text) const {
 
 std::string SessionRunner::ShowPacket(const Packet& p) const {
   std::string out = CommandOf(p);
-  if (const std::string* code = p.Find("Error-Code")) out += " " + *code;
+  if (const std::string* code = p.Find(header::kErrorCode)) out += " " + *code;
   out += " " + Abbreviated(p.payload);
   if (skipped_noise_ > 0) out += " (after " + std::to_string(skipped_noise_) + " clock packets)";
   return out;
@@ -217,7 +217,7 @@ Status SessionRunner::CheckClient(int c, const ClientExpectation& expectation) {
 
 Status SessionRunner::CheckClosed(int c, bool noise) {
   Result<Packet> got = Next(c, noise);
-  if (!got.ok() && got.status().code() == "closed") {
+  if (!got.ok() && got.status().IsClosed()) {
     Note("c" + std::to_string(c) + " << (connection closed by the server)");
     clients_[c].reset();
     return Status::Ok();
@@ -232,7 +232,7 @@ Status SessionRunner::CheckClosed(int c, bool noise) {
 Status SessionRunner::Match(const Packet& got, const Expected& want) {
   if (CommandOf(got) != want.command) return Status::Error("diverged", "");
   if (want.command == "error") {
-    const std::string* code = got.Find("Error-Code");
+    const std::string* code = got.Find(header::kErrorCode);
     return code && *code == want.error_code ? Status::Ok() : Status::Error("diverged", "");
   }
   if (want.command == "hello") return MatchHello(got, want);
@@ -311,7 +311,7 @@ Status SessionRunner::Cleanup() {
     if (!client.ok()) return client.status();
     SyncClient& c = *client.value();
     Packet hello;
-    hello.Add("Server-Command", "hello").Add("Token", token);
+    hello.Add(header::kServerCommand, "hello").Add(header::kToken, token);
     if (Status s = c.Send(hello); !s.ok()) return s;
     // Pong's clock may speak first; the hello reply or an error (gone already) settles it.
     std::string command;
@@ -322,7 +322,7 @@ Status SessionRunner::Cleanup() {
     }
     if (command == "error") continue;
     if (Status s = c.SendServer("bye"); !s.ok()) return s;
-    if (!c.WaitClosed(options_.timeout_ms)) status = Status::Error("timeout", "bye did not close");
+    if (!c.WaitClosed(options_.timeout_ms)) status = Status::Timeout("bye did not close");
   }
   Forget();
   return status;

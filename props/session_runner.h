@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "client/sync_client.h"
 #include "core/protocol.h"
 #include "core/status.h"
-#include "core/sync_client.h"
 #include "props/session_model.h"
 #include "props/step.h"
 #include "props/target.h"

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <functional>
 
-#include "props/escape.h"
+#include "base/escape.h"
 
 namespace ggs::props {
 namespace {
@@ -147,8 +147,8 @@ const std::vector<Field>& Fields() {
        }},
       {"target", [](const Step& s) { return std::to_string(s.target); },
        [](std::string_view v, Step& s) { return Store(ParseInt(v), s.target); }},
-      {"game", [](const Step& s) { return Escape(s.game); },
-       [](std::string_view v, Step& s) { return Store(Unescape(v), s.game); }},
+      {"game", [](const Step& s) { return EscapeBytes(s.game); },
+       [](std::string_view v, Step& s) { return Store(UnescapeBytes(v), s.game); }},
       {"script", [](const Step& s) { return std::string(Name(s.script)); },
        [](std::string_view v, Step& s) {
          return Store(ParseEnum<Script>(kScriptNames, v), s.script);
@@ -159,12 +159,12 @@ const std::vector<Field>& Fields() {
        [](std::string_view v, Step& s) {
          return Store(ParseEnum<TokenHeader>(kTokenNames, v), s.token);
        }},
-      {"command", [](const Step& s) { return Escape(s.command); },
-       [](std::string_view v, Step& s) { return Store(Unescape(v), s.command); }},
-      {"text", [](const Step& s) { return Escape(s.text); },
-       [](std::string_view v, Step& s) { return Store(Unescape(v), s.text); }},
-      {"extra", [](const Step& s) { return Escape(s.extra); },
-       [](std::string_view v, Step& s) { return Store(Unescape(v), s.extra); }},
+      {"command", [](const Step& s) { return EscapeBytes(s.command); },
+       [](std::string_view v, Step& s) { return Store(UnescapeBytes(v), s.command); }},
+      {"text", [](const Step& s) { return EscapeBytes(s.text); },
+       [](std::string_view v, Step& s) { return Store(UnescapeBytes(v), s.text); }},
+      {"extra", [](const Step& s) { return EscapeBytes(s.extra); },
+       [](std::string_view v, Step& s) { return Store(UnescapeBytes(v), s.extra); }},
       {"corruption", [](const Step& s) { return std::string(Name(s.corruption)); },
        [](std::string_view v, Step& s) {
          return Store(ParseEnum<Corruption>(kCorruptionNames, v), s.corruption);
@@ -244,7 +244,7 @@ std::string Describe(const Step& s) {
     case Op::kDefine:
       return out + " " + std::string(Name(s.script)) + " seats=" + std::to_string(s.seats);
     case Op::kGame:
-      return out + " " + Readable(s.command) + " \"" + Readable(s.text.substr(0, 60)) +
+      return out + " " + ReadableBytes(s.command) + " \"" + ReadableBytes(s.text.substr(0, 60)) +
              (s.text.size() > 60 ? "...\"" : "\"");
     case Op::kCorrupt:
       return out + " " + std::string(Name(s.corruption));

@@ -17,9 +17,9 @@
 #include <tuple>
 #include <vector>
 
+#include "base/escape.h"
 #include "core/storage.h"
 #include "core/write_behind.h"
-#include "props/escape.h"
 
 namespace ggs::props {
 namespace {
@@ -47,14 +47,16 @@ std::string Dump(const std::vector<StoredTable>& tables) {
   std::string out;
   for (const StoredTable& t : tables) {
     const TableRow& r = t.row;
-    out += "table " + Escape(r.token) + " " + Escape(r.game_name) + "/" +
-           std::to_string(r.game_version) + " " + Escape(r.source) + " " + Escape(r.creator_token) +
-           " " + std::to_string(r.next_player_id) + "\n";
+    out += "table " + EscapeBytes(r.token) + " " + EscapeBytes(r.game_name) + "/" +
+           std::to_string(r.game_version) + " " + EscapeBytes(r.source) + " " +
+           EscapeBytes(r.creator_token) + " " + std::to_string(r.next_player_id) + "\n";
     for (const PlayerRow& p : t.players) {
-      out += "  player " + Escape(p.token) + " " + std::to_string(p.player_id) + "\n";
+      out += "  player " + EscapeBytes(p.token) + " " + std::to_string(p.player_id) + "\n";
     }
-    for (const auto& [k, v] : t.world) out += "  world " + Escape(k) + "=" + Escape(v) + "\n";
-    for (const auto& [k, v] : t.local) out += "  local " + Escape(k) + "=" + Escape(v) + "\n";
+    for (const auto& [k, v] : t.world)
+      out += "  world " + EscapeBytes(k) + "=" + EscapeBytes(v) + "\n";
+    for (const auto& [k, v] : t.local)
+      out += "  local " + EscapeBytes(k) + "=" + EscapeBytes(v) + "\n";
   }
   return out;
 }
@@ -195,7 +197,8 @@ struct WriteKv : Command {
   void run(const StorageModel&, Db& db) const override { db.store->Write(table, write); }
   void show(std::ostream& os) const override {
     os << "Write " << table << " ns" << static_cast<int>(write.ns) << " op"
-       << static_cast<int>(write.op) << " " << Escape(write.key) << "=" << Escape(write.value);
+       << static_cast<int>(write.op) << " " << EscapeBytes(write.key) << "="
+       << EscapeBytes(write.value);
   }
 };
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "core/sync_client.h"
+#include "client/sync_client.h"
 
 namespace ggs::props {
 namespace {
@@ -25,21 +25,18 @@ std::string ExitText(int status) {
 }  // namespace
 
 Result<std::unique_ptr<ChildServer>> ChildServer::Start(const ChildOptions& options) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "ggs-fuzz-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr)
-    return Status::Error("io", std::string("mkdtemp: ") + std::strerror(errno));
-  auto server = std::unique_ptr<ChildServer>(new ChildServer(options, pattern));
+  auto dir = std::make_unique<TempDir>("ggs-fuzz");
+  if (!dir->ok()) return Status::Io(dir->error());
+  auto server = std::unique_ptr<ChildServer>(new ChildServer(options, std::move(dir)));
   if (Status s = server->Launch(); !s.ok()) return s;
   return server;
 }
 
-ChildServer::ChildServer(ChildOptions options, std::string dir)
+ChildServer::ChildServer(ChildOptions options, std::unique_ptr<TempDir> dir)
     : options_(std::move(options)), dir_(std::move(dir)) {}
 
 ChildServer::~ChildServer() {
-  process_.reset();  // Kills a server that still runs.
-  std::error_code ignored;
-  if (!keep_) std::filesystem::remove_all(dir_, ignored);
+  process_.reset();  // Kills a server that still runs; then dir_ goes, unless kept.
 }
 
 Status ChildServer::Launch() {
@@ -56,7 +53,7 @@ Status ChildServer::Launch() {
       "--log-level", options_.log_level};
   // clang-format on
   Result<std::unique_ptr<ServerProcess>> started =
-      ServerProcess::Start(options_.binary, args, log_path());
+      ServerProcess::StartServe(options_.binary, args, log_path());
   if (!started.ok()) return started.status();
   process_ = std::move(started.value());
   return Status::Ok();
@@ -97,7 +94,7 @@ Status ChildServer::Reset() {
 }
 
 std::string ChildServer::DatabasePath() const {
-  return dir_ + "/fuzz-" + std::to_string(generation_) + ".db";
+  return dir_->File("fuzz-" + std::to_string(generation_) + ".db");
 }
 
 Status RemoteServer::Restart() {

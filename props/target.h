@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "core/protocol.h"
-#include "core/server_process.h"
 #include "core/status.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
 
 namespace ggs::props {
 
@@ -53,22 +54,21 @@ class ChildServer final : public Target {
   Status Restart() override;
   Status Health() override;
   Status Reset() override;
-  std::string log_path() const override { return dir_ + "/server.log"; }
+  std::string log_path() const override { return dir_->File("server.log"); }
   // The running server's process id, or 0.
   pid_t pid() const { return process_ ? process_->pid() : 0; }
   // Keeps the temporary directory (its database and log) for a post-mortem.
-  void keep_files() { keep_ = true; }
+  void keep_files() { dir_->Keep(); }
 
  private:
-  ChildServer(ChildOptions options, std::string dir);
+  ChildServer(ChildOptions options, std::unique_ptr<TempDir> dir);
   Status Launch();
   std::string DatabasePath() const;
 
   ChildOptions options_;
-  std::string dir_;
+  std::unique_ptr<TempDir> dir_;
   int generation_ = 0;  // Each Reset() starts on a new database file.
   std::unique_ptr<ServerProcess> process_;
-  bool keep_ = false;
 };
 
 class RemoteServer final : public Target {

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <thread>
 
-#include "core/sync_client.h"
+#include "client/sync_client.h"
 
 namespace ggs::props {
 namespace {
@@ -28,7 +28,9 @@ std::string NewChatPlayer(const Target& target) {
   Result<std::unique_ptr<SyncClient>> c = SyncClient::Connect(target.host(), target.port());
   EXPECT_TRUE(c.ok());
   if (!c.ok()) return "";
-  EXPECT_TRUE(c.value()->Send(Packet{{{"Server-Command", "hello"}, {"Game", "chat"}}, ""}).ok());
+  EXPECT_TRUE(c.value()
+                  ->Send(Packet{{{header::kServerCommand, "hello"}, {header::kGame, "chat"}}, ""})
+                  .ok());
   Result<Packet> reply = c.value()->Receive();
   EXPECT_TRUE(reply.ok());
   return reply.ok() ? reply->payload.substr(0, 36) : "";
@@ -37,10 +39,12 @@ std::string NewChatPlayer(const Target& target) {
 bool Resumes(const Target& target, const std::string& token) {
   Result<std::unique_ptr<SyncClient>> c = SyncClient::Connect(target.host(), target.port());
   if (!c.ok()) return false;
-  if (!c.value()->Send(Packet{{{"Server-Command", "hello"}, {"Token", token}}, ""}).ok())
+  if (!c.value()
+           ->Send(Packet{{{header::kServerCommand, "hello"}, {header::kToken, token}}, ""})
+           .ok())
     return false;
   Result<Packet> reply = c.value()->Receive();
-  return reply.ok() && *reply->Find("Client-Command") == "hello";
+  return reply.ok() && *reply->Find(header::kClientCommand) == "hello";
 }
 
 TEST(ChildServer, RestartKeepsTheDatabaseAndResetStartsAFreshOne) {

@@ -2,8 +2,9 @@
 #include "props/transcript.h"
 
 #include <charconv>
-#include <fstream>
 #include <sstream>
+
+#include "base/file.h"
 
 namespace ggs::props {
 namespace {
@@ -97,21 +98,11 @@ Result<SessionFile> ParseSessionFile(const std::string& text) {
 }
 
 Result<SessionFile> ReadSessionFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("io", "cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  Result<SessionFile> file = ParseSessionFile(text.str());
+  Result<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  Result<SessionFile> file = ParseSessionFile(*text);
   if (!file.ok()) return Status::Error(file.status().code(), path + ": " + file.status().message());
   return file;
-}
-
-Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return Status::Error("io", "cannot write " + path);
-  return Status::Ok();
 }
 
 }  // namespace ggs::props

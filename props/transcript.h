@@ -49,6 +49,5 @@ std::string ConfigLine(const ModelConfig& config);
 // Parses a session file's text. Errors (code "bad_session") name the line.
 Result<SessionFile> ParseSessionFile(const std::string& text);
 Result<SessionFile> ReadSessionFile(const std::string& path);
-Status WriteFile(const std::string& path, const std::string& text);
 
 }  // namespace ggs::props

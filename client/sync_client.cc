@@ -1,5 +1,5 @@
 // SyncClient: blocking sockets with poll(2) timeouts, framed by the shared codec.
-#include "core/sync_client.h"
+#include "client/sync_client.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -10,16 +10,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstring>
 
 namespace ggs {
 namespace {
 
-Status Io(const std::string& what) {
-  return Status::Error("io", what + ": " + std::strerror(errno));
-}
+Status Io(const std::string& what) { return Status::Io(what + ": " + std::strerror(errno)); }
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -29,23 +26,6 @@ int64_t NowMs() {
 
 }  // namespace
 
-Result<std::pair<std::string, int>> ParseHostPort(std::string_view text) {
-  const size_t colon = text.rfind(':');
-  int port = 0;
-  if (colon == std::string_view::npos || colon == 0) {
-    return Status::Error("bad_address", "expected HOST:PORT, got '" + std::string(text) + "'");
-  }
-  const std::string_view p = text.substr(colon + 1);
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-  if (ec != std::errc() || end != p.data() + p.size() || port < 0 || port > 65535) {
-    return Status::Error("bad_address", "bad port in '" + std::string(text) + "'");
-  }
-  std::string host(text.substr(0, colon));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  return std::make_pair(host, port);
-}
-
 Result<std::unique_ptr<SyncClient>> SyncClient::Connect(const std::string& host, int port,
                                                         int timeout_ms) {
   addrinfo hints{};
@@ -53,7 +33,7 @@ Result<std::unique_ptr<SyncClient>> SyncClient::Connect(const std::string& host,
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
   if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
-    return Status::Error("io", "cannot resolve " + host + ": " + gai_strerror(rc));
+    return Status::Io("cannot resolve " + host + ": " + gai_strerror(rc));
   }
   const int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
@@ -97,7 +77,7 @@ Status SyncClient::SendRaw(std::string_view bytes) {
     const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EAGAIN) {
       pollfd p{fd_, POLLOUT, 0};
-      if (poll(&p, 1, 5000) != 1) return Status::Error("timeout", "send timed out");
+      if (poll(&p, 1, 5000) != 1) return Status::Timeout("send timed out");
       continue;
     }
     if (n < 0) return Io("send");
@@ -107,30 +87,23 @@ Status SyncClient::SendRaw(std::string_view bytes) {
 }
 
 Status SyncClient::SendServer(std::string_view command, std::string_view payload) {
-  Packet p;
-  p.Add("Server-Command", std::string(command));
-  p.payload = payload;
-  return Send(p);
+  return Send(ServerCommand(command, std::string(payload)));
 }
 
 Status SyncClient::SendGame(std::string_view command, std::string_view payload) {
-  Packet p;
-  p.Add("Game-Command", std::string(command));
-  p.payload = payload;
-  return Send(p);
+  return Send(GameCommand(command, std::string(payload)));
 }
 
 Status SyncClient::ReadSome(int timeout_ms) {
   pollfd p{fd_, POLLIN, 0};
   const int rc = poll(&p, 1, timeout_ms);
-  if (rc == 0)
-    return Status::Error("timeout", "no reply within " + std::to_string(timeout_ms) + " ms");
+  if (rc == 0) return Status::Timeout("no reply within " + std::to_string(timeout_ms) + " ms");
   if (rc < 0) return Io("poll");
   char buf[65536];
   const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
   if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE))) {
     eof_ = true;
-    return Status::Error("closed", "the server closed the connection");
+    return Status::Closed("the server closed the connection");
   }
   if (n < 0) return errno == EAGAIN ? Status::Ok() : Io("recv");
   parser_.Feed(std::string_view(buf, static_cast<size_t>(n)));
@@ -142,10 +115,9 @@ Result<Packet> SyncClient::Receive(int timeout_ms) {
   while (true) {
     if (std::optional<Packet> p = parser_.Next()) return std::move(*p);
     if (!parser_.error().ok()) return parser_.error();
-    if (eof_) return Status::Error("closed", "the server closed the connection");
+    if (eof_) return Status::Closed("the server closed the connection");
     const int64_t left = deadline - NowMs();
-    if (left <= 0)
-      return Status::Error("timeout", "no reply within " + std::to_string(timeout_ms) + " ms");
+    if (left <= 0) return Status::Timeout("no reply within " + std::to_string(timeout_ms) + " ms");
     if (Status s = ReadSome(static_cast<int>(left)); !s.ok()) return s;
   }
 }
@@ -156,7 +128,7 @@ bool SyncClient::WaitClosed(int timeout_ms) {
     const int64_t left = deadline - NowMs();
     if (left <= 0) return false;
     Status s = ReadSome(static_cast<int>(left));
-    if (!s.ok() && s.code() != "closed") return false;
+    if (!s.ok() && !s.IsClosed()) return false;
   }
   return true;
 }

@@ -1,5 +1,5 @@
-// ServerProcess: fork/exec of `ggs serve`, readiness by connecting, SIGTERM/SIGKILL.
-#include "core/server_process.h"
+// ServerProcess: fork/exec, readiness by connecting, SIGTERM/SIGKILL.
+#include "testing/server_process.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -13,13 +13,13 @@
 #include <cstring>
 #include <thread>
 
-#include "core/sync_client.h"
+#include "client/sync_client.h"
 
 namespace ggs {
 
 Result<int> FreeLoopbackPort() {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::Error("io", std::string("socket: ") + std::strerror(errno));
+  if (fd < 0) return Status::Io(std::string("socket: ") + std::strerror(errno));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -27,23 +27,23 @@ Result<int> FreeLoopbackPort() {
   const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
                   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   ::close(fd);
-  if (!ok) return Status::Error("io", std::string("bind: ") + std::strerror(errno));
+  if (!ok) return Status::Io(std::string("bind: ") + std::strerror(errno));
   return static_cast<int>(ntohs(addr.sin_port));
 }
 
 Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& binary,
-                                                            const std::vector<std::string>& args,
+                                                            const ArgsForPort& args,
                                                             const std::string& log_path) {
   Result<int> port = FreeLoopbackPort();
   if (!port.ok()) return port.status();
-  std::vector<std::string> argv = {binary, "serve", "--listen",
-                                   "127.0.0.1:" + std::to_string(port.value())};
-  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> argv = args(*port);
+  const std::string name = binary + (argv.empty() ? "" : " " + argv.front());
+  argv.insert(argv.begin(), binary);
   std::vector<char*> cargv;
   for (std::string& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   const pid_t pid = fork();
-  if (pid < 0) return Status::Error("io", std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) return Status::Io(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     if (!log_path.empty()) {
       const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -52,19 +52,31 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& b
     execv(binary.c_str(), cargv.data());
     _exit(127);
   }
-  auto process = std::unique_ptr<ServerProcess>(new ServerProcess(pid, port.value()));
+  auto process = std::unique_ptr<ServerProcess>(new ServerProcess(pid, *port));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
       process->pid_ = 0;
-      return Status::Error("io", "ggs serve exited during start (status " + std::to_string(status) +
-                                     "); see " + (log_path.empty() ? "its stderr" : log_path));
+      return Status::Io(name + " exited during start (status " + std::to_string(status) +
+                        "); see " + (log_path.empty() ? "its stderr" : log_path));
     }
-    if (SyncClient::Connect("127.0.0.1", port.value(), 200).ok()) return process;
+    if (SyncClient::Connect("127.0.0.1", *port, 200).ok()) return process;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return Status::Error("io", "ggs serve did not accept connections within 15 s");
+  return Status::Io(name + " did not accept connections within 15 s");
+}
+
+Result<std::unique_ptr<ServerProcess>> ServerProcess::StartServe(
+    const std::string& binary, const std::vector<std::string>& args, const std::string& log_path) {
+  return Start(
+      binary,
+      [&args](int port) {
+        std::vector<std::string> argv = {"serve", "--listen", "127.0.0.1:" + std::to_string(port)};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return argv;
+      },
+      log_path);
 }
 
 ServerProcess::~ServerProcess() { Kill(); }

@@ -1,5 +1,6 @@
 // SyncClient: a blocking protocol client over one TCP connection, with timeouts. Used by
-// `ggs upload`, the end-to-end tests and the fuzzer; it frames with the shared codec.
+// `ggs upload`, the end-to-end tests, the fuzzer and the benches; it frames with the shared
+// codec of core/protocol.h.
 #pragma once
 
 #include <memory>
@@ -13,7 +14,7 @@ namespace ggs {
 
 class SyncClient {
  public:
-  // Connects to host:port within `timeout_ms`. Errors have code "io".
+  // Connects to host:port within `timeout_ms`. Fails with a transport code (IsIo()).
   static Result<std::unique_ptr<SyncClient>> Connect(const std::string& host, int port,
                                                      int timeout_ms = 5000);
   ~SyncClient();
@@ -27,8 +28,8 @@ class SyncClient {
   Status SendServer(std::string_view command, std::string_view payload = "");
   Status SendGame(std::string_view command, std::string_view payload = "");
 
-  // Waits up to `timeout_ms` for the next packet. Errors: code "timeout", or "closed"
-  // when the server closed the connection, or the codec's framing codes.
+  // Waits up to `timeout_ms` for the next packet. Fails with IsTimeout(), IsClosed() when
+  // the server closed the connection, IsIo(), or the codec's framing codes.
   Result<Packet> Receive(int timeout_ms = 5000);
   // True when the server has closed the connection (read returned end of file).
   bool WaitClosed(int timeout_ms = 5000);
@@ -41,8 +42,5 @@ class SyncClient {
   Parser parser_;
   bool eof_ = false;
 };
-
-// Splits "HOST:PORT"; errors have code "bad_address".
-Result<std::pair<std::string, int>> ParseHostPort(std::string_view text);
 
 }  // namespace ggs

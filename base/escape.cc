@@ -1,9 +1,9 @@
-// Escape: the reversible one-line spelling of byte strings.
-#include "props/escape.h"
+// Escaping: the reversible one-line spelling of byte strings, and HTML text.
+#include "base/escape.h"
 
 #include <cstdio>
 
-namespace ggs::props {
+namespace ggs {
 namespace {
 
 int HexValue(char c) {
@@ -15,7 +15,7 @@ int HexValue(char c) {
 
 }  // namespace
 
-std::string Escape(std::string_view bytes) {
+std::string EscapeBytes(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
   for (const char c : bytes) {
@@ -50,16 +50,16 @@ std::string Escape(std::string_view bytes) {
   return out;
 }
 
-std::string Readable(std::string_view bytes) {
+std::string ReadableBytes(std::string_view bytes) {
   std::string out;
   size_t from = 0;
   for (size_t space; (space = bytes.find(' ', from)) != std::string_view::npos; from = space + 1) {
-    out += Escape(bytes.substr(from, space - from)) + " ";
+    out += EscapeBytes(bytes.substr(from, space - from)) + " ";
   }
-  return out + Escape(bytes.substr(from));
+  return out + EscapeBytes(bytes.substr(from));
 }
 
-std::optional<std::string> Unescape(std::string_view text) {
+std::optional<std::string> UnescapeBytes(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '\\') {
@@ -96,4 +96,31 @@ std::optional<std::string> Unescape(std::string_view text) {
   return out;
 }
 
-}  // namespace ggs::props
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace ggs
