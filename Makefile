@@ -32,7 +32,9 @@ serve: configure
 	cmake --build $(BUILD) -j $(JOBS) --target ggs
 	./$(BUILD)/ggs serve --listen 127.0.0.1:$(PORT) --db $(DB) --games games
 
+# The boundary check first (a second, no build needed), then every test.
 test: build
+	ci/boundaries
 	cd $(BUILD) && ctest --output-on-failure --timeout 900 -j 2
 
 # The whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer.
