@@ -24,10 +24,7 @@ sockaddr_storage Loopback(int port) {
 }
 
 std::string Ping(std::string_view payload) {
-  Packet p;
-  p.Add(header::kServerCommand, "ping");
-  p.payload = std::string(payload);
-  return Encode(p);
+  return Encode(ServerCommand(command::kPing, std::string(payload)));
 }
 
 class BotSocketTest : public test::LoopTest {
@@ -35,7 +32,8 @@ class BotSocketTest : public test::LoopTest {
   static void SetUpTestSuite() {
     db_ = std::filesystem::temp_directory_path() /
           ("ggs-bot-socket-" + std::to_string(getpid()) + ".db");
-    auto started = ServerProcess::StartServe(GGS_BINARY, {"--db", db_.string(), "--log-level", "warn"});
+    auto started =
+        ServerProcess::StartServe(GGS_BINARY, {"--db", db_.string(), "--log-level", "warn"});
     ASSERT_TRUE(started.ok()) << started.status().message();
     server_ = std::move(started.value()).release();
   }

@@ -35,7 +35,7 @@ class BotSwarmE2eTest : public e2e::E2eTest {
   void StartGameServer() { StartServer({"--games", std::string(GGS_SOURCE_DIR) + "/games"}); }
 
   std::string server() const { return "127.0.0.1:" + std::to_string(server_->port()); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return file(name); }
 
   // Runs `ggs bot-swarm <args>` with its output in swarm.out; returns its exit status.
   int RunSwarmCommand(std::vector<std::string> args) {

@@ -31,7 +31,7 @@ Outcome RunGgs(const std::string& args) {
 class CliTest : public E2eTest {
  protected:
   std::string Write(const std::string& name, const std::string& text) {
-    const std::string path = (dir_ / name).string();
+    const std::string path = file(name);
     std::ofstream(path) << text;
     return path;
   }

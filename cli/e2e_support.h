@@ -3,9 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "client/sync_client.h"
 #include "core/protocol.h"
 #include "testing/server_process.h"
+#include "testing/temp_dir.h"
 
 namespace ggs::e2e {
 
@@ -20,18 +19,17 @@ class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ggs-e2e-" + std::to_string(getpid()) + "-" + info->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = std::make_unique<TempDir>(std::string("ggs-e2e-") + info->name());
+    ASSERT_TRUE(dir_->ok()) << dir_->error();
   }
   void TearDown() override {
     server_.reset();
-    if (!HasFailure()) std::filesystem::remove_all(dir_);
+    if (HasFailure()) dir_->Keep();  // The database and the server's log, for a post-mortem.
   }
 
-  std::string db() const { return (dir_ / "ggs.db").string(); }
-  std::string log() const { return (dir_ / "server.log").string(); }
+  std::string file(const std::string& name) const { return dir_->File(name); }
+  std::string db() const { return file("ggs.db"); }
+  std::string log() const { return file("server.log"); }
 
   // Starts ggs serve on this test's database with `extra` flags.
   void StartServer(std::vector<std::string> extra = {}) {
@@ -81,7 +79,7 @@ class E2eTest : public ::testing::Test {
     Expect(c, command::kDefined);
   }
 
-  std::filesystem::path dir_;
+  std::unique_ptr<TempDir> dir_;
   std::unique_ptr<ServerProcess> server_;
 };
 

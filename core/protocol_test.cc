@@ -6,31 +6,17 @@
 
 #include <random>
 
+#include "testing/chunked_parse.h"
+
 namespace ggs {
 namespace {
 
-struct Outcome {
-  std::vector<Packet> packets;
-  std::string error_code;  // Empty when the stream is intact.
-};
+using Outcome = ChunkedParse;
 
 Outcome ParseChunked(std::string_view bytes, const std::vector<size_t>& cuts,
                      ParserLimits limits = {}) {
   Parser parser(limits);
-  Outcome out;
-  size_t at = 0;
-  auto drain = [&] {
-    while (auto p = parser.Next()) out.packets.push_back(std::move(*p));
-  };
-  for (size_t cut : cuts) {
-    parser.Feed(bytes.substr(at, cut - at));
-    at = cut;
-    drain();
-  }
-  parser.Feed(bytes.substr(at));
-  drain();
-  out.error_code = parser.error().code();
-  return out;
+  return FeedInChunks(parser, bytes, cuts);
 }
 
 // Parses `bytes` whole, one byte at a time and in 50 random chunkings; all must agree.

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "base/escape.h"
+#include "testing/storage_dump.h"
 #include "testing/temp_dir.h"
 
 namespace ggs {
@@ -24,32 +24,6 @@ class ScratchDir : public TempDir {
  public:
   ScratchDir() : TempDir("ggs_storage_test") {}
 };
-
-// One line per table, player and key, so that EXPECT_EQ shows exactly what differs.
-std::string Dump(const std::vector<StoredTable>& tables) {
-  std::string out;
-  for (const StoredTable& t : tables) {
-    const TableRow& r = t.row;
-    out += "table " + ReadableBytes(r.token) + " game=" + ReadableBytes(r.game_name) + "/" +
-           std::to_string(r.game_version) + " source=" + ReadableBytes(r.source) +
-           " creator=" + ReadableBytes(r.creator_token) +
-           " next=" + std::to_string(r.next_player_id) + "\n";
-    for (const PlayerRow& p : t.players) {
-      out += "  player " + ReadableBytes(p.token) + " id=" + std::to_string(p.player_id) + " in " +
-             ReadableBytes(p.table_token) + "\n";
-    }
-    for (const auto& [key, value] : t.world)
-      out += "  world " + ReadableBytes(key) + "=" + ReadableBytes(value) + "\n";
-    for (const auto& [key, value] : t.local)
-      out += "  local " + ReadableBytes(key) + "=" + ReadableBytes(value) + "\n";
-  }
-  return out;
-}
-
-std::string DumpStorage(Storage& storage) {
-  Result<std::vector<StoredTable>> tables = storage.LoadTables();
-  return tables.ok() ? Dump(*tables) : "error: " + tables.status().ToString();
-}
 
 TableRow Row(const std::string& token, const std::string& game = "pong") {
   return TableRow{token, game, 1, "source of " + token, "creator of " + token, 1};

@@ -17,7 +17,7 @@
 #include <tuple>
 #include <vector>
 
-#include "base/escape.h"
+#include "testing/storage_dump.h"
 #include "testing/temp_dir.h"
 
 namespace ggs {
@@ -30,31 +30,6 @@ class ScratchDir : public TempDir {
  public:
   ScratchDir() : TempDir("ggs_write_behind_test") {}
 };
-
-// One line per table, player and key, so that EXPECT_EQ shows exactly what differs.
-std::string Dump(const std::vector<StoredTable>& tables) {
-  std::string out;
-  for (const StoredTable& t : tables) {
-    const TableRow& r = t.row;
-    out += "table " + ReadableBytes(r.token) + " game=" + ReadableBytes(r.game_name) + "/" +
-           std::to_string(r.game_version) + " source=" + ReadableBytes(r.source) +
-           " creator=" + ReadableBytes(r.creator_token) +
-           " next=" + std::to_string(r.next_player_id) + "\n";
-    for (const PlayerRow& p : t.players) {
-      out += "  player " + ReadableBytes(p.token) + " id=" + std::to_string(p.player_id) + "\n";
-    }
-    for (const auto& [key, value] : t.world)
-      out += "  world " + ReadableBytes(key) + "=" + ReadableBytes(value) + "\n";
-    for (const auto& [key, value] : t.local)
-      out += "  local " + ReadableBytes(key) + "=" + ReadableBytes(value) + "\n";
-  }
-  return out;
-}
-
-std::string DumpStorage(Storage& storage) {
-  Result<std::vector<StoredTable>> tables = storage.LoadTables();
-  return tables.ok() ? Dump(*tables) : "error: " + tables.status().ToString();
-}
 
 std::unique_ptr<Storage> OpenOrDie(const std::string& path) {
   Result<std::unique_ptr<Storage>> storage = Storage::Open(path);
@@ -246,7 +221,7 @@ void RunRandomSession(uint32_t seed, int steps) {
     auto flush_and_compare = [&](int step) {
       ASSERT_TRUE(store.Flush().ok());
       ASSERT_EQ(store.pending(), 0u);
-      const std::string expected = Dump(model.Load());
+      const std::string expected = DumpTables(model.Load());
       ASSERT_EQ(DumpStorage(*direct), expected) << "unbatched storage, step " << step;
       ASSERT_EQ(DumpStorage(*batched), expected) << "write-behind, step " << step;
     };
@@ -270,7 +245,7 @@ void RunRandomSession(uint32_t seed, int steps) {
   batched.reset();
   batched = OpenOrDie(path);
   ASSERT_NE(batched, nullptr);
-  EXPECT_EQ(DumpStorage(*batched), Dump(model.Load())) << "after reopening";
+  EXPECT_EQ(DumpStorage(*batched), DumpTables(model.Load())) << "after reopening";
 }
 
 TEST(WriteBehindPropertyTest, RandomSessionsMatchModelAndUnbatchedStorage) {
@@ -369,7 +344,7 @@ TEST_F(WriteBehindTest, WritesAfterDeleteTableSurviveIt) {
   store_->Write("t1", Set("k", "new"));
   store_->PutPlayer(PlayerRow{"p1", "t1", 1});
   FlushOk();
-  EXPECT_EQ(Stored(), std::string(kT1) + "  player p1 id=1\n  world k=new\n");
+  EXPECT_EQ(Stored(), std::string(kT1) + "  player p1 id=1 in t1\n  world k=new\n");
 }
 
 TEST_F(WriteBehindTest, DeletePlayerReplacesQueuedPut) {
@@ -383,7 +358,7 @@ TEST_F(WriteBehindTest, DeletePlayerReplacesQueuedPut) {
   store_->DeletePlayer("p3");
   EXPECT_EQ(store_->pending(), 2u);
   FlushOk();
-  EXPECT_EQ(Stored(), std::string(kT1) + "  player p2 id=2\n");
+  EXPECT_EQ(Stored(), std::string(kT1) + "  player p2 id=2 in t1\n");
 }
 
 // Regression: a player queued into a table that is then deleted must end up deleted, even
@@ -410,7 +385,7 @@ TEST_F(WriteBehindTest, PlayerSeatedAfterItsTableWasDeletedKeepsTheSeat) {
   store_->PutPlayer(PlayerRow{"p1", "t1", 1});
   FlushOk();
   // The recreated t1 is the newest table, so it loads after t2.
-  EXPECT_EQ(Stored(), std::string(kT2) + kT1 + "  player p1 id=1\n");
+  EXPECT_EQ(Stored(), std::string(kT2) + kT1 + "  player p1 id=1 in t1\n");
 }
 
 TEST_F(WriteBehindTest, PlayerWritesCoalesceAcrossDeletionsOfOtherTables) {
@@ -420,7 +395,7 @@ TEST_F(WriteBehindTest, PlayerWritesCoalesceAcrossDeletionsOfOtherTables) {
   store_->PutPlayer(PlayerRow{"p1", "t1", 2});
   EXPECT_EQ(store_->pending(), 3u);
   FlushOk();
-  EXPECT_EQ(Stored(), std::string(kT1) + "  player p1 id=2\n");
+  EXPECT_EQ(Stored(), std::string(kT1) + "  player p1 id=2 in t1\n");
 }
 
 // Storage refuses an unknown namespace, which gives a test a flush that fails.

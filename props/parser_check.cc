@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "core/protocol.h"
+#include "testing/chunked_parse.h"
 
 namespace ggs::props {
 namespace {
@@ -40,28 +41,16 @@ uint64_t Next(uint64_t& state) {
 ParseOutcome ParseInChunks(std::string_view bytes, const std::vector<size_t>& cuts,
                            const ParserLimits& limits) {
   Parser parser(limits);
+  ChunkedParse fed = FeedInChunks(parser, bytes, cuts);
   ParseOutcome out;
-  const size_t most = std::max(limits.max_header, limits.max_payload);
-  auto drain = [&] {
-    while (std::optional<Packet> p = parser.Next()) {
-      if (p->payload.size() > limits.max_payload && out.violation.empty())
-        out.violation = "a payload over max_payload was returned";
-      out.packets.push_back(std::move(*p));
-    }
-    if (parser.buffered() > most && out.violation.empty())
-      out.violation = "the parser holds " + std::to_string(parser.buffered()) + " bytes";
-  };
-  size_t at = 0;
-  for (const size_t cut : cuts) {
-    if (cut <= at || cut >= bytes.size()) continue;
-    parser.Feed(bytes.substr(at, cut - at));
-    at = cut;
-    drain();
+  out.packets = std::move(fed.packets);
+  out.error_code = std::move(fed.error_code);
+  out.buffered = fed.buffered;
+  if (fed.largest_payload > limits.max_payload) {
+    out.violation = "a payload over max_payload was returned";
+  } else if (fed.most_buffered > std::max(limits.max_header, limits.max_payload)) {
+    out.violation = "the parser holds " + std::to_string(fed.most_buffered) + " bytes";
   }
-  parser.Feed(bytes.substr(at));
-  drain();
-  out.error_code = parser.error().code();
-  out.buffered = parser.buffered();
   if (!out.error_code.empty()) {
     if (!IsFramingCode(out.error_code) && out.violation.empty())
       out.violation = "unexpected error code " + out.error_code;

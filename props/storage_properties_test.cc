@@ -7,10 +7,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 #include <rapidcheck/state.h>
-#include <stdlib.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +18,8 @@
 #include "base/escape.h"
 #include "core/storage.h"
 #include "core/write_behind.h"
+#include "testing/storage_dump.h"
+#include "testing/temp_dir.h"
 
 namespace ggs::props {
 namespace {
@@ -42,25 +42,6 @@ struct StorageModel {
   Oracle durable;  // As of the last flush: what a crash leaves.
 };
 
-// One line per table, player and key, so that a failure shows exactly what differs.
-std::string Dump(const std::vector<StoredTable>& tables) {
-  std::string out;
-  for (const StoredTable& t : tables) {
-    const TableRow& r = t.row;
-    out += "table " + EscapeBytes(r.token) + " " + EscapeBytes(r.game_name) + "/" +
-           std::to_string(r.game_version) + " " + EscapeBytes(r.source) + " " +
-           EscapeBytes(r.creator_token) + " " + std::to_string(r.next_player_id) + "\n";
-    for (const PlayerRow& p : t.players) {
-      out += "  player " + EscapeBytes(p.token) + " " + std::to_string(p.player_id) + "\n";
-    }
-    for (const auto& [k, v] : t.world)
-      out += "  world " + EscapeBytes(k) + "=" + EscapeBytes(v) + "\n";
-    for (const auto& [k, v] : t.local)
-      out += "  local " + EscapeBytes(k) + "=" + EscapeBytes(v) + "\n";
-  }
-  return out;
-}
-
 // What LoadTables must return for `o`: the tables oldest first, each with its players by id
 // and its namespaces; rows of tables that do not exist are not loaded.
 std::string View(const Oracle& o) {
@@ -79,24 +60,15 @@ std::string View(const Oracle& o) {
         (std::get<1>(key) == 0 ? t.world : t.local)[std::get<2>(key)] = value;
     }
   }
-  return Dump(tables);
+  return DumpTables(tables);
 }
 
 // The system under test: a database file, its Storage and the WriteBehind in front.
 struct Db {
-  Db() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ggs-props-db-XXXXXX").string();
-    dir = mkdtemp(pattern.data()) ? pattern : "";
-    Open();
-  }
-  ~Db() {
-    store.reset();
-    storage.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
+  Db() { Open(); }
+  ~Db() { Close(); }  // Before dir goes.
   void Open() {
-    Result<std::unique_ptr<Storage>> opened = Storage::Open(dir + "/props.db");
+    Result<std::unique_ptr<Storage>> opened = Storage::Open(dir.File("props.db"));
     RC_ASSERT(opened.ok());
     storage = std::move(opened.value());
     store = std::make_unique<WriteBehind>(storage.get());
@@ -108,9 +80,9 @@ struct Db {
   std::string Load() {
     Result<std::vector<StoredTable>> tables = storage->LoadTables();
     RC_ASSERT(tables.ok());
-    return Dump(tables.value());
+    return DumpTables(tables.value());
   }
-  std::string dir;
+  TempDir dir{"ggs-props-db"};
   std::unique_ptr<Storage> storage;
   std::unique_ptr<WriteBehind> store;
 };

@@ -1,0 +1,30 @@
+// FeedInChunks: feed, drain, record.
+#include "testing/chunked_parse.h"
+
+#include <algorithm>
+
+namespace ggs {
+
+ChunkedParse FeedInChunks(Parser& parser, std::string_view bytes, const std::vector<size_t>& cuts) {
+  ChunkedParse out;
+  auto feed = [&](std::string_view piece) {
+    parser.Feed(piece);
+    while (std::optional<Packet> p = parser.Next()) {
+      out.largest_payload = std::max(out.largest_payload, p->payload.size());
+      out.packets.push_back(std::move(*p));
+    }
+    out.most_buffered = std::max(out.most_buffered, parser.buffered());
+  };
+  size_t at = 0;
+  for (const size_t cut : cuts) {
+    if (cut <= at || cut >= bytes.size()) continue;
+    feed(bytes.substr(at, cut - at));
+    at = cut;
+  }
+  feed(bytes.substr(at));
+  out.error_code = parser.error().code();
+  out.buffered = parser.buffered();
+  return out;
+}
+
+}  // namespace ggs
