@@ -15,6 +15,7 @@
 #include "core/sync_client.h"
 #include "props/session_model.h"
 #include "props/session_runner.h"
+#include "props/step_check.h"
 #include "props/step_gen.h"
 
 namespace ggs::props {
