@@ -33,9 +33,9 @@ std::string LossCode(const Status& why) {
 
 }  // namespace
 
-Bot::Bot(uv_loop_s* loop, Scheduler* scheduler, const BotSettings* settings, BotPlan plan,
-         Meter* meter, std::unique_ptr<Strategy> strategy)
-    : socket_(loop, scheduler),
+Bot::Bot(Scheduler* scheduler, const BotSettings* settings, BotPlan plan, Meter* meter,
+         std::unique_ptr<Strategy> strategy)
+    : socket_(scheduler),
       settings_(settings),
       plan_(plan),
       meter_(meter),

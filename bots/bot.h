@@ -23,8 +23,6 @@
 #include "core/protocol.h"
 #include "core/status.h"
 
-struct uv_loop_s;
-
 namespace ggs::bots {
 
 // What every bot of a run shares.
@@ -51,9 +49,10 @@ struct BotPlan {
 
 class Bot {
  public:
-  // The pointers must outlive the bot; `scheduler` and `meter` are the loop thread's.
-  Bot(uv_loop_s* loop, Scheduler* scheduler, const BotSettings* settings, BotPlan plan,
-      Meter* meter, std::unique_ptr<Strategy> strategy);
+  // The pointers must outlive the bot; `scheduler` (whose loop the bot runs on) and `meter`
+  // are the loop thread's.
+  Bot(Scheduler* scheduler, const BotSettings* settings, BotPlan plan, Meter* meter,
+      std::unique_ptr<Strategy> strategy);
 
   // Plays the whole run. Every outcome is recorded in the meter; the task never fails.
   Task<> Run();

@@ -41,7 +41,7 @@ BotSocket::TcpIo* TcpOf(void* handle_data) { return static_cast<BotSocket::TcpIo
 
 }  // namespace
 
-BotSocket::BotSocket(uv_loop_s* loop, Scheduler* scheduler) : loop_(loop), scheduler_(scheduler) {}
+BotSocket::BotSocket(Scheduler* scheduler) : scheduler_(scheduler) {}
 
 BotSocket::~BotSocket() { Shutdown(); }
 
@@ -56,7 +56,7 @@ BotSocket::ConnectAwaiter BotSocket::Connect(const sockaddr_storage& address,
   Close();
   tcp_ = new TcpIo;
   tcp_->owner = this;
-  uv_tcp_init(loop_, &tcp_->tcp);
+  uv_tcp_init(scheduler_->loop(), &tcp_->tcp);
   tcp_->tcp.data = tcp_;
   tcp_->connect.data = tcp_;
   tcp_->write.data = tcp_;

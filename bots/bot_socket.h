@@ -21,14 +21,12 @@
 #include "core/protocol.h"
 #include "core/status.h"
 
-struct uv_loop_s;
-
 namespace ggs::bots {
 
 class BotSocket final : private Scheduler::Sleeper {
  public:
-  // `scheduler` (the loop's) must outlive the socket.
-  BotSocket(uv_loop_s* loop, Scheduler* scheduler);
+  // The socket's handles live on the scheduler's loop. `scheduler` must outlive the socket.
+  explicit BotSocket(Scheduler* scheduler);
   // REQUIRES: no coroutine is suspended on this socket.
   ~BotSocket();
   BotSocket(const BotSocket&) = delete;
@@ -117,7 +115,6 @@ class BotSocket final : private Scheduler::Sleeper {
   void OnWritten(int status);
   void OnWake() override;  // A deadline passed.
 
-  uv_loop_s* loop_;
   Scheduler* scheduler_;
   TcpIo* tcp_ = nullptr;  // Null when not connected (or connecting).
   Parser parser_;

@@ -51,7 +51,7 @@ class BotSocketTest : public test::LoopTest {
 };
 
 TEST_F(BotSocketTest, ConnectsWritesAndReadsAPacket) {
-  BotSocket socket(&loop_, scheduler_.get());
+  BotSocket socket(scheduler_.get());
   RunToCompletion([&]() -> Task<> {
     Status connected = co_await socket.Connect(server(), In(5000000));
     EXPECT_TRUE(connected.ok()) << connected.ToString();
@@ -68,7 +68,7 @@ TEST_F(BotSocketTest, ConnectsWritesAndReadsAPacket) {
 }
 
 TEST_F(BotSocketTest, ManyPacketsArriveInOrderThroughOneWrite) {
-  BotSocket socket(&loop_, scheduler_.get());
+  BotSocket socket(scheduler_.get());
   RunToCompletion([&]() -> Task<> {
     EXPECT_TRUE((co_await socket.Connect(server(), In(5000000))).ok());
     std::string burst;
@@ -85,7 +85,7 @@ TEST_F(BotSocketTest, ManyPacketsArriveInOrderThroughOneWrite) {
 }
 
 TEST_F(BotSocketTest, ReadTimesOutAtItsDeadline) {
-  BotSocket socket(&loop_, scheduler_.get());
+  BotSocket socket(scheduler_.get());
   RunToCompletion([&]() -> Task<> {
     EXPECT_TRUE((co_await socket.Connect(server(), In(5000000))).ok());
     const uint64_t deadline = In(30000);
@@ -101,7 +101,7 @@ TEST_F(BotSocketTest, ReadTimesOutAtItsDeadline) {
 }
 
 TEST_F(BotSocketTest, SleepResumesAfterTheDeadline) {
-  BotSocket socket(&loop_, scheduler_.get());
+  BotSocket socket(scheduler_.get());
   RunToCompletion([&]() -> Task<> {
     const uint64_t deadline = In(20000);
     co_await socket.SleepUntil(deadline);
@@ -113,7 +113,7 @@ TEST_F(BotSocketTest, SleepResumesAfterTheDeadline) {
 TEST_F(BotSocketTest, ConnectingToAClosedPortFails) {
   Result<int> port = FreeLoopbackPort();
   ASSERT_TRUE(port.ok());
-  BotSocket socket(&loop_, scheduler_.get());
+  BotSocket socket(scheduler_.get());
   RunToCompletion([&]() -> Task<> {
     Status s = co_await socket.Connect(Loopback(port.value()), In(5000000));
     EXPECT_EQ(s.code(), "connect_failed");
@@ -126,7 +126,7 @@ TEST_F(BotSocketTest, ConnectingToAClosedPortFails) {
 }
 
 TEST_F(BotSocketTest, APeerThatClosesIsReportedAsClosed) {
-  BotSocket socket(&loop_, scheduler_.get());
+  BotSocket socket(scheduler_.get());
   RunToCompletion([&]() -> Task<> {
     EXPECT_TRUE((co_await socket.Connect(server(), In(5000000))).ok());
     Packet bye;
@@ -141,7 +141,7 @@ TEST_F(BotSocketTest, APeerThatClosesIsReportedAsClosed) {
 }
 
 TEST_F(BotSocketTest, ClosesAndConnectsAgain) {
-  BotSocket socket(&loop_, scheduler_.get());
+  BotSocket socket(scheduler_.get());
   RunToCompletion([&]() -> Task<> {
     EXPECT_TRUE((co_await socket.Connect(server(), In(5000000))).ok());
     EXPECT_TRUE(socket.Write(Ping("first")).ok());
@@ -157,7 +157,7 @@ TEST_F(BotSocketTest, ClosesAndConnectsAgain) {
 
 TEST_F(BotSocketTest, DestroyingAnOpenSocketClosesItsHandles) {
   // The loop must still close cleanly (TearDown checks) when a socket dies connected.
-  auto socket = std::make_unique<BotSocket>(&loop_, scheduler_.get());
+  auto socket = std::make_unique<BotSocket>(scheduler_.get());
   RunToCompletion([&]() -> Task<> {
     EXPECT_TRUE((co_await socket->Connect(server(), In(5000000))).ok());
     EXPECT_TRUE(socket->Write(Ping("x")).ok());

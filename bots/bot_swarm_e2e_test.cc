@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "bots/json_test_support.h"
 #include "bots/swarm.h"
-#include "bots/test_json.h"
 #include "cli/e2e_support.h"
 
 extern char** environ;
@@ -20,8 +20,7 @@ extern char** environ;
 namespace ggs::bots {
 namespace {
 
-using test::Json;
-using test::JsonReader;
+using nlohmann::json;
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
@@ -59,10 +58,12 @@ class BotSwarmE2eTest : public e2e::E2eTest {
 
   std::string output() const { return ReadAll(path("swarm.out")); }
 
-  Json ReadJson(const std::string& name) {
-    std::optional<Json> doc = JsonReader::Parse(ReadAll(path(name)));
+  // The document in `name`; an empty object (after a failed expectation) when it is not
+  // strictly valid JSON.
+  json ReadJson(const std::string& name) {
+    std::optional<json> doc = test::ParseStrictJson(ReadAll(path(name)));
     EXPECT_TRUE(doc) << "not valid JSON: " << name;
-    return doc ? *doc : Json{};
+    return doc ? *doc : json::object();
   }
 };
 
@@ -73,26 +74,27 @@ TEST_F(BotSwarmE2eTest, PongBotsConnectPlayAndReport) {
                        "--json", path("swarm.json"), "--report", path("swarm.html"), "--server-pid",
                        std::to_string(server_->pid())});
   ASSERT_EQ(rc, 0) << output();
-  const Json j = ReadJson("swarm.json");
-  EXPECT_EQ(j["bots_connected"].number, 20);
-  EXPECT_EQ(j["bots_failed"].number, 0);
-  EXPECT_GT(j["msgs_in_per_s"].number, 0);
-  EXPECT_GT(j["msgs_out_per_s"].number, 0);
-  EXPECT_GT(j["rtt_ms"]["count"].number, 0);
+  const json j = ReadJson("swarm.json");
+  EXPECT_EQ(j.at("bots_connected"), 20);
+  EXPECT_EQ(j.at("bots_failed"), 0);
+  EXPECT_GT(j.at("msgs_in_per_s").get<double>(), 0);
+  EXPECT_GT(j.at("msgs_out_per_s").get<double>(), 0);
+  EXPECT_GT(j.at("rtt_ms").at("count").get<double>(), 0);
   for (const char* p : {"p50", "p90", "p99", "p999", "max"}) {
-    EXPECT_EQ(j["rtt_ms"][p].kind, Json::Kind::kNumber) << p;
+    EXPECT_TRUE(j.at("rtt_ms").at(p).is_number()) << p;
   }
-  EXPECT_EQ(j["errors"].number, 0) << output();
-  EXPECT_EQ(j["disconnects"].number, 0);
+  EXPECT_EQ(j.at("errors"), 0) << output();
+  EXPECT_EQ(j.at("disconnects"), 0);
   // The bots were seated in pairs and saw their tables' 30 Hz states.
-  EXPECT_EQ(j["ticks"]["bots"].number, 20);
-  EXPECT_GT(j["ticks"]["states_received"].number, 0);
-  EXPECT_GT(j["ticks_delivered_ratio"].number, 0);
-  EXPECT_GT(j["ticks_delivered_ratio_wallclock"].number, 0);
-  EXPECT_GT(j["ticks_delivered_ratio_by_tick_numbers"].number, 0);
-  EXPECT_EQ(j["server_process"]["pid"].number, server_->pid());
-  EXPECT_GT(j["server_process"]["rss_mb"].number, 0);
-  EXPECT_GT(j["series"].array.size(), 0u);
+  EXPECT_EQ(j.at("ticks").at("bots"), 20);
+  EXPECT_GT(j.at("ticks").at("states_received").get<double>(), 0);
+  EXPECT_GT(j.at("ticks_delivered_ratio").get<double>(), 0);
+  EXPECT_GT(j.at("ticks_delivered_ratio_wallclock").get<double>(), 0);
+  EXPECT_GT(j.at("ticks_delivered_ratio_by_tick_numbers").get<double>(), 0);
+  EXPECT_EQ(j.at("server_process").at("pid"), server_->pid());
+  EXPECT_GT(j.at("server_process").at("rss_mb").get<double>(), 0);
+  EXPECT_TRUE(j.at("series").is_array());
+  EXPECT_GT(j.at("series").size(), 0u);
   const std::string html = ReadAll(path("swarm.html"));
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(output().find("20 connected, 0 failed"), std::string::npos) << output();
@@ -103,13 +105,13 @@ TEST_F(BotSwarmE2eTest, ChurnedBotsResumeWithTheirTokens) {
   const int rc = RunSwarmCommand({"--server", server(), "--bots", "20", "--duration", "4",
                                   "--churn", "0.5", "--seed", "7", "--json", path("churn.json")});
   ASSERT_EQ(rc, 0) << output();
-  const Json j = ReadJson("churn.json");
-  EXPECT_EQ(j["bots_connected"].number, 20);
-  EXPECT_EQ(j["churn_stats"]["drops"].number, 10);
-  EXPECT_EQ(j["churn_stats"]["resumes"].number, 10);
-  EXPECT_EQ(j["churn_stats"]["resume_failures"].number, 0);
-  EXPECT_EQ(j["errors"].number, 0) << output();
-  EXPECT_EQ(j["disconnects"].number, 0);
+  const json j = ReadJson("churn.json");
+  EXPECT_EQ(j.at("bots_connected"), 20);
+  EXPECT_EQ(j.at("churn_stats").at("drops"), 10);
+  EXPECT_EQ(j.at("churn_stats").at("resumes"), 10);
+  EXPECT_EQ(j.at("churn_stats").at("resume_failures"), 0);
+  EXPECT_EQ(j.at("errors"), 0) << output();
+  EXPECT_EQ(j.at("disconnects"), 0);
 }
 
 TEST_F(BotSwarmE2eTest, ChatBotsPickNicksAndTalk) {
@@ -118,11 +120,11 @@ TEST_F(BotSwarmE2eTest, ChatBotsPickNicksAndTalk) {
       RunSwarmCommand({"--server", server(), "--game", "chat", "--bots", "10", "--duration", "2",
                        "--input-hz", "2", "--json", path("chat.json")});
   ASSERT_EQ(rc, 0) << output();
-  const Json j = ReadJson("chat.json");
-  EXPECT_EQ(j["bots_connected"].number, 10);
-  EXPECT_EQ(j["errors"].number, 0) << output();  // No nick was refused as invalid.
+  const json j = ReadJson("chat.json");
+  EXPECT_EQ(j.at("bots_connected"), 10);
+  EXPECT_EQ(j.at("errors"), 0) << output();  // No nick was refused as invalid.
   // Ten bots at one table, two messages a second each, heard by all ten.
-  EXPECT_GT(j["game_messages"].number, 100);
+  EXPECT_GT(j.at("game_messages").get<double>(), 100);
 }
 
 TEST_F(BotSwarmE2eTest, BotsThatCannotConnectFailTheRun) {
@@ -131,10 +133,10 @@ TEST_F(BotSwarmE2eTest, BotsThatCannotConnectFailTheRun) {
   const int rc = RunSwarmCommand({"--server", "127.0.0.1:" + std::to_string(port.value()), "--bots",
                                   "5", "--duration", "1", "--json", path("fail.json")});
   EXPECT_EQ(rc, 1) << output();
-  const Json j = ReadJson("fail.json");
-  EXPECT_EQ(j["bots_failed"].number, 5);
-  EXPECT_EQ(j["bots_connected"].number, 0);
-  EXPECT_EQ(j["errors_by_code"]["connect_failed"].number, 5);
+  const json j = ReadJson("fail.json");
+  EXPECT_EQ(j.at("bots_failed"), 5);
+  EXPECT_EQ(j.at("bots_connected"), 0);
+  EXPECT_EQ(j.at("errors_by_code").at("connect_failed"), 5);
   EXPECT_NE(output().find("failed to connect"), std::string::npos) << output();
 }
 

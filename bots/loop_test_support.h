@@ -1,9 +1,8 @@
-// Test support: a libuv loop with a Scheduler that runs one coroutine to completion and
+// Test support: a Scheduler, with its libuv loop, that runs one coroutine to completion and
 // then proves the loop closes cleanly (every handle closed). Test-only.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <uv.h>
 
 #include <memory>
 
@@ -16,27 +15,25 @@ namespace ggs::bots::test {
 class LoopTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
-    Result<std::unique_ptr<Scheduler>> s = Scheduler::Create(&loop_);
-    ASSERT_TRUE(s.ok());
+    Result<std::unique_ptr<Scheduler>> s = Scheduler::Create();
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
     scheduler_ = std::move(s.value());
   }
 
   void TearDown() override {
-    scheduler_.reset();
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    EXPECT_EQ(uv_loop_close(&loop_), 0) << "a handle was left open";
+    if (!scheduler_) return;  // SetUp failed.
+    const Status ended = scheduler_->End();
+    EXPECT_TRUE(ended.ok()) << ended.ToString();
   }
 
   // Runs `task` on the loop until it finishes (at most 20 s).
   void RunToCompletion(Task<> task) {
     task.Start();
     const uint64_t give_up = NowUs() + 20000000;
-    while (!task.done() && NowUs() < give_up) uv_run(&loop_, UV_RUN_ONCE);
+    while (!task.done() && NowUs() < give_up) scheduler_->RunOnce();
     ASSERT_TRUE(task.done()) << "the coroutine never finished";
   }
 
-  uv_loop_t loop_;
   std::unique_ptr<Scheduler> scheduler_;
 };
 

@@ -11,7 +11,8 @@
 
 namespace ggs::bots {
 
-// Microseconds on the monotonic clock (uv_hrtime), comparable across threads.
+// Microseconds on the monotonic clock (std::chrono::steady_clock, which on Linux reads
+// CLOCK_MONOTONIC, the clock the Scheduler's timerfd counts), comparable across threads.
 uint64_t NowUs();
 
 struct RunClock {

@@ -1,4 +1,4 @@
-// Scheduler: a deadline heap behind one timerfd, polled by libuv.
+// Scheduler: a libuv loop's lifecycle, and a deadline heap behind one timerfd polled by it.
 #include "bots/scheduler.h"
 
 #include <sys/timerfd.h>
@@ -32,22 +32,31 @@ void OnHandleClosed(uv_handle_t* h) {
 
 }  // namespace
 
-Result<std::unique_ptr<Scheduler>> Scheduler::Create(uv_loop_s* loop) {
+Result<std::unique_ptr<Scheduler>> Scheduler::Create() {
+  auto loop = std::make_unique<uv_loop_t>();
+  if (const int rc = uv_loop_init(loop.get()); rc != 0) {
+    return Status::Error("internal", std::string("uv_loop_init: ") + uv_strerror(rc));
+  }
   const int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (fd < 0) return Status::Error("internal", std::string("timerfd_create: ") + strerror(errno));
-  return std::unique_ptr<Scheduler>(new Scheduler(loop, fd));
+  if (fd < 0) {
+    const int error = errno;
+    uv_loop_close(loop.get());  // Nothing was opened on it yet.
+    return Status::Error("internal", std::string("timerfd_create: ") + strerror(error));
+  }
+  return std::unique_ptr<Scheduler>(new Scheduler(std::move(loop), fd));
 }
 
-Scheduler::Scheduler(uv_loop_s* loop, int fd) : handles_(new Handles), fd_(fd) {
+Scheduler::Scheduler(std::unique_ptr<uv_loop_s> loop, int fd)
+    : loop_(std::move(loop)), handles_(new Handles), fd_(fd) {
   handles_->owner = this;
   handles_->fd = fd;
-  uv_poll_init(loop, &handles_->poll, fd);
+  uv_poll_init(loop_.get(), &handles_->poll, fd);
   handles_->poll.data = handles_;
   uv_poll_start(&handles_->poll, UV_READABLE, [](uv_poll_t* p, int, int) {
     auto* h = static_cast<Handles*>(p->data);
     if (h->owner) h->owner->OnFired();
   });
-  uv_prepare_init(loop, &handles_->prepare);
+  uv_prepare_init(loop_.get(), &handles_->prepare);
   handles_->prepare.data = handles_;
   uv_prepare_start(&handles_->prepare, [](uv_prepare_t* p) {
     auto* h = static_cast<Handles*>(p->data);
@@ -55,7 +64,27 @@ Scheduler::Scheduler(uv_loop_s* loop, int fd) : handles_(new Handles), fd_(fd) {
   });
 }
 
-Scheduler::~Scheduler() { Close(); }
+Scheduler::~Scheduler() {
+  if (End().ok()) return;
+  // Freeing the loop would leave the handle still open on it pointing into freed memory;
+  // leaking both is the lesser harm of that bug.
+  static_cast<void>(loop_.release());
+}
+
+void Scheduler::Run() { uv_run(loop_.get(), UV_RUN_DEFAULT); }
+
+void Scheduler::RunOnce() { uv_run(loop_.get(), UV_RUN_ONCE); }
+
+Status Scheduler::End() {
+  if (!loop_open_) return Status::Ok();
+  Close();
+  uv_run(loop_.get(), UV_RUN_DEFAULT);
+  if (uv_loop_close(loop_.get()) != 0) {
+    return Status::Error("internal", "a handle was left open on the bot loop");
+  }
+  loop_open_ = false;
+  return Status::Ok();
+}
 
 void Scheduler::Close() {
   heap_.clear();

@@ -1,6 +1,7 @@
 #include "bots/scheduler.h"
 
 #include <gtest/gtest.h>
+#include <uv.h>
 
 #include <vector>
 
@@ -24,7 +25,7 @@ class SchedulerTest : public test::LoopTest {
  protected:
   // Runs the loop until `n` wake-ups have happened.
   void RunUntil(const std::vector<int>& log, size_t n) {
-    while (log.size() < n) uv_run(&loop_, UV_RUN_ONCE);
+    while (log.size() < n) scheduler_->RunOnce();
   }
 };
 
@@ -79,8 +80,28 @@ TEST_F(SchedulerTest, CloseDropsPendingWakeUpsSoTheLoopEnds) {
   scheduler_->WakeAt(&a, NowUs() + 60000000);
   scheduler_->Close();
   EXPECT_EQ(scheduler_->pending(), 0u);
-  uv_run(&loop_, UV_RUN_DEFAULT);  // Returns at once: nothing is left to wait for.
+  scheduler_->Run();  // Returns at once: nothing is left to wait for.
   EXPECT_TRUE(log.empty());
+}
+
+TEST_F(SchedulerTest, EndReportsAHandleLeftOpenAndCanBeRetried) {
+  uv_timer_t timer;
+  ASSERT_EQ(uv_timer_init(scheduler_->loop(), &timer), 0);
+  EXPECT_EQ(scheduler_->End().code(), "internal");
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
+  EXPECT_TRUE(scheduler_->End().ok());
+}
+
+TEST_F(SchedulerTest, RunReturnsOnceTheSchedulerIsClosedFromAWakeUp) {
+  struct Closer final : Scheduler::Sleeper {
+    void OnWake() override { scheduler->Close(); }
+    Scheduler* scheduler = nullptr;
+  } closer;
+  closer.scheduler = scheduler_.get();
+  const uint64_t deadline = NowUs() + 5000;
+  scheduler_->WakeAt(&closer, deadline);
+  scheduler_->Run();
+  EXPECT_GE(NowUs(), deadline);
 }
 
 }  // namespace

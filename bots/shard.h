@@ -1,6 +1,6 @@
-// Shard: one libuv loop, on one thread, with its share of a swarm's bots. It runs the bots
-// to completion and publishes what they measured once a second of the run (for the live
-// line and the time series), then its run-long figures.
+// Shard: one bot loop (a Scheduler), on one thread, with its share of a swarm's bots. It
+// runs the bots to completion and publishes what they measured once a second of the run
+// (for the live line and the time series), then its run-long figures.
 //
 // Thread: Run() on the shard's own thread; TakePublished(), last_published() and finished()
 // from any thread; stats() once Run() has returned.
@@ -23,16 +23,16 @@
 
 namespace ggs::bots {
 
-class Shard {
+class Shard final : private Scheduler::Sleeper {
  public:
   // The pointers must outlive the shard.
   Shard(const BotSettings* settings, const RunClock* clock, ShardPlan plan);
-  ~Shard();
+  ~Shard() override;
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
   // Runs every bot to its end. Fails (code "internal") only when the strategy table or
-  // libuv does; the bots' own failures are figures, not errors.
+  // the loop does; the bots' own failures are figures, not errors.
   Status Run();
 
   // The seconds published since the last call, as (second of the run, figures).
@@ -43,22 +43,20 @@ class Shard {
   // REQUIRES: Run() has returned.
   const ShardStats& stats() const { return meter_.stats(); }
 
-  // The timer record of the 1 Hz publisher, defined in shard.cc.
-  struct Ticker;
-
  private:
+  Status RunOnLoop();
   Task<> RunBot(Bot* bot);
+  // The 1 Hz publisher is the shard's own wake-up, at each whole second of the run.
   void ArmTicker();
+  void OnWake() override;
   void Publish();
 
   const BotSettings* settings_;
   const RunClock* clock_;
   ShardPlan plan_;
   Meter meter_;
-  struct uv_loop_s* loop_ = nullptr;
-  std::unique_ptr<Scheduler> scheduler_;
-  Ticker* ticker_ = nullptr;
-  int64_t second_ = 0;  // The second being gathered.
+  std::unique_ptr<Scheduler> scheduler_;  // While Run() runs.
+  int64_t second_ = 0;                    // The second being gathered.
   size_t bots_done_ = 0;
 
   std::mutex mu_;

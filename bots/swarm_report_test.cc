@@ -5,15 +5,15 @@
 #include <cmath>
 
 #include "bots/html_report.h"
+#include "bots/json_test_support.h"
 #include "bots/json_writer.h"
 #include "bots/svg_chart.h"
-#include "bots/test_json.h"
 
 namespace ggs::bots {
 namespace {
 
-using test::Json;
-using test::JsonReader;
+using nlohmann::json;
+using test::ParseStrictJson;
 
 SwarmReport Sample() {
   SwarmReport r;
@@ -60,59 +60,66 @@ TEST(JsonWriterTest, NestsEscapesAndWritesNonFiniteAsNull) {
   w.BeginObject().Field("a", "x\"y\\z\n\x01").Key("list").BeginArray();
   w.Number(1.5).Number(NAN).Bool(true).BeginObject().EndObject().EndArray();
   w.Field("n", uint64_t{7}).EndObject();
-  const std::optional<Json> doc = JsonReader::Parse(w.str());
+  const std::optional<json> doc = ParseStrictJson(w.str());
   ASSERT_TRUE(doc) << w.str();
-  EXPECT_EQ((*doc)["a"].string, "x\"y\\z\n\x01");
-  ASSERT_EQ((*doc)["list"].array.size(), 4u);
-  EXPECT_EQ((*doc)["list"].array[1].kind, Json::Kind::kNull);
-  EXPECT_EQ((*doc)["n"].number, 7);
+  EXPECT_EQ(doc->at("a"), "x\"y\\z\n\x01");
+  const json& list = doc->at("list");
+  ASSERT_TRUE(list.is_array());
+  ASSERT_EQ(list.size(), 4u);
+  EXPECT_TRUE(list[1].is_null());
+  EXPECT_EQ(doc->at("n"), 7);
 }
 
 TEST(ReportJsonTest, HasEveryHeadlineKey) {
   const SwarmReport r = Sample();
-  const std::optional<Json> doc = JsonReader::Parse(ReportJson(r));
+  const std::optional<json> doc = ParseStrictJson(ReportJson(r));
   ASSERT_TRUE(doc);
-  const Json& j = *doc;
+  const json& j = *doc;
   for (const char* key :
        {"bots_connected", "bots_failed", "msgs_in_per_s", "msgs_out_per_s", "rtt_ms", "errors",
         "errors_by_code", "ticks_delivered_ratio", "ticks_delivered_ratio_wallclock",
         "ticks_delivered_ratio_by_tick_numbers", "games_played", "disconnects", "swarm_cpu_s",
         "swarm_cpu_cores", "series", "rtt_histogram", "ping_send_lag_ms", "error_rate",
         "window_s"}) {
-    EXPECT_TRUE(j.Has(key)) << key;
+    EXPECT_TRUE(j.contains(key)) << key;
   }
-  EXPECT_EQ(j["bots_connected"].number, 4);
-  EXPECT_EQ(j["msgs_in_per_s"].number, 1200);
-  EXPECT_EQ(j["msgs_out_per_s"].number, 800);
-  for (const char* p : {"p50", "p90", "p99", "p999", "max"}) EXPECT_TRUE(j["rtt_ms"].Has(p)) << p;
-  EXPECT_NEAR(j["rtt_ms"]["p50"].number, 2.0, 2.0 / 128);
-  EXPECT_EQ(j["rtt_ms"]["max"].number, 4);
-  EXPECT_EQ(j["errors"].number, 1);
-  EXPECT_EQ(j["errors_by_code"]["invalid"].number, 1);
-  EXPECT_EQ(j["games_played"].number, 1);
-  EXPECT_EQ(j["ticks_delivered_ratio_by_tick_numbers"].number, 1);
+  EXPECT_EQ(j.at("bots_connected"), 4);
+  EXPECT_EQ(j.at("msgs_in_per_s"), 1200);
+  EXPECT_EQ(j.at("msgs_out_per_s"), 800);
+  for (const char* p : {"p50", "p90", "p99", "p999", "max"})
+    EXPECT_TRUE(j.at("rtt_ms").contains(p)) << p;
+  EXPECT_NEAR(j.at("rtt_ms").at("p50").get<double>(), 2.0, 2.0 / 128);
+  EXPECT_EQ(j.at("rtt_ms").at("max"), 4);
+  EXPECT_EQ(j.at("errors"), 1);
+  EXPECT_EQ(j.at("errors_by_code").at("invalid"), 1);
+  EXPECT_EQ(j.at("games_played"), 1);
+  EXPECT_EQ(j.at("ticks_delivered_ratio_by_tick_numbers"), 1);
   // 1200 states over 40 bot-seconds of play is exactly 30 Hz.
-  EXPECT_EQ(j["ticks_delivered_ratio"].number, 1);
-  EXPECT_EQ(j["ticks_delivered_ratio_wallclock"].number, 1);
-  EXPECT_EQ(j["series"].array.size(), 11u);
-  EXPECT_FALSE(j.Has("server_process"));  // Only with --server-pid.
+  EXPECT_EQ(j.at("ticks_delivered_ratio"), 1);
+  EXPECT_EQ(j.at("ticks_delivered_ratio_wallclock"), 1);
+  EXPECT_TRUE(j.at("series").is_array());
+  EXPECT_EQ(j.at("series").size(), 11u);
+  EXPECT_FALSE(j.contains("server_process"));  // Only with --server-pid.
 }
 
 TEST(ReportJsonTest, HistogramBucketsAddUpToThePings) {
   const SwarmReport r = Sample();
-  const Json doc = *JsonReader::Parse(ReportJson(r));
+  const std::optional<json> doc = ParseStrictJson(ReportJson(r));
+  ASSERT_TRUE(doc);
+  ASSERT_TRUE(doc->at("rtt_histogram").is_array());
   double total = 0;
-  for (const Json& b : doc["rtt_histogram"].array) total += b["count"].number;
+  for (const json& b : doc->at("rtt_histogram")) total += b.at("count").get<double>();
   EXPECT_EQ(total, static_cast<double>(r.stats.rtt.count()));
 }
 
 TEST(ReportJsonTest, ServerFiguresAppearWhenSampled) {
   SwarmReport r = Sample();
   r.server_process = ServerFigures{42, 5, 0.5, 100, 120};
-  const Json doc = *JsonReader::Parse(ReportJson(r));
-  EXPECT_EQ(doc["server_process"]["pid"].number, 42);
-  EXPECT_EQ(doc["server_cpu_cores"].number, 0.5);
-  EXPECT_EQ(doc["server_rss_mb"].number, 100);
+  const std::optional<json> doc = ParseStrictJson(ReportJson(r));
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(doc->at("server_process").at("pid"), 42);
+  EXPECT_EQ(doc->at("server_cpu_cores"), 0.5);
+  EXPECT_EQ(doc->at("server_rss_mb"), 100);
 }
 
 TEST(SummaryTableTest, NamesEveryFigure) {

@@ -103,15 +103,5 @@ TEST(MeterTest, UnansweredPingsAreRecordedAsLowerBounds) {
   EXPECT_GE(m.stats().rtt.max(), 3000000u);
 }
 
-TEST(RunClockTest, EndAtOnlyMovesTheEndEarlier) {
-  RunClock clock;
-  clock.end_us = 100;
-  clock.EndAt(200);
-  EXPECT_EQ(clock.end(), 100u);
-  clock.EndAt(50);
-  EXPECT_EQ(clock.end(), 50u);
-  EXPECT_FALSE(clock.InWindow(50));
-}
-
 }  // namespace
 }  // namespace ggs::bots

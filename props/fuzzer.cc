@@ -17,6 +17,7 @@
 #include "client/sync_client.h"
 #include "props/session_model.h"
 #include "props/session_runner.h"
+#include "props/step_check.h"
 #include "props/step_gen.h"
 
 namespace ggs::props {

@@ -9,6 +9,7 @@
 #include "core/protocol.h"
 #include "props/parser_check.h"
 #include "props/session_model.h"
+#include "props/step_check.h"
 #include "props/step_gen.h"
 
 namespace ggs::props {

@@ -6,7 +6,7 @@
 // before a step to the state after it and the packets each client must get, in order:
 // hello replies, `defined`, the games' notices and messages, error codes, and which errors
 // close the connection. It knows nothing of tokens; players and tables are indexes in the
-// order the session created them.
+// order the session created them. Which steps may follow a model is props/step_check.h.
 #pragma once
 
 #include <optional>
@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "core/protocol.h"
-#include "core/status.h"
 #include "props/game_models.h"
 #include "props/step.h"
 
@@ -96,13 +95,7 @@ struct Outcome {
 
 Model InitialModel(const ModelConfig& config);
 
-// Ok when `step` may follow `model`: its client slot is in the right state, the players and
-// tables it names exist, and its bytes obey the grammar the prediction relies on. Otherwise
-// an error (code "bad_step") that says why.
-Status CheckStep(const Model& model, const Step& step);
-inline bool Applicable(const Model& model, const Step& step) { return CheckStep(model, step).ok(); }
-
-// What `step` does. REQUIRES: Applicable(model, step).
+// What `step` does. REQUIRES: CheckStep(model, step).ok() (props/step_check.h).
 Outcome Predict(const Model& model, const Step& step);
 
 // True when client `client` is seated at a pong table that has not ended.

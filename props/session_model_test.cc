@@ -6,6 +6,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "core/protocol.h"
+#include "props/step_check.h"
 #include "props/step_gen.h"
 
 namespace ggs::props {

@@ -11,8 +11,8 @@
 
 namespace ggs::props {
 
-// Generates a step for which Applicable(model, step) holds (nearly always; RapidCheck's
-// stateful machinery regenerates the rare one that does not).
+// Generates a step for which Applicable(model, step) (props/step_check.h) holds (nearly
+// always; RapidCheck's stateful machinery regenerates the rare one that does not).
 rc::Gen<Step> GenStep(const Model& model);
 
 // The parts, for tests.

@@ -5,6 +5,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "props/session_model.h"
+#include "props/step_check.h"
 #include "props/step_gen.h"
 
 namespace ggs::props {
