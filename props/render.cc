@@ -43,7 +43,7 @@ std::string Padded(const std::string& value, int padding) {
 }
 
 Request HelloRequest(const Step& s, const RenderContext& c) {
-  Request r{{{header::kServerCommand, "hello"}}, ""};
+  Request r{{{header::kServerCommand, command::kHello}}, ""};
   if (s.mode == HelloMode::kGame || s.mode == HelloMode::kGameAndTable)
     r.headers.emplace_back(header::kGame, s.game);
   if (s.mode == HelloMode::kResume)
@@ -70,11 +70,11 @@ Request OddRequest(const Step& s) {
     case Oddity::kUnknownCommand:
       return {{{header::kServerCommand, s.text}}, ""};
     case Oddity::kBothCommands:
-      return {{{header::kServerCommand, "ping"}, {header::kGameCommand, "move"}}, ""};
+      return {{{header::kServerCommand, command::kPing}, {header::kGameCommand, "move"}}, ""};
     case Oddity::kNoCommand:
       return {{{"X-Fuzz-Only", "1"}}, s.text};
     case Oddity::kUpload: {
-      Request r{{{header::kServerCommand, "upload"}}, kEchoScript};
+      Request r{{{header::kServerCommand, command::kUpload}}, kEchoScript};
       if (s.number != 0) r.headers.emplace_back(header::kGame, "fuzz_upload");
       r.headers.emplace_back(header::kAdminToken, "not-the-admin-token");
       return r;
@@ -166,15 +166,15 @@ std::string Render(const Step& s, const RenderContext& c) {
     case Op::kHello:
       return EncodeRequest(HelloRequest(s, c), s.encoding);
     case Op::kDefine:
-      return EncodeRequest(
-          {{{header::kServerCommand, "define"}}, ScriptSource(s.script, s.seats, c.chat_source)},
-          s.encoding);
+      return EncodeRequest({{{header::kServerCommand, command::kDefine}},
+                            ScriptSource(s.script, s.seats, c.chat_source)},
+                           s.encoding);
     case Op::kGame:
       return EncodeRequest(GameRequest(s, c), s.encoding);
     case Op::kPing:
-      return EncodeRequest({{{header::kServerCommand, "ping"}}, s.text}, s.encoding);
+      return EncodeRequest({{{header::kServerCommand, command::kPing}}, s.text}, s.encoding);
     case Op::kBye:
-      return EncodeRequest({{{header::kServerCommand, "bye"}}, ""}, s.encoding);
+      return EncodeRequest({{{header::kServerCommand, command::kBye}}, ""}, s.encoding);
     case Op::kOdd:
       return EncodeRequest(OddRequest(s), s.encoding);
     case Op::kCorrupt:

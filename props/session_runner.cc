@@ -20,20 +20,7 @@ std::string Abbreviated(const std::string& bytes) {
          std::to_string(bytes.size()) + " bytes)";
 }
 
-std::string CommandOf(const Packet& p) {
-  const std::string* command = p.Find(header::kClientCommand);
-  return command ? *command : "";
-}
-
-std::vector<std::string> SplitCommas(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t from = 0;
-  for (size_t comma; (comma = s.find(',', from)) != std::string::npos; from = comma + 1) {
-    parts.push_back(s.substr(from, comma - from));
-  }
-  parts.push_back(s.substr(from));
-  return parts;
-}
+std::string CommandOf(const Packet& p) { return std::string(ClientCommandOf(p)); }
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -231,30 +218,32 @@ Status SessionRunner::CheckClosed(int c, bool noise) {
 
 Status SessionRunner::Match(const Packet& got, const Expected& want) {
   if (CommandOf(got) != want.command) return Status::Error("diverged", "");
-  if (want.command == "error") {
-    const std::string* code = got.Find(header::kErrorCode);
-    return code && *code == want.error_code ? Status::Ok() : Status::Error("diverged", "");
+  if (want.command == command::kError) {
+    return ErrorCodeOf(got) == want.error_code ? Status::Ok() : Status::Error("diverged", "");
   }
-  if (want.command == "hello") return MatchHello(got, want);
+  if (want.command == command::kHello) return MatchHello(got, want);
   if (want.payload && got.payload != *want.payload) return Status::Error("diverged", "");
   return Status::Ok();
 }
 
 Status SessionRunner::MatchHello(const Packet& got, const Expected& want) {
-  const std::vector<std::string> parts = SplitCommas(got.payload);
-  if (parts.size() != 3) return Status::Error("diverged", "a hello reply has three fields");
-  const std::string defined = want.defined ? "true" : "false";
-  if (parts[1] != defined) return Status::Error("diverged", "defined should be " + defined);
-  if (Status s = LearnOrCheck(player_tokens_, want.player, want.new_player, parts[0], "player");
+  Result<HelloReply> reply = ParseHelloReply(got.payload);
+  if (!reply.ok()) return Status::Error("diverged", reply.status().message());
+  if (reply->defined != want.defined) {
+    return Status::Error("diverged",
+                         want.defined ? "defined should be true" : "defined should be false");
+  }
+  if (Status s =
+          LearnOrCheck(player_tokens_, want.player, want.new_player, reply->player, "player");
       !s.ok()) {
     return s;
   }
-  return LearnOrCheck(table_tokens_, want.table, want.new_table, parts[2], "table");
+  return LearnOrCheck(table_tokens_, want.table, want.new_table, reply->table, "table");
 }
 
 Status SessionRunner::Barrier(int c, bool noise) {
   const std::string payload = "barrier-" + std::to_string(step_index_);
-  if (Status s = clients_[c]->SendServer("ping", payload); !s.ok())
+  if (Status s = clients_[c]->SendServer(command::kPing, payload); !s.ok())
     return Diverged(c, "sending the closing ping failed: " + s.message());
   Result<Packet> got = Next(c, noise);
   if (!got.ok()) {
@@ -263,7 +252,9 @@ Status SessionRunner::Barrier(int c, bool noise) {
     return Diverged(
         c, "expected the pong of its closing ping, got nothing: " + got.status().message());
   }
-  if (CommandOf(got.value()) == "pong" && got->payload == payload) return Status::Ok();
+  if (ClientCommandOf(got.value()) == command::kPong && got->payload == payload) {
+    return Status::Ok();
+  }
   Note("c" + std::to_string(c) + " << " + ShowPacket(got.value()) +
        "   EXPECTED nothing more (pong " + payload + ")");
   return Diverged(c, "expected nothing more, got " + ShowPacket(got.value()));
@@ -310,18 +301,18 @@ Status SessionRunner::Cleanup() {
         SyncClient::Connect(target_->host(), target_->port(), options_.timeout_ms);
     if (!client.ok()) return client.status();
     SyncClient& c = *client.value();
-    Packet hello;
-    hello.Add(header::kServerCommand, "hello").Add(header::kToken, token);
-    if (Status s = c.Send(hello); !s.ok()) return s;
+    if (Status s = c.Send(ServerCommand(command::kHello).Add(header::kToken, token)); !s.ok()) {
+      return s;
+    }
     // Pong's clock may speak first; the hello reply or an error (gone already) settles it.
-    std::string command;
-    while (command != "hello" && command != "error") {
+    std::string reply;
+    while (reply != command::kHello && reply != command::kError) {
       Result<Packet> got = c.Receive(options_.timeout_ms);
       if (!got.ok()) return got.status();
-      command = CommandOf(got.value());
+      reply = CommandOf(got.value());
     }
-    if (command == "error") continue;
-    if (Status s = c.SendServer("bye"); !s.ok()) return s;
+    if (reply == command::kError) continue;
+    if (Status s = c.SendServer(command::kBye); !s.ok()) return s;
     if (!c.WaitClosed(options_.timeout_ms)) status = Status::Timeout("bye did not close");
   }
   Forget();
