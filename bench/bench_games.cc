@@ -2,8 +2,8 @@
 #include "bench/bench_games.h"
 
 #include <filesystem>
-#include <fstream>
 
+#include "base/file.h"
 #include "bench/pong_source.h"
 
 namespace ggs::bench {
@@ -28,11 +28,7 @@ Status WriteGame(const std::filesystem::path& dir, const std::string& name, cons
   std::error_code ec;
   std::filesystem::create_directories(dir / name, ec);
   if (ec) return Status::Io("cannot create " + (dir / name).string());
-  std::ofstream out(dir / name / (name + ".js"), std::ios::binary | std::ios::trunc);
-  out << source;
-  out.close();
-  if (!out) return Status::Io("cannot write " + name + ".js in " + dir.string());
-  return Status::Ok();
+  return WriteFile((dir / name / (name + ".js")).string(), source);
 }
 
 }  // namespace

@@ -6,11 +6,10 @@
 #include <sys/wait.h>
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/file.h"
 #include "bots/json_test_support.h"
 #include "bots/swarm.h"
 #include "cli/e2e_support.h"
@@ -23,10 +22,8 @@ namespace {
 using nlohmann::json;
 
 std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  Result<std::string> text = ReadFile(path);
+  return text.ok() ? *text : "";
 }
 
 class BotSwarmE2eTest : public e2e::E2eTest {

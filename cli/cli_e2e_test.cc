@@ -3,8 +3,8 @@
 #include <sys/wait.h>
 
 #include <cstdio>
-#include <fstream>
 
+#include "base/file.h"
 #include "cli/e2e_support.h"
 
 namespace ggs::e2e {
@@ -32,7 +32,7 @@ class CliTest : public E2eTest {
  protected:
   std::string Write(const std::string& name, const std::string& text) {
     const std::string path = file(name);
-    std::ofstream(path) << text;
+    EXPECT_TRUE(WriteFile(path, text).ok()) << path;
     return path;
   }
 };

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -15,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file.h"
 #include "core/game_vm.h"
 #include "core/kv_namespace.h"
 
@@ -23,10 +23,9 @@ namespace {
 
 std::string ReadGame(const std::string& name) {
   const std::string path = std::string(GGS_SOURCE_DIR) + "/games/" + name + "/" + name + ".js";
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream source;
-  source << in.rdbuf();
-  return source.str();
+  Result<std::string> source = ReadFile(path);
+  EXPECT_TRUE(source.ok()) << source.status().message();
+  return source.ok() ? *source : "";
 }
 
 // One send as a line that reads like the protocol: "all CMD ARGS" for a broadcast,

@@ -4,20 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "base/escape.h"
+#include "base/file.h"
 #include "props/parser_check.h"
 
 namespace ggs::props {
 namespace {
 
 std::string ReadAll(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
+  Result<std::string> bytes = ReadFile(path.string());
+  EXPECT_TRUE(bytes.ok()) << bytes.status().message();
+  return bytes.ok() ? *bytes : "";
 }
 
 TEST(ParserCorpus, EveryInputKeepsTheParserInvariantsInEveryChunking) {
