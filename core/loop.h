@@ -1,5 +1,5 @@
-// Loop: the libuv event loop and the Timers it provides. With core/network.cc, the only
-// files that call uv_*.
+// Loop: the libuv event loop and the Timers it provides. The loop, network and connection
+// files are the only ones that call uv_*.
 //
 // Thread: every method but Wake() runs on the loop thread.
 #pragma once
