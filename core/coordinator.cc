@@ -132,9 +132,7 @@ Status Coordinator::Hello(Peer* peer, const HelloRequest& request) {
   if (request.token) return Resume(peer, *request.token);
   auto player = std::make_unique<Player>();
   player->token = NewUuid();
-  peer->player = player.get();  // TableForHello names the creator of a new table.
-  Result<Table*> table = TableForHello(peer, request);
-  peer->player = nullptr;
+  Result<Table*> table = TableForHello(request, player->token);
   if (!table.ok()) return table.status();
   Player* p = player.get();
   players_[p->token] = std::move(player);
@@ -166,7 +164,8 @@ Status Coordinator::Resume(Peer* peer, const std::string& token) {
   return Status::Ok();
 }
 
-Result<Table*> Coordinator::TableForHello(Peer* peer, const HelloRequest& request) {
+Result<Table*> Coordinator::TableForHello(const HelloRequest& request,
+                                          const std::string& player_token) {
   if (request.game) {
     if (!request.table_token.empty()) {
       return Status::Error(error::kBadRequest,
@@ -174,7 +173,7 @@ Result<Table*> Coordinator::TableForHello(Peer* peer, const HelloRequest& reques
     }
     return OpenTableOf(*request.game);
   }
-  if (request.table_token.empty()) return NewTable("", 0, peer->player->token);
+  if (request.table_token.empty()) return NewTable("", 0, player_token);
   const auto it = tables_.find(request.table_token);
   if (it == tables_.end()) {
     return Status::Error(error::kNoSuchTable, "no table " + request.table_token);

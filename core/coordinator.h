@@ -84,7 +84,9 @@ class Coordinator {
   };
 
   Status Resume(Peer* peer, const std::string& token);
-  Result<Table*> TableForHello(Peer* peer, const HelloRequest& request);
+  // The table a new player says hello to: the game's open table, the table it names, or a
+  // new table whose creator is `player_token`.
+  Result<Table*> TableForHello(const HelloRequest& request, const std::string& player_token);
   Result<Table*> OpenTableOf(const std::string& game_name);
   Table* NewTable(const std::string& game_name, int version, const std::string& creator);
   void Attach(Peer* peer, Player* player);

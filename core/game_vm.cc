@@ -11,7 +11,6 @@
 //  * js_atpanic aborts loudly, since reaching it means a throw escaped those rules.
 #include "core/game_vm.h"
 
-#include <malloc.h>
 #include <mujs.h>
 
 #include <algorithm>
@@ -26,6 +25,7 @@
 #include <utility>
 
 #include "core/protocol.h"
+#include "core/vm_allocator.h"
 
 // MuJS's own js_try hands setjmp a void*, which C++ rejects; this is the same with the cast
 // spelled out. The normal path must end with js_endtry; the error path finds the thrown
@@ -53,79 +53,6 @@ constexpr size_t kEffectOverhead = 64;
 constexpr size_t kMaxStringBytes = size_t{1} << 28;
 // Host objects the script must not be able to replace or delete.
 constexpr int kFixed = JS_READONLY | JS_DONTCONF;
-
-// Every block the allocator hands MuJS starts with this header, which links it into its
-// state's list of live blocks. MuJS 1.3.2 loses blocks when it runs out of memory at some
-// points (a property node whose name fails to intern, the js_State when its value stack
-// cannot be allocated); the list lets ggs free them with the state.
-struct alignas(16) BlockHeader {
-  BlockHeader* prev;
-  BlockHeader* next;
-};
-
-// Byte accounting and the live-block list for one MuJS state; its address is the allocator
-// context. Not movable, since the list's sentinel points at itself.
-class Allocator {
- public:
-  explicit Allocator(size_t limit) : limit_(limit) {}
-  ~Allocator() { FreeAll(); }
-  Allocator(const Allocator&) = delete;
-  Allocator& operator=(const Allocator&) = delete;
-
-  size_t used() const { return used_; }
-  size_t limit() const { return limit_; }
-
-  // The js_Alloc contract: size 0 frees; otherwise realloc, or nullptr past the limit.
-  void* Realloc(void* ptr, int size) {
-    if (size == 0) {
-      if (ptr != nullptr) Free(HeaderOf(ptr));
-      return nullptr;
-    }
-    if (size < 0 || static_cast<size_t>(size) > kMaxBlock) return nullptr;
-    BlockHeader* old_block = ptr == nullptr ? nullptr : HeaderOf(ptr);
-    const size_t old_size = old_block == nullptr ? 0 : malloc_usable_size(old_block);
-    const size_t total = sizeof(BlockHeader) + static_cast<size_t>(size);
-    if (used_ - old_size + total > limit_) return nullptr;
-    auto* block = static_cast<BlockHeader*>(realloc(old_block, total));
-    if (block == nullptr) return nullptr;
-    if (old_block == nullptr) {
-      block->prev = &head_;
-      block->next = head_.next;
-    }
-    // The neighbours still point where the block was before it moved.
-    block->prev->next = block;
-    block->next->prev = block;
-    used_ = used_ - old_size + malloc_usable_size(block);
-    return block + 1;
-  }
-
-  // Frees every block still live: after js_freestate, whatever MuJS lost track of.
-  void FreeAll() {
-    while (head_.next != &head_) Free(head_.next);
-  }
-
- private:
-  static constexpr size_t kMaxBlock = size_t{1} << 30;
-
-  static BlockHeader* HeaderOf(void* ptr) { return static_cast<BlockHeader*>(ptr) - 1; }
-
-  void Free(BlockHeader* block) {
-    block->prev->next = block->next;
-    block->next->prev = block->prev;
-    used_ -= malloc_usable_size(block);
-    free(block);
-  }
-
-  size_t used_ = 0;
-  size_t limit_;
-  BlockHeader head_{&head_, &head_};
-};
-
-// The MuJS allocator. Returning nullptr makes MuJS throw "out of memory", which the
-// protected call around the script catches.
-void* Alloc(void* context, void* ptr, int size) {
-  return static_cast<Allocator*>(context)->Realloc(ptr, size);
-}
 
 [[noreturn]] void Panic(js_State*) {
   fputs("ggs: a MuJS error escaped every protected call; aborting\n", stderr);
@@ -327,7 +254,7 @@ class VmCore {
   VmResult FailEvent(std::string text);
   void CollectIfGrown(bool force);
 
-  Allocator allocator_;
+  VmAllocator allocator_;
   js_State* J_ = nullptr;
   VmContext context_;
   bool in_event_ = false;
@@ -555,7 +482,9 @@ Status VmCore::Start(std::string_view source) {
   if (source.find('\0') != std::string_view::npos) {
     return Status::Error(error::kDefineFailed, "the script contains a NUL byte");
   }
-  J_ = js_newstate(Alloc, &allocator_, 0);
+  // A refused allocation makes MuJS throw "out of memory", which the protected call around
+  // the script catches.
+  J_ = js_newstate(VmAllocator::Alloc, &allocator_, 0);
   if (J_ == nullptr) {
     allocator_.FreeAll();
     return Status::Error(error::kDefineFailed, "out of memory");
@@ -692,7 +621,7 @@ void VmCore::SetItem(Namespace ns, const char* key, const char* value) noexcept 
   std::string k(key);
   std::string v(value);
   Kv(ns)->Set(k, v);
-  if (ns == Namespace::kWorld) effects_.sends.push_back({0, "world_set", k + "=" + v});
+  if (ns == Namespace::kWorld) effects_.sends.push_back({0, command::kWorldSet, k + "=" + v});
   effects_.writes.push_back({ns, KvWrite::Op::kSet, std::move(k), std::move(v)});
 }
 

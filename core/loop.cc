@@ -27,6 +27,18 @@ namespace {
 
 void FreeTimer(uv_handle_t* handle) { delete static_cast<Loop::Timer*>(handle->data); }
 
+// True while some handle of `loop` is closing: uv_close was called, its callback has not run.
+bool AnyHandleClosing(uv_loop_t* loop) {
+  bool closing = false;
+  uv_walk(
+      loop,
+      [](uv_handle_t* handle, void* arg) {
+        if (uv_is_closing(handle)) *static_cast<bool*>(arg) = true;
+      },
+      &closing);
+  return closing;
+}
+
 void Check(int rc, const char* what) {
   if (rc == 0) return;
   std::fprintf(stderr, "fatal: %s: %s\n", what, uv_strerror(rc));
@@ -40,6 +52,11 @@ Loop::Loop() : loop_(std::make_unique<uv_loop_t>()) {
 }
 
 Loop::~Loop() {
+  if (!Close()) std::fprintf(stderr, "warning: loop closed with open handles\n");
+}
+
+bool Loop::Close() {
+  if (closed_) return true;
   for (auto& [id, timer] : timers_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&timer->handle), FreeTimer);
     timer.release();  // FreeTimer owns it now.
@@ -51,10 +68,12 @@ Loop::~Loop() {
     signal.release();
   }
   signals_.clear();
-  // Closing handles finishes in the loop; any handle left open is a bug in its owner.
-  uv_run(loop_.get(), UV_RUN_DEFAULT);
-  if (uv_loop_close(loop_.get()) != 0)
-    std::fprintf(stderr, "warning: loop closed with open handles\n");
+  // A close finishes at the end of a loop turn. One turn that does not wait for I/O
+  // finishes every close begun before it; more turns finish those begun by close callbacks.
+  // Waiting for the loop to run dry instead would hang on a handle its owner left open.
+  while (AnyHandleClosing(loop_.get())) uv_run(loop_.get(), UV_RUN_NOWAIT);
+  closed_ = uv_loop_close(loop_.get()) == 0;
+  return closed_;
 }
 
 Timers::Id Loop::Start(uint64_t ms, bool repeat, std::function<void()> fn) {

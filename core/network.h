@@ -1,6 +1,6 @@
-// Network: the TCP side of the dispatcher — the listening socket, one Connection per
-// client (its parser and write queue), the connection limit, and one write per
-// connection per loop turn. With core/loop.cc, the only files that call uv_*.
+// Network: the TCP side of the dispatcher — the listening socket, the Connections it
+// accepts (core/connection.h), the connection limit, and one write per connection per
+// loop turn. The loop, network and connection files are the only ones that call uv_*.
 //
 // Thread: the event-loop thread only.
 #pragma once
@@ -12,8 +12,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/connection.h"
 #include "core/loop.h"
-#include "core/peer.h"
 #include "core/protocol.h"
 #include "core/status.h"
 
@@ -23,19 +23,6 @@ struct uv_check_s;
 struct uv_stream_s;
 
 namespace ggs {
-
-class Connection;
-
-// What the server does with connections; every callback runs on the loop thread.
-class ConnectionHandler {
- public:
-  virtual ~ConnectionHandler() = default;
-  virtual void OnPacket(Connection& connection, Packet packet) = 0;
-  // The stream broke the protocol's framing; the connection closes after the reply.
-  virtual void OnFramingError(Connection& connection, const Status& error) = 0;
-  // The connection is closed; `connection` is freed right after this returns.
-  virtual void OnClose(Connection& connection) = 0;
-};
 
 struct NetworkOptions {
   ParserLimits limits;
@@ -47,6 +34,8 @@ class Network {
  public:
   // `loop` and `handler` must outlive the network.
   Network(Loop* loop, ConnectionHandler* handler, NetworkOptions options);
+  // Closes every connection now, dropping unwritten output (the handler hears OnClose for
+  // each), and every handle of the network; the closes have finished when it returns.
   ~Network();
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;
@@ -68,7 +57,7 @@ class Network {
   void MarkDirty(Connection* connection);
 
  private:
-  friend class Connection;
+  friend class Connection;  // Forget, once libuv has closed the connection's stream.
   static void OnConnection(uv_stream_s* server, int status);
   void Accept();
   void FlushDirty();
@@ -86,37 +75,6 @@ class Network {
   std::vector<Connection*> dirty_;
   uint64_t accepted_ = 0;
   uint64_t refused_ = 0;
-};
-
-// Connection: one client's TCP stream. Created and destroyed by Network only.
-class Connection final : public Peer {
- public:
-  void Send(std::string_view bytes) override;
-  void CloseAfterFlush() override;
-  // Closes now, dropping unwritten output.
-  void Close();
-  uint64_t id() const { return id_; }
-
-  struct Io;  // libuv handles, defined in network.cc.
-
- private:
-  friend class Network;
-  Connection(Network* network, uint64_t id, ParserLimits limits);
-  ~Connection() override;
-  void OnRead(const char* data, size_t size);
-  void Flush();
-  void OnWritten(int status);
-
-  Network* network_;
-  uint64_t id_;
-  std::unique_ptr<Io> io_;
-  Parser parser_;
-  std::string queued_;     // Waiting for this turn's write.
-  std::string in_flight_;  // Handed to libuv, not yet written.
-  bool dirty_ = false;
-  bool writing_ = false;
-  bool close_after_flush_ = false;
-  bool closing_ = false;
 };
 
 }  // namespace ggs

@@ -1,0 +1,138 @@
+// Connection: one client's stream on libuv — reads fed to the parser, batched writes, close.
+#include "core/connection.h"
+
+#include <uv.h>
+
+#include "core/log.h"
+#include "core/network.h"
+
+namespace ggs {
+
+struct Connection::Io {
+  uv_tcp_t tcp;
+  uv_write_t write;
+};
+
+namespace {
+
+constexpr size_t kReadBufferSize = 64 * 1024;
+constexpr size_t kKeepCapacity = 64 * 1024;  // Larger idle buffers are given back.
+
+// Reads are handled synchronously in the read callback, so one buffer serves every
+// connection of the loop and an idle connection holds no read buffer at all.
+void AllocRead(uv_handle_t*, size_t, uv_buf_t* buf) {
+  static thread_local char buffer[kReadBufferSize];
+  buf->base = buffer;
+  buf->len = sizeof buffer;
+}
+
+uv_handle_t* AsHandle(void* h) { return static_cast<uv_handle_t*>(h); }
+uv_stream_t* AsStream(void* h) { return static_cast<uv_stream_t*>(h); }
+
+void ShrinkIfLarge(std::string& s) {
+  if (s.capacity() > kKeepCapacity) std::string().swap(s);
+}
+
+}  // namespace
+
+Connection::Connection(Network* network, ConnectionHandler* handler, uint64_t id,
+                       ParserLimits limits, size_t max_queued_bytes)
+    : network_(network),
+      handler_(handler),
+      id_(id),
+      max_queued_bytes_(max_queued_bytes),
+      io_(std::make_unique<Io>()),
+      parser_(limits) {
+  io_->tcp.data = this;
+  io_->write.data = this;
+}
+
+Connection::~Connection() = default;
+
+bool Connection::Accept(uv_stream_t* listener) {
+  uv_tcp_init(listener->loop, &io_->tcp);
+  if (uv_accept(listener, AsStream(&io_->tcp)) != 0) {
+    uv_close(AsHandle(&io_->tcp), [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+    return false;
+  }
+  uv_tcp_nodelay(&io_->tcp, 1);
+  return true;
+}
+
+void Connection::StartReading() {
+  uv_read_start(AsStream(&io_->tcp), AllocRead, [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+    auto* conn = static_cast<Connection*>(s->data);
+    if (n < 0) return conn->Close();
+    conn->OnRead(buf->base, static_cast<size_t>(n));
+  });
+}
+
+void Connection::OnRead(const char* data, size_t size) {
+  if (closing_ || close_after_flush_) return;
+  parser_.Feed(std::string_view(data, size));
+  while (!closing_ && !close_after_flush_) {
+    std::optional<Packet> packet = parser_.Next();
+    if (!packet) break;
+    handler_->OnPacket(*this, std::move(*packet));
+  }
+  if (!parser_.error().ok() && !closing_ && !close_after_flush_) {
+    handler_->OnFramingError(*this, parser_.error());
+    CloseAfterFlush();
+  }
+}
+
+void Connection::Send(std::string_view bytes) {
+  if (closing_) return;
+  queued_.append(bytes);
+  network_->MarkDirty(this);
+}
+
+void Connection::CloseAfterFlush() {
+  if (closing_ || close_after_flush_) return;
+  close_after_flush_ = true;
+  uv_read_stop(AsStream(&io_->tcp));
+  network_->MarkDirty(this);
+}
+
+void Connection::Flush() {
+  if (closing_) return;
+  if (queued_.size() + in_flight_.size() > max_queued_bytes_) {
+    Log(LogLevel::kWarn, "connection " + std::to_string(id_) + " closed: it reads too slowly");
+    return Close();
+  }
+  if (writing_) return;  // OnWritten marks the connection dirty again.
+  if (queued_.empty()) {
+    if (close_after_flush_) Close();
+    return;
+  }
+  in_flight_.swap(queued_);
+  uv_buf_t buf = uv_buf_init(in_flight_.data(), static_cast<unsigned>(in_flight_.size()));
+  const int rc = uv_write(
+      &io_->write, AsStream(&io_->tcp), &buf, 1,
+      [](uv_write_t* req, int status) { static_cast<Connection*>(req->data)->OnWritten(status); });
+  if (rc != 0) return Close();
+  writing_ = true;
+}
+
+void Connection::OnWritten(int status) {
+  writing_ = false;
+  if (closing_) return;
+  if (status < 0) return Close();
+  in_flight_.clear();
+  ShrinkIfLarge(in_flight_);
+  ShrinkIfLarge(queued_);
+  if (!queued_.empty() || close_after_flush_) network_->MarkDirty(this);
+}
+
+void Connection::Close() {
+  if (closing_) return;
+  closing_ = true;
+  handler_->OnClose(*this);
+  uv_close(AsHandle(&io_->tcp), [](uv_handle_t* h) {
+    auto* conn = static_cast<Connection*>(h->data);
+    conn->network_->Forget(conn);
+    delete conn;
+  });
+}
+
+}  // namespace ggs

@@ -1,0 +1,82 @@
+// Connection: one client's TCP stream — its parser, its write queue and how it closes — and
+// ConnectionHandler, what the server does with what a connection reads. Network accepts,
+// owns and frees connections. The loop, network and connection files are the only ones
+// that call uv_*.
+//
+// Thread: the event-loop thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/peer.h"
+#include "core/protocol.h"
+#include "core/status.h"
+
+struct uv_stream_s;
+
+namespace ggs {
+
+class Connection;
+class Network;
+
+// What the server does with connections; every callback runs on the loop thread.
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  virtual void OnPacket(Connection& connection, Packet packet) = 0;
+  // The stream broke the protocol's framing; the connection closes after the reply.
+  virtual void OnFramingError(Connection& connection, const Status& error) = 0;
+  // The connection is closed; `connection` is freed right after this returns.
+  virtual void OnClose(Connection& connection) = 0;
+};
+
+// Created and destroyed by Network only. Output is queued by Send and written by the
+// network at most once per loop turn (Network::MarkDirty); unwritten output beyond
+// `max_queued_bytes` closes the connection.
+class Connection final : public Peer {
+ public:
+  void Send(std::string_view bytes) override;
+  void CloseAfterFlush() override;
+  // Closes now, dropping unwritten output. The handler's OnClose runs before this returns;
+  // the connection is freed, and forgotten by its network, once libuv has closed the stream.
+  void Close();
+  uint64_t id() const { return id_; }
+
+ private:
+  friend class Network;
+  struct Io;  // libuv handles, defined in connection.cc.
+
+  // `network` and `handler` must outlive the connection.
+  Connection(Network* network, ConnectionHandler* handler, uint64_t id, ParserLimits limits,
+             size_t max_queued_bytes);
+  ~Connection() override;
+  // Accepts the pending connection of `listener`. On failure the connection frees itself
+  // (after libuv has closed its stream) without calling the handler, and returns false.
+  [[nodiscard]] bool Accept(uv_stream_s* listener);
+  // Starts feeding what the client sends to the parser and the handler.
+  void StartReading();
+  void OnRead(const char* data, size_t size);
+  // Network's once-per-turn write: starts writing what is queued, or closes when nothing is
+  // left and CloseAfterFlush was asked for.
+  void Flush();
+  void OnWritten(int status);
+
+  Network* network_;
+  ConnectionHandler* handler_;
+  uint64_t id_;
+  size_t max_queued_bytes_;
+  std::unique_ptr<Io> io_;
+  Parser parser_;
+  std::string queued_;     // Waiting for this turn's write.
+  std::string in_flight_;  // Handed to libuv, not yet written.
+  bool dirty_ = false;     // In the network's list of connections to flush this turn.
+  bool writing_ = false;
+  bool close_after_flush_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace ggs

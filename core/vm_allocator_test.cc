@@ -1,0 +1,135 @@
+// Tests of VmAllocator: byte accounting, the hard limit, the js_Alloc contract and FreeAll.
+#include "core/vm_allocator.h"
+
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace ggs {
+namespace {
+
+constexpr size_t kLimit = 1 << 20;
+
+TEST(VmAllocatorTest, CountsWhatItHoldsAndGivesItBack) {
+  VmAllocator a(kLimit);
+  EXPECT_EQ(a.used(), 0u);
+  EXPECT_EQ(a.limit(), kLimit);
+  void* p = a.Realloc(nullptr, 100);
+  ASSERT_NE(p, nullptr);
+  const size_t one = a.used();
+  EXPECT_GT(one, 100u);  // The block, its header and malloc's rounding.
+  void* q = a.Realloc(nullptr, 1000);
+  ASSERT_NE(q, nullptr);
+  const size_t both = a.used();
+  EXPECT_GT(both, one + 1000);
+  EXPECT_EQ(a.Realloc(p, 0), nullptr);
+  EXPECT_EQ(a.used(), both - one);
+  EXPECT_EQ(a.Realloc(q, 0), nullptr);
+  EXPECT_EQ(a.used(), 0u);
+}
+
+TEST(VmAllocatorTest, ReallocCountsTheNewSizeOnly) {
+  VmAllocator a(kLimit);
+  void* p = a.Realloc(nullptr, 16);
+  ASSERT_NE(p, nullptr);
+  p = a.Realloc(p, 50000);
+  ASSERT_NE(p, nullptr);
+  EXPECT_GT(a.used(), 50000u);
+  EXPECT_LT(a.used(), 50000u + 4096);
+  p = a.Realloc(p, 8);
+  ASSERT_NE(p, nullptr);
+  EXPECT_LT(a.used(), 4096u);
+  EXPECT_EQ(a.Realloc(p, 0), nullptr);
+  EXPECT_EQ(a.used(), 0u);
+}
+
+TEST(VmAllocatorTest, ReallocGrowingKeepsTheContents) {
+  VmAllocator a(kLimit);
+  auto* p = static_cast<unsigned char*>(a.Realloc(nullptr, 100));
+  ASSERT_NE(p, nullptr);
+  for (int i = 0; i < 100; ++i) p[i] = static_cast<unsigned char>(i);
+  // Large enough that malloc cannot grow the block in place.
+  p = static_cast<unsigned char*>(a.Realloc(p, 200000));
+  ASSERT_NE(p, nullptr);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(p[i], i) << "byte " << i;
+  EXPECT_EQ(a.Realloc(p, 0), nullptr);
+}
+
+TEST(VmAllocatorTest, RefusesPastTheLimitAndChangesNothing) {
+  VmAllocator a(4096);
+  auto* p = static_cast<char*>(a.Realloc(nullptr, 1000));
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 'x', 1000);
+  const size_t before = a.used();
+  EXPECT_EQ(a.Realloc(nullptr, 5000), nullptr);
+  EXPECT_EQ(a.used(), before);
+  EXPECT_EQ(a.Realloc(p, 5000), nullptr);
+  EXPECT_EQ(a.used(), before);
+  // The refused realloc left the old block alive and whole.
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(p[i], 'x') << "byte " << i;
+  EXPECT_EQ(a.Realloc(p, 0), nullptr);
+  EXPECT_EQ(a.used(), 0u);
+}
+
+TEST(VmAllocatorTest, SizeZeroFreesAndZeroOfNullIsHarmless) {
+  VmAllocator a(kLimit);
+  EXPECT_EQ(a.Realloc(nullptr, 0), nullptr);
+  EXPECT_EQ(a.used(), 0u);
+  void* p = a.Realloc(nullptr, 64);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(a.Realloc(p, 0), nullptr);
+  EXPECT_EQ(a.used(), 0u);
+}
+
+TEST(VmAllocatorTest, RefusesNegativeAndHugeSizes) {
+  VmAllocator a(SIZE_MAX);  // No limit: the refusals below are the sizes' own.
+  EXPECT_EQ(a.Realloc(nullptr, -1), nullptr);
+  EXPECT_EQ(a.Realloc(nullptr, INT_MIN), nullptr);
+  EXPECT_EQ(a.Realloc(nullptr, INT_MAX), nullptr);
+  EXPECT_EQ(a.used(), 0u);
+  void* p = a.Realloc(nullptr, 32);
+  ASSERT_NE(p, nullptr);
+  const size_t before = a.used();
+  EXPECT_EQ(a.Realloc(p, -5), nullptr);
+  EXPECT_EQ(a.Realloc(p, INT_MAX), nullptr);
+  EXPECT_EQ(a.used(), before);
+  EXPECT_EQ(a.Realloc(p, 0), nullptr);
+}
+
+TEST(VmAllocatorTest, FreeAllFreesLeakedBlocks) {
+  VmAllocator a(kLimit);
+  std::vector<void*> blocks;
+  for (int i = 1; i <= 20; ++i) {
+    blocks.push_back(a.Realloc(nullptr, i * 50));
+    ASSERT_NE(blocks.back(), nullptr);
+  }
+  // Move blocks in the middle of the list, so FreeAll walks relinked neighbours.
+  blocks[5] = a.Realloc(blocks[5], 100000);
+  ASSERT_NE(blocks[5], nullptr);
+  blocks[12] = a.Realloc(blocks[12], 8);
+  ASSERT_NE(blocks[12], nullptr);
+  EXPECT_EQ(a.Realloc(blocks[0], 0), nullptr);
+  a.FreeAll();
+  EXPECT_EQ(a.used(), 0u);
+  // The allocator is usable again afterwards.
+  void* p = a.Realloc(nullptr, 10);
+  ASSERT_NE(p, nullptr);
+  a.FreeAll();
+  EXPECT_EQ(a.used(), 0u);
+}
+
+TEST(VmAllocatorTest, AllocIsReallocOnItsContext) {
+  VmAllocator a(kLimit);
+  void* p = VmAllocator::Alloc(&a, nullptr, 100);
+  ASSERT_NE(p, nullptr);
+  EXPECT_GT(a.used(), 100u);
+  EXPECT_EQ(VmAllocator::Alloc(&a, nullptr, -1), nullptr);
+  EXPECT_EQ(VmAllocator::Alloc(&a, p, 0), nullptr);
+  EXPECT_EQ(a.used(), 0u);
+}
+
+}  // namespace
+}  // namespace ggs
