@@ -88,12 +88,7 @@ TEST_F(CliTest, ServeReadsAConfigFile) {
       Write("ggs.toml", "[serve]\nadmin-token = \"fromfile\"\nmax-payload = 2048\n");
   StartServer({"--config", config});
   auto c = Connect();
-  Packet up;
-  up.Add(header::kServerCommand, "upload")
-      .Add(header::kGame, "echo")
-      .Add(header::kAdminToken, "fromfile");
-  up.payload = kGame;
-  ASSERT_TRUE(c->Send(up).ok());
+  ASSERT_TRUE(c->SendUpload("echo", "fromfile", kGame).ok());
   Expect(*c, "uploaded");
   ASSERT_TRUE(c->SendRaw("Server-Command: ping\nContent-Length: 4096\n\n").ok());
   ExpectError(*c, "payload_too_large");

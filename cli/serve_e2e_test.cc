@@ -51,6 +51,13 @@ class ServeTest : public E2eTest {
     Expect(creator, "joined");
     return r;
   }
+  // Seats `guest` at `host`'s probe table; both see the guest join.
+  HelloReply JoinProbeTable(SyncClient& guest, SyncClient& host, const HelloReply& table) {
+    HelloReply r = Hello(guest, table.table);
+    Expect(host, "joined");
+    Expect(guest, "joined");
+    return r;
+  }
   std::string Ask(SyncClient& c, const std::string& cmd, const std::string& args,
                   const std::string& reply) {
     EXPECT_TRUE(c.SendGame(cmd, args).ok());
@@ -98,9 +105,7 @@ TEST_F(ServeTest, WorldSetBroadcastsAndStorageReadsBack) {
   StartServer();
   auto a = Connect(), b = Connect();
   const HelloReply ra = NewProbeTable(*a);
-  Hello(*b, ra.table);
-  Expect(*a, "joined");
-  Expect(*b, "joined");
+  JoinProbeTable(*b, *a, ra);
   ASSERT_TRUE(a->SendGame("set", "color=red").ok());
   EXPECT_EQ(Expect(*a, "world_set").payload, "color=red");
   EXPECT_EQ(Expect(*b, "world_set").payload, "color=red");
@@ -114,9 +119,7 @@ TEST_F(ServeTest, ThrowingCallbackChangesNothingAndTheTableGoesOn) {
   StartServer();
   auto a = Connect(), b = Connect();
   const HelloReply ra = NewProbeTable(*a);
-  Hello(*b, ra.table);
-  Expect(*a, "joined");
-  Expect(*b, "joined");
+  JoinProbeTable(*b, *a, ra);
   ASSERT_TRUE(a->SendGame("setthrow", "k").ok());
   const Packet err = ExpectError(*a, "script_error");
   EXPECT_NE(err.payload.find("boom"), std::string::npos) << err.payload;
@@ -150,9 +153,7 @@ TEST_F(ServeTest, ResumeByTokenKeepsSeatAndPlayerId) {
   StartServer();
   auto a = Connect(), b = Connect();
   const HelloReply ra = NewProbeTable(*a);
-  const HelloReply rb = Hello(*b, ra.table);
-  Expect(*a, "joined");
-  Expect(*b, "joined");
+  const HelloReply rb = JoinProbeTable(*b, *a, ra);
   b.reset();  // Drops the connection; B keeps its seat for the grace period.
   auto b2 = Connect();
   const HelloReply again = Hello(*b2, "", "", rb.player);
@@ -194,9 +195,7 @@ TEST_F(ServeTest, ByeLeavesAtOnceAndTheLastPlayerEndsTheTable) {
   StartServer();
   auto a = Connect(), b = Connect();
   const HelloReply ra = NewProbeTable(*a);
-  Hello(*b, ra.table);
-  Expect(*a, "joined");
-  Expect(*b, "joined");
+  JoinProbeTable(*b, *a, ra);
   ASSERT_TRUE(b->SendServer("bye").ok());
   Expect(*b, "bye");
   EXPECT_TRUE(b->WaitClosed());
@@ -250,20 +249,13 @@ TEST_F(ServeTest, RestartAfterSigkillLosesAtMostTheLastFlushInterval) {
 TEST_F(ServeTest, UploadNeedsTheAdminToken) {
   StartServer({"--admin-token", "s3cret"});
   auto c = Connect();
-  Packet up;
-  up.Add(header::kServerCommand, "upload")
-      .Add(header::kGame, "probe")
-      .Add(header::kAdminToken, "wrong");
-  up.payload = kProbeGame;
-  ASSERT_TRUE(c->Send(up).ok());
+  ASSERT_TRUE(c->SendUpload("probe", "wrong", kProbeGame).ok());
   ExpectError(*c, "unauthorized");
-  up.headers[2].value = "s3cret";
-  ASSERT_TRUE(c->Send(up).ok());
+  ASSERT_TRUE(c->SendUpload("probe", "s3cret", kProbeGame).ok());
   EXPECT_EQ(Expect(*c, "uploaded").payload, "probe,1");
-  ASSERT_TRUE(c->Send(up).ok());
+  ASSERT_TRUE(c->SendUpload("probe", "s3cret", kProbeGame).ok());
   EXPECT_EQ(Expect(*c, "uploaded").payload, "probe,2");
-  up.payload = "function playerCommand( {";
-  ASSERT_TRUE(c->Send(up).ok());
+  ASSERT_TRUE(c->SendUpload("probe", "s3cret", "function playerCommand( {").ok());
   ExpectError(*c, "define_failed");
   // The uploaded game is playable by name.
   auto p = Connect();
@@ -275,21 +267,16 @@ TEST_F(ServeTest, UploadNeedsTheAdminToken) {
 TEST_F(ServeTest, UploadIsRefusedWithoutAConfiguredToken) {
   StartServer();
   auto c = Connect();
-  Packet up;
-  up.Add(header::kServerCommand, "upload").Add(header::kGame, "probe").Add(header::kAdminToken, "");
-  up.payload = kProbeGame;
-  ASSERT_TRUE(c->Send(up).ok());
+  ASSERT_TRUE(c->SendUpload("probe", "", kProbeGame).ok());
   ExpectError(*c, "unauthorized");
 }
 
 TEST_F(ServeTest, GameByNameFillsTablesSeatBySeat) {
   StartServer({"--admin-token", "t"});
   auto admin = Connect();
-  Packet up;
-  up.Add(header::kServerCommand, "upload").Add(header::kGame, "duo").Add(header::kAdminToken, "t");
-  up.payload = kProbeGame;
-  up.payload.replace(up.payload.find("seats = 3"), 9, "seats = 2");
-  ASSERT_TRUE(admin->Send(up).ok());
+  std::string duo = kProbeGame;
+  duo.replace(duo.find("seats = 3"), 9, "seats = 2");
+  ASSERT_TRUE(admin->SendUpload("duo", "t", duo).ok());
   Expect(*admin, "uploaded");
   auto a = Connect(), b = Connect(), c = Connect();
   const HelloReply ra = Hello(*a, "", "duo");

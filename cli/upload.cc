@@ -33,9 +33,7 @@ int RunUpload(const UploadFlags& f) {
     std::cerr << "ggs upload: " << client.status().message() << "\n";
     return 1;
   }
-  Packet p = ServerCommand(command::kUpload, std::move(*source));
-  p.Add(header::kGame, f.name).Add(header::kAdminToken, f.admin_token);
-  Status sent = client.value()->Send(p);
+  Status sent = client.value()->SendUpload(f.name, f.admin_token, *source);
   Result<Packet> reply = sent.ok() ? client.value()->Receive(f.timeout_ms) : Result<Packet>(sent);
   if (!reply.ok()) {
     std::cerr << "ggs upload: " << reply.status().message() << "\n";

@@ -94,6 +94,13 @@ Status SyncClient::SendGame(std::string_view command, std::string_view payload) 
   return Send(GameCommand(command, std::string(payload)));
 }
 
+Status SyncClient::SendUpload(std::string_view name, std::string_view admin_token,
+                              std::string_view source) {
+  Packet p = ServerCommand(command::kUpload, std::string(source));
+  p.Add(header::kGame, std::string(name)).Add(header::kAdminToken, std::string(admin_token));
+  return Send(p);
+}
+
 Status SyncClient::ReadSome(int timeout_ms) {
   pollfd p{fd_, POLLIN, 0};
   const int rc = poll(&p, 1, timeout_ms);

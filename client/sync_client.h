@@ -27,6 +27,8 @@ class SyncClient {
   // Sends `Server-Command: command` with `payload` and optional extra headers.
   Status SendServer(std::string_view command, std::string_view payload = "");
   Status SendGame(std::string_view command, std::string_view payload = "");
+  // Sends `upload` of `source` as game `name`, authorized by `admin_token`.
+  Status SendUpload(std::string_view name, std::string_view admin_token, std::string_view source);
 
   // Waits up to `timeout_ms` for the next packet. Fails with IsTimeout(), IsClosed() when
   // the server closed the connection, IsIo(), or the codec's framing codes.
