@@ -90,11 +90,21 @@ class CoordinatorTest : public ::testing::Test {
   void SetUp() override {
     storage_ = std::move(Storage::Open(":memory:").value());
     store_ = std::make_unique<WriteBehind>(storage_.get());
+    coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), Options());
+    ASSERT_TRUE(coordinator_->InstallGame("duo", kGame).ok());
+  }
+  static CoordinatorOptions Options() {
     CoordinatorOptions options;
     options.reconnect_grace_ms = 1000;
     options.admin_token = "admin";
-    coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
-    ASSERT_TRUE(coordinator_->InstallGame("duo", kGame).ok());
+    return options;
+  }
+  // A restart: what was written is flushed, and a new coordinator restores it.
+  void Restart() {
+    ASSERT_TRUE(store_->Flush().ok());
+    coordinator_.reset();
+    coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), Options());
+    ASSERT_TRUE(coordinator_->Restore().ok());
   }
   // Says hello and returns the hello payload's fields.
   std::vector<std::string> Hello(FakePeer& peer, HelloRequest request = {}) {
@@ -232,12 +242,7 @@ TEST_F(CoordinatorTest, RestoreBringsBackTablesWithPlayersInGrace) {
   const auto ha = Hello(a, ByGame("duo"));
   Hello(b, ByGame("duo"));
   ASSERT_TRUE(coordinator_->GameCommand(&a, "set", "kept").ok());
-  ASSERT_TRUE(store_->Flush().ok());
-  coordinator_.reset();
-  CoordinatorOptions options;
-  options.reconnect_grace_ms = 1000;
-  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
-  ASSERT_TRUE(coordinator_->Restore().ok());
+  Restart();
   EXPECT_EQ(coordinator_->table_count(), 1u);
   EXPECT_EQ(coordinator_->player_count(), 2u);
   EXPECT_EQ(coordinator_->GameVersion("duo"), 1);
@@ -254,11 +259,7 @@ TEST_F(CoordinatorTest, RestoreBringsBackTablesWithPlayersInGrace) {
 TEST_F(CoordinatorTest, RestoredVmsAreRebuiltInTheBackground) {
   FakePeer a;
   const auto ha = Hello(a, ByGame("duo"));
-  ASSERT_TRUE(store_->Flush().ok());
-  coordinator_.reset();
-  coordinator_ =
-      std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), CoordinatorOptions{});
-  ASSERT_TRUE(coordinator_->Restore().ok());
+  Restart();
   EXPECT_EQ(coordinator_->unbuilt_count(), 1u);
   timers_.Advance(1);
   EXPECT_EQ(coordinator_->unbuilt_count(), 0u);
@@ -274,11 +275,7 @@ TEST_F(CoordinatorTest, RestoredVmsAreRebuiltInTheBackground) {
 TEST_F(CoordinatorTest, ARestoredTableIsRebuiltAtOnceWhenNeeded) {
   FakePeer a;
   const auto ha = Hello(a, ByGame("duo"));
-  ASSERT_TRUE(store_->Flush().ok());
-  coordinator_.reset();
-  coordinator_ =
-      std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), CoordinatorOptions{});
-  ASSERT_TRUE(coordinator_->Restore().ok());
+  Restart();
   FakePeer b;  // Joins by table token before the sweep ran: seats need the game's VM.
   HelloRequest join;
   join.table_token = ha[2];
