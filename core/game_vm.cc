@@ -291,13 +291,26 @@ const char* ArgsOrEmpty(js_State* J, int index) {
   return js_isundefined(J, index) ? "" : js_tostring(J, index);
 }
 
+// The command name at `index`, or a thrown Error when it could not stand in a header line
+// (command::IsValidName): a game must not be able to forge headers or packets.
+const char* ValidCommandName(js_State* J, int index, const char* function) {
+  const char* name = js_tostring(J, index);
+  if (!command::IsValidName(name)) {
+    js_error(J,
+             "%s: a command name is 1 to %d visible ASCII characters without ':' (no spaces or "
+             "line breaks)",
+             function, static_cast<int>(command::kMaxNameLength));
+  }
+  return name;
+}
+
 void GgsSendCommand(js_State* J) {
   RequireEvent(J, "GGS.sendCommand");
   const double player_id = js_tonumber(J, 1);
   if (!(player_id >= 1 && player_id <= INT_MAX) || player_id != std::floor(player_id)) {
     js_rangeerror(J, "GGS.sendCommand: player id must be a positive integer");
   }
-  const char* command = js_tostring(J, 2);
+  const char* command = ValidCommandName(J, 2, "GGS.sendCommand");
   const char* args = ArgsOrEmpty(J, 3);
   Charge(J, strlen(command) + strlen(args));
   CoreOf(J)->AddSend(static_cast<int>(player_id), command, args);
@@ -306,7 +319,7 @@ void GgsSendCommand(js_State* J) {
 
 void GgsSendCommandToAll(js_State* J) {
   RequireEvent(J, "GGS.sendCommandToAll");
-  const char* command = js_tostring(J, 1);
+  const char* command = ValidCommandName(J, 1, "GGS.sendCommandToAll");
   const char* args = ArgsOrEmpty(J, 2);
   Charge(J, strlen(command) + strlen(args));
   CoreOf(J)->AddSend(0, command, args);
@@ -401,6 +414,10 @@ void StorageSetItem(js_State* J) {
   RequireEvent(J, kNs == Namespace::kWorld ? "GGS.world.setItem" : "GGS.localStorage.setItem");
   const char* key = js_tostring(J, 1);
   const char* value = js_tostring(J, 2);
+  // world_set's payload is `key=value`: a world key must not make it ambiguous.
+  if (kNs == Namespace::kWorld && strpbrk(key, "=\r\n") != nullptr) {
+    js_error(J, "GGS.world.setItem: a world key cannot contain '=' or a line break");
+  }
   const size_t size = strlen(key) + strlen(value);
   // The world also broadcasts the change, which costs as much again.
   Charge(J, kNs == Namespace::kWorld ? 2 * size : size);

@@ -169,6 +169,41 @@ TEST_F(GameVmTest, SendToAnInvalidPlayerIdThrows) {
   }
 }
 
+// Regression: a command name with a line break used to reach the wire as it was, so a game
+// could forge headers and whole packets (a fake `error`, a second Content-Length) in the
+// streams of the players at its table.
+TEST_F(GameVmTest, CommandNamesThatCouldForgeHeadersThrow) {
+  for (const char* name :
+       {"'ok\\nContent-Length: 0\\n\\nClient-Command: error'", "'a\\rb'", "''", "'a b'", "'a:b'",
+        "'\\u00e9t\\u00e9'", "'x\\u0000y'", "new Array(66).join('x')"}) {
+    for (const char* call : {"GGS.sendCommand(1, ", "GGS.sendCommandToAll("}) {
+      VmResult result = Command(std::string(call) + name + ", 'payload');");
+      EXPECT_EQ(result.status.code(), error::kScriptError) << call << name;
+      EXPECT_TRUE(result.effects.sends.empty()) << call << name;
+      EXPECT_NE(result.status.message().find("command name"), std::string::npos)
+          << result.status.message();
+    }
+  }
+  VmResult longest = Command("GGS.sendCommandToAll(new Array(65).join('x'), 'a=b\\n');");
+  ASSERT_TRUE(longest.status.ok()) << longest.status.ToString();
+  EXPECT_EQ(longest.effects.sends.at(0).command, std::string(64, 'x'));
+  EXPECT_EQ(longest.effects.sends.at(0).args, "a=b\n");  // Payloads may hold any bytes.
+}
+
+TEST_F(GameVmTest, WorldKeysCannotMakeWorldSetAmbiguous) {
+  for (const char* key : {"'a=b'", "'a\\nb'", "'a\\rb'"}) {
+    VmResult result = Command(std::string("GGS.world.setItem(") + key + ", 'v');");
+    EXPECT_EQ(result.status.code(), error::kScriptError) << key;
+    EXPECT_TRUE(result.effects.writes.empty()) << key;
+  }
+  EXPECT_EQ(world_.Length(), 0u);
+  // A value may hold '=', and localStorage (never broadcast) takes any key.
+  EXPECT_TRUE(
+      Command("GGS.world.setItem('k', 'a=b'); GGS.localStorage.setItem('a=b', 'v');").status.ok());
+  EXPECT_EQ(*world_.Get("k"), "a=b");
+  EXPECT_EQ(*local_.Get("a=b"), "v");
+}
+
 TEST_F(GameVmTest, LogJoinsStringFormsWithSpaces) {
   VmResult result = Command(
       "GGS.log('a', 1, {toString: function() { return 'o'; }}, null, undefined);\n"

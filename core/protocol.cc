@@ -214,6 +214,12 @@ bool Parser::ParseHeaderSection(std::string_view section) {
   return true;
 }
 
+bool command::IsValidName(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxNameLength &&
+         std::all_of(name.begin(), name.end(),
+                     [](char c) { return c > ' ' && c < 0x7f && c != ':'; });
+}
+
 Packet ServerCommand(std::string_view command, std::string payload) {
   return CommandPacket(header::kServerCommand, command, std::move(payload));
 }

@@ -49,6 +49,13 @@ inline constexpr char kPong[] = "pong";
 inline constexpr char kUploaded[] = "uploaded";
 inline constexpr char kError[] = "error";
 inline constexpr char kWorldSet[] = "world_set";  // `key=value`: the game wrote its world.
+
+// The longest command name a game may send.
+inline constexpr size_t kMaxNameLength = 64;
+// True when `name` may stand as the value of a Client-Command header that a game asks the
+// server to send: 1 to kMaxNameLength bytes of visible ASCII (0x21-0x7e) other than `:`.
+// Anything else could end the header line early and forge headers or packets.
+bool IsValidName(std::string_view name);
 }  // namespace command
 
 // The machine-readable error codes, sent in the `Error-Code` header of a

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "base/escape.h"
 #include "testing/chunked_parse.h"
 
 namespace ggs {
@@ -208,6 +209,19 @@ TEST(ProtocolTest, OnlyFramingFullAndResumedErrorsCloseTheConnection) {
   for (const char* code : {error::kBadRequest, error::kNoSuchTable, error::kScriptError,
                            error::kUnauthorized, error::kInternal}) {
     EXPECT_FALSE(error::ClosesConnection(code)) << code;
+  }
+}
+
+TEST(ProtocolTest, CommandNamesAreVisibleAsciiTokens) {
+  for (const char* good : {"move", "world_set", "a", "x-y.z!~", "0"}) {
+    EXPECT_TRUE(command::IsValidName(good)) << good;
+  }
+  EXPECT_TRUE(command::IsValidName(std::string(command::kMaxNameLength, 'x')));
+  EXPECT_FALSE(command::IsValidName(std::string(command::kMaxNameLength + 1, 'x')));
+  const std::vector<std::string> bad_names = {
+      "", "a b", "a:b", "a\nb", "a\rb", "tab\t", std::string("n\0l", 3), "\xc3\xa9", "\x7f"};
+  for (const std::string& bad : bad_names) {
+    EXPECT_FALSE(command::IsValidName(bad)) << EscapeBytes(bad);
   }
 }
 
