@@ -19,6 +19,10 @@ namespace ggs {
 // Returns 0 at end of file after whole messages; 2 when the stream is broken (bad_wire,
 // or it ends inside a message), after writing the replies of the events before the break;
 // 1 when reading or writing fails. Whatever is not 0 is explained on stderr.
+// A callback that never returns stops the loop before that read's replies are written, so
+// the replies of the events read with it are lost with the worker. Its supervisor must
+// treat every event without a reply as never run: the worker's replicas die with it, and
+// the server's copy of the namespaces, which never saw those writes, stays the truth.
 // Does not close either descriptor.
 int RunWorker(int in_fd, int out_fd, size_t max_message = wire::kDefaultMaxMessage);
 
