@@ -10,6 +10,7 @@
 
 #include "core/protocol.h"
 #include "core/vm_wire_test_support.h"
+#include "testing/chunked_parse.h"
 
 namespace ggs {
 namespace {
@@ -34,8 +35,7 @@ struct Outcome {
 
 enum class Side { kEvents, kReplies };
 
-// Feeds `bytes` in pieces that end at each increasing offset of `cuts`, then the rest,
-// draining messages after every feed.
+// Feeds `bytes` in the pieces SplitAt cuts, draining messages after every feed.
 Outcome ReadChunked(std::string_view bytes, const std::vector<size_t>& cuts, Side side,
                     size_t limit) {
   VmWireReader reader(limit);
@@ -47,15 +47,10 @@ Outcome ReadChunked(std::string_view bytes, const std::vector<size_t>& cuts, Sid
       while (std::optional<VmReply> r = reader.NextReply()) o.messages.push_back(Describe(*r));
     }
   };
-  size_t from = 0;
-  for (size_t cut : cuts) {
-    if (cut <= from || cut >= bytes.size()) continue;
-    reader.Feed(bytes.substr(from, cut - from));
+  for (const std::string_view piece : SplitAt(bytes, cuts)) {
+    reader.Feed(piece);
     drain();
-    from = cut;
   }
-  reader.Feed(bytes.substr(from));
-  drain();
   o.error_code = reader.error().code();
   o.buffered = reader.buffered();
   return o;
