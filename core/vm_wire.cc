@@ -379,6 +379,10 @@ std::optional<VmReply> VmWireReader::NextReply() {
   reply.table = r.U64("table");
   std::string code = r.String("status code");
   std::string text = r.String("status message");
+  if (code.empty() && !text.empty()) {
+    Fail("reply: a status message without a code");
+    return std::nullopt;
+  }
   if (!code.empty()) reply.status = Status::Error(std::move(code), std::move(text));
   reply.seats = r.I32("seats");
   reply.memory_used = r.U64("memory used");

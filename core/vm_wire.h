@@ -7,7 +7,9 @@
 //   u8  type        an event kind (VmEvent::Kind) or kReplyType
 //   fields          fixed-width little-endian integers; a string is a u32 byte count and
 //                   the bytes; a list is a u32 item count and the items
-// A batch is messages back to back; nothing marks where one ends.
+// A batch is messages back to back; nothing marks where one ends. The encoding is canonical:
+// the reader accepts exactly the bytes the writer produces, so a message it reads encodes
+// back to the same bytes.
 //
 // The codec is pure: bytes in, messages out, no I/O, so it can be fuzzed and fed in any
 // chunking. This header is the one home of the format, shared by writer and reader.
