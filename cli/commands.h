@@ -12,5 +12,7 @@ void AddUpload(CLI::App& app, int* exit_code);
 void AddBotSwarm(CLI::App& app, int* exit_code);
 void AddFuzz(CLI::App& app, int* exit_code);
 void AddBench(CLI::App& app, int* exit_code);
+// Hidden from help: the VM worker process that a server starts.
+void AddWorker(CLI::App& app, int* exit_code);
 
 }  // namespace ggs::cli

@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   ggs::cli::AddBotSwarm(app, &exit_code);
   ggs::cli::AddFuzz(app, &exit_code);
   ggs::cli::AddBench(app, &exit_code);
+  ggs::cli::AddWorker(app, &exit_code);
   std::vector<std::string> args = HoistConfigFlag(argc, argv);
   std::vector<char*> cargs;
   for (std::string& a : args) cargs.push_back(a.data());

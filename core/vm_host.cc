@@ -1,0 +1,96 @@
+// VmHost: one GameVm per table id, each with replica namespaces it owns.
+#include "core/vm_host.h"
+
+#include <utility>
+
+#include "core/protocol.h"
+
+namespace ggs {
+
+// One table's VM and what it lends the VM. Held by pointer, so that the VmContext the VM
+// keeps stays valid however the map grows.
+struct VmHost::Table {
+  KvNamespace world{Namespace::kWorld};
+  KvNamespace local{Namespace::kLocal};
+  std::vector<int> players;
+  std::unique_ptr<GameVm> vm;
+};
+
+VmHost::VmHost() = default;
+VmHost::~VmHost() = default;
+
+VmReply VmHost::Handle(const VmEvent& event) {
+  if (event.kind == VmEvent::Kind::kOpen) return Open(event);
+  VmReply reply;
+  reply.seq = event.seq;
+  reply.table = event.table;
+  const auto it = tables_.find(event.table);
+  if (it == tables_.end()) {
+    reply.status = Status::Error(error::kNoSuchTable,
+                                 "the worker has no VM for table " + std::to_string(event.table));
+    return reply;
+  }
+  if (event.kind == VmEvent::Kind::kClose) {
+    tables_.erase(it);
+    return reply;
+  }
+  Table& table = *it->second;
+  VmResult result = Run(table, event);
+  reply.status = std::move(result.status);
+  reply.effects = std::move(result.effects);
+  reply.memory_used = table.vm->memory_used();
+  return reply;
+}
+
+VmReply VmHost::Open(const VmEvent& event) {
+  VmReply reply;
+  reply.seq = event.seq;
+  reply.table = event.table;
+  tables_.erase(event.table);
+  auto table = std::make_unique<Table>();
+  for (const auto& [key, value] : event.world) table->world.Load(key, value);
+  for (const auto& [key, value] : event.local) table->local.Load(key, value);
+  table->players = event.players;
+  VmContext context{&table->world, &table->local, &table->players};
+  VmOptions options;
+  options.memory_limit = event.memory_limit;
+  Result<std::unique_ptr<GameVm>> vm = GameVm::Create(event.source, context, options);
+  if (!vm.ok()) {
+    reply.status = vm.status();
+    return reply;
+  }
+  table->vm = std::move(vm.value());
+  reply.seats = table->vm->seats();
+  reply.memory_used = table->vm->memory_used();
+  tables_.emplace(event.table, std::move(table));
+  return reply;
+}
+
+VmResult VmHost::Run(Table& table, const VmEvent& event) {
+  GameVm& vm = *table.vm;
+  switch (event.kind) {
+    case VmEvent::Kind::kCommand:
+      return vm.PlayerCommand(event.player_id, event.command, event.args);
+    case VmEvent::Kind::kJoined:
+      table.players = event.players;
+      return vm.PlayerJoined(event.player_id);
+    case VmEvent::Kind::kLeft:
+      table.players = event.players;
+      return vm.PlayerLeft(event.player_id);
+    case VmEvent::Kind::kResumed:
+      return vm.PlayerResumed(event.player_id);
+    case VmEvent::Kind::kRestored:
+      return vm.Restored();
+    case VmEvent::Kind::kTimer:
+      return vm.FireTimer(event.timer_id);
+    case VmEvent::Kind::kForgetTimer:
+      vm.ForgetTimer(event.timer_id);
+      return {};
+    case VmEvent::Kind::kOpen:
+    case VmEvent::Kind::kClose:
+      break;
+  }
+  return {};
+}
+
+}  // namespace ggs

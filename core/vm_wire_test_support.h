@@ -1,0 +1,64 @@
+// Test support for the worker wire and its host: every field of an event, a reply or a set of
+// effects rendered as one unambiguous line, so that tests compare them with EXPECT_EQ and a
+// failure shows what differs. Test-only; included by *_test.cc.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/game_vm.h"
+#include "core/vm_wire.h"
+
+namespace ggs::testing_support {
+
+// A string as `<size>:<bytes>`, so that no byte inside it can be mistaken for a separator.
+inline std::string Counted(std::string_view s) {
+  return std::to_string(s.size()) + ":" + std::string(s);
+}
+
+inline std::string Describe(const VmEffects& e) {
+  std::string out = "sends[";
+  for (const VmEffects::Send& s : e.sends) {
+    out += std::to_string(s.player_id) + " " + Counted(s.command) + " " + Counted(s.args) + ";";
+  }
+  out += "] writes[";
+  for (const KvWrite& w : e.writes) {
+    out += std::to_string(static_cast<int>(w.ns)) + " " + std::to_string(static_cast<int>(w.op)) +
+           " " + Counted(w.key) + " " + Counted(w.value) + ";";
+  }
+  out += "] timers[";
+  for (const VmEffects::Timer& t : e.timers) {
+    out += std::to_string(static_cast<int>(t.op)) + " " + std::to_string(t.id) + " " +
+           std::to_string(std::bit_cast<uint64_t>(t.ms)) + (t.repeat ? " repeat;" : " once;");
+  }
+  out += "] logs[";
+  for (const std::string& line : e.logs) out += Counted(line) + ";";
+  return out + "]";
+}
+
+inline std::string Describe(const Status& s) {
+  return Counted(s.code()) + " " + Counted(s.message());
+}
+
+inline std::string Describe(const VmReply& r) {
+  return "reply " + std::to_string(r.seq) + " " + std::to_string(r.table) + " " +
+         Describe(r.status) + " seats " + std::to_string(r.seats) + " memory " +
+         std::to_string(r.memory_used) + " " + Describe(r.effects);
+}
+
+inline std::string Describe(const VmEvent& e) {
+  std::string out = "event " + std::to_string(static_cast<int>(e.kind)) + " " +
+                    std::to_string(e.seq) + " " + std::to_string(e.table) + " " +
+                    Counted(e.source) + " " + std::to_string(e.memory_limit) + " world[";
+  for (const auto& [k, v] : e.world) out += Counted(k) + "=" + Counted(v) + ";";
+  out += "] local[";
+  for (const auto& [k, v] : e.local) out += Counted(k) + "=" + Counted(v) + ";";
+  out += "] players[";
+  for (int p : e.players) out += std::to_string(p) + ";";
+  return out + "] " + std::to_string(e.player_id) + " " + Counted(e.command) + " " +
+         Counted(e.args) + " " + std::to_string(e.timer_id);
+}
+
+}  // namespace ggs::testing_support

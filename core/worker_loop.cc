@@ -1,0 +1,62 @@
+// RunWorker: read a batch, run it, write its replies in one go; repeat until end of file.
+#include "core/worker_loop.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "core/log.h"
+#include "core/status.h"
+#include "core/vm_host.h"
+
+namespace ggs {
+namespace {
+
+constexpr size_t kReadSize = 64 * 1024;
+
+// Writes all of `bytes`, however many calls the kernel needs.
+Status WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::Io(std::string("write: ") + std::strerror(errno));
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+int Fail(int code, const std::string& message) {
+  Log(LogLevel::kError, "ggs worker: " + message);
+  return code;
+}
+
+}  // namespace
+
+int RunWorker(int in_fd, int out_fd, size_t max_message) {
+  VmWireReader reader(max_message);
+  VmHost host;
+  std::string in(kReadSize, '\0');
+  std::string out;
+  for (;;) {
+    const ssize_t n = ::read(in_fd, in.data(), in.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Fail(1, std::string("read: ") + std::strerror(errno));
+    if (n == 0) {
+      if (reader.buffered() == 0) return 0;
+      return Fail(2, "input ends inside a message (" + std::to_string(reader.buffered()) +
+                         " bytes buffered)");
+    }
+    reader.Feed(std::string_view(in.data(), static_cast<size_t>(n)));
+    out.clear();
+    while (std::optional<VmEvent> event = reader.NextEvent()) {
+      AppendReply(out, host.Handle(*event));
+    }
+    if (Status s = WriteAll(out_fd, out); !s.ok()) return Fail(1, s.message());
+    if (!reader.error().ok()) return Fail(2, reader.error().ToString());
+  }
+}
+
+}  // namespace ggs
