@@ -136,7 +136,7 @@ TEST_F(GameVmTest, PlayerCommandGetsItsArguments) {
   EXPECT_EQ(result.effects.sends[0].command, "move");
   EXPECT_EQ(result.effects.sends[0].args, "number:h\xC3\xA9llo:5");
 
-  result = vm->PlayerCommand(2, "", "");
+  result = vm->PlayerCommand(2, "x", "");
   ASSERT_TRUE(result.status.ok()) << result.status.ToString();
   EXPECT_EQ(result.effects.sends.at(0).args, "number::0");
 }
