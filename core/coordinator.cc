@@ -35,7 +35,14 @@ bool ValidGameName(const std::string& name) {
 
 Coordinator::Coordinator(Timers* timers, Storage* storage, WriteBehind* store,
                          CoordinatorOptions options)
-    : timers_(timers), storage_(storage), store_(store), options_(std::move(options)) {}
+    : timers_(timers),
+      storage_(storage),
+      store_(store),
+      options_(std::move(options)),
+      own_link_(options_.vm_link ? nullptr : std::make_unique<LocalVmLink>()),
+      link_(options_.vm_link ? options_.vm_link : own_link_.get()) {}
+
+Table::Deps Coordinator::TableDeps() { return Table::Deps{timers_, store_, link_, options_.vm}; }
 
 Coordinator::~Coordinator() {
   for (auto& [token, player] : players_) timers_->Stop(player->grace_timer);
@@ -49,10 +56,9 @@ Status Coordinator::Restore() {
   Result<std::vector<StoredTable>> tables = storage_->LoadTables();
   if (!tables.ok()) return tables.status();
   for (const StoredTable& stored : tables.value()) {
-    auto table = std::make_unique<Table>(stored.row, Table::Deps{timers_, store_, options_.vm});
+    auto table = std::make_unique<Table>(next_table_id_++, stored.row, TableDeps());
     Table* t = table.get();
     tables_[stored.row.token] = std::move(table);
-    table_seq_[t] = next_seq_++;
     std::vector<Player*> seated;
     for (const PlayerRow& row : stored.players) {
       auto player = std::make_unique<Player>();
@@ -204,11 +210,10 @@ Table* Coordinator::NewTable(const std::string& game_name, int version,
   row.game_name = game_name;
   row.game_version = version;
   row.creator_token = creator;
-  auto table = std::make_unique<Table>(std::move(row), Table::Deps{timers_, store_, options_.vm});
+  auto table = std::make_unique<Table>(next_table_id_++, std::move(row), TableDeps());
   Table* t = table.get();
   t->Persist();
   tables_[t->token()] = std::move(table);
-  table_seq_[t] = next_seq_++;
   return t;
 }
 
@@ -282,10 +287,9 @@ void Coordinator::Remove(Player* player) {
 
 void Coordinator::EndTable(Table* table) {
   if (auto g = games_.find(table->row().game_name); g != games_.end()) {
-    g->second.open_tables.erase(table_seq_[table]);
+    g->second.open_tables.erase(table->id());
   }
   table->End();
-  table_seq_.erase(table);
   const std::string token = table->token();  // The key must outlive the erased table.
   tables_.erase(token);
 }
@@ -313,7 +317,7 @@ void Coordinator::SweepUnbuilt() {
 void Coordinator::UpdateOpenSeats(Table* table) {
   const auto g = games_.find(table->row().game_name);
   if (g == games_.end() || table->row().game_name.empty() || !table->built()) return;
-  const uint64_t seq = table_seq_[table];
+  const uint64_t seq = table->id();
   if (table->full() || !table->defined()) {
     g->second.open_tables.erase(seq);
   } else {

@@ -20,6 +20,7 @@
 #include "core/storage.h"
 #include "core/table.h"
 #include "core/timers.h"
+#include "core/vm_link.h"
 #include "core/write_behind.h"
 
 namespace ggs {
@@ -28,6 +29,9 @@ struct CoordinatorOptions {
   uint64_t reconnect_grace_ms = 30000;
   VmOptions vm;
   std::string admin_token;  // Empty: uploads are refused.
+  // Where the tables' VMs run; nullptr: in this process (a LocalVmLink the coordinator owns).
+  // Must outlive the coordinator.
+  VmLink* vm_link = nullptr;
 };
 
 struct HelloRequest {
@@ -96,15 +100,17 @@ class Coordinator {
   void UpdateOpenSeats(Table* table);
   void SweepUnbuilt();
   void SendHello(const Player& player) const;
+  Table::Deps TableDeps();
 
   Timers* timers_;
   Storage* storage_;
   WriteBehind* store_;
   CoordinatorOptions options_;
+  std::unique_ptr<VmLink> own_link_;  // When options_.vm_link is nullptr.
+  VmLink* link_;                      // Outlives the tables, which detach from it.
   std::unordered_map<std::string, std::unique_ptr<Player>> players_;  // By token.
   std::unordered_map<std::string, std::unique_ptr<Table>> tables_;    // By token.
-  std::unordered_map<const Table*, uint64_t> table_seq_;              // Creation order.
-  uint64_t next_seq_ = 1;
+  uint64_t next_table_id_ = 1;         // Table ids are also their creation order.
   std::map<std::string, Game> games_;  // By name.
   std::deque<std::string> unbuilt_;    // Restored tables whose VM is not rebuilt yet.
   Timers::Id sweep_timer_ = 0;

@@ -4,74 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "core/protocol.h"
+#include "testing/manual_timers.h"
+#include "testing/recording_peer.h"
 
 namespace ggs {
 namespace {
-
-// A clock that only moves when the test says so.
-class ManualTimers final : public Timers {
- public:
-  Id Start(uint64_t ms, bool repeat, std::function<void()> fn) override {
-    timers_[next_] = {now_ + ms, repeat ? ms : 0, std::move(fn)};
-    return next_++;
-  }
-  void Stop(Id id) override { timers_.erase(id); }
-  uint64_t NowMs() override { return now_; }
-  void Advance(uint64_t ms) {
-    const uint64_t until = now_ + ms;
-    while (true) {
-      auto due = timers_.end();
-      for (auto it = timers_.begin(); it != timers_.end(); ++it) {
-        if (it->second.at <= until && (due == timers_.end() || it->second.at < due->second.at))
-          due = it;
-      }
-      if (due == timers_.end()) break;
-      now_ = due->second.at;
-      std::function<void()> fn = due->second.fn;
-      if (due->second.every) {
-        due->second.at += due->second.every;
-      } else {
-        timers_.erase(due);
-      }
-      fn();
-    }
-    now_ = until;
-  }
-  size_t size() const { return timers_.size(); }
-
- private:
-  struct Entry {
-    uint64_t at;
-    uint64_t every;
-    std::function<void()> fn;
-  };
-  std::map<Id, Entry> timers_;
-  Id next_ = 1;
-  uint64_t now_ = 0;
-};
-
-// Records what the coordinator sends, decoded with the shared codec.
-class FakePeer final : public Peer {
- public:
-  void Send(std::string_view bytes) override { parser_.Feed(bytes); }
-  void CloseAfterFlush() override { closed = true; }
-  std::vector<std::string> Take() {  // "command payload" for each packet.
-    std::vector<std::string> out;
-    while (auto p = parser_.Next()) {
-      const std::string* code = p->Find(header::kErrorCode);
-      out.push_back(*p->Find(header::kClientCommand) + " " + (code ? *code + " " : "") +
-                    p->payload);
-    }
-    return out;
-  }
-  bool closed = false;
-
- private:
-  Parser parser_;
-};
 
 constexpr char kGame[] = R"JS(
 var seats = 2;
@@ -107,7 +45,7 @@ class CoordinatorTest : public ::testing::Test {
     ASSERT_TRUE(coordinator_->Restore().ok());
   }
   // Says hello and returns the hello payload's fields.
-  std::vector<std::string> Hello(FakePeer& peer, HelloRequest request = {}) {
+  std::vector<std::string> Hello(RecordingPeer& peer, HelloRequest request = {}) {
     EXPECT_TRUE(coordinator_->Hello(&peer, request).ok());
     std::vector<std::string> got = peer.Take();
     EXPECT_FALSE(got.empty());
@@ -136,7 +74,7 @@ class CoordinatorTest : public ::testing::Test {
 };
 
 TEST_F(CoordinatorTest, NewTableAwaitsItsDefineByItsCreator) {
-  FakePeer a, b;
+  RecordingPeer a, b;
   const auto ha = Hello(a);
   ASSERT_EQ(ha.size(), 3u);
   EXPECT_EQ(ha[1], "false");
@@ -152,14 +90,14 @@ TEST_F(CoordinatorTest, NewTableAwaitsItsDefineByItsCreator) {
 }
 
 TEST_F(CoordinatorTest, GameByNameFillsSeatsThenOpensANewTable) {
-  FakePeer a, b, c;
+  RecordingPeer a, b, c;
   const auto ha = Hello(a, ByGame("duo"));
   const auto hb = Hello(b, ByGame("duo"));
   const auto hc = Hello(c, ByGame("duo"));
   EXPECT_EQ(ha[2], hb[2]);
   EXPECT_NE(hc[2], ha[2]);
   EXPECT_EQ(coordinator_->table_count(), 2u);
-  FakePeer d;
+  RecordingPeer d;
   HelloRequest join;
   join.table_token = ha[2];
   EXPECT_EQ(coordinator_->Hello(&d, join).code(), "table_full");
@@ -168,16 +106,16 @@ TEST_F(CoordinatorTest, GameByNameFillsSeatsThenOpensANewTable) {
 }
 
 TEST_F(CoordinatorTest, ALeavingPlayerFreesItsSeatForTheNextHello) {
-  FakePeer a, b;
+  RecordingPeer a, b;
   const auto ha = Hello(a, ByGame("duo"));
   Hello(b, ByGame("duo"));
   coordinator_->Bye(&b);
-  FakePeer c;
+  RecordingPeer c;
   EXPECT_EQ(Hello(c, ByGame("duo"))[2], ha[2]);
 }
 
 TEST_F(CoordinatorTest, DisconnectKeepsTheSeatForTheGracePeriod) {
-  FakePeer a, b;
+  RecordingPeer a, b;
   const auto ha = Hello(a, ByGame("duo"));
   Hello(b, ByGame("duo"));
   a.Take();
@@ -191,12 +129,12 @@ TEST_F(CoordinatorTest, DisconnectKeepsTheSeatForTheGracePeriod) {
 }
 
 TEST_F(CoordinatorTest, ResumeWithinGraceKeepsTokenTableAndId) {
-  FakePeer a, b;
+  RecordingPeer a, b;
   Hello(a, ByGame("duo"));
   const auto hb = Hello(b, ByGame("duo"));
   coordinator_->Disconnected(&b);
   timers_.Advance(500);
-  FakePeer b2;
+  RecordingPeer b2;
   const std::string token = hb[0];
   HelloRequest resume;
   resume.token = &token;
@@ -209,9 +147,9 @@ TEST_F(CoordinatorTest, ResumeWithinGraceKeepsTokenTableAndId) {
 }
 
 TEST_F(CoordinatorTest, ResumeWhileConnectedClosesTheOldConnection) {
-  FakePeer a;
+  RecordingPeer a;
   const auto ha = Hello(a, ByGame("duo"));
-  FakePeer a2;
+  RecordingPeer a2;
   const std::string token = ha[0];
   HelloRequest resume;
   resume.token = &token;
@@ -225,7 +163,7 @@ TEST_F(CoordinatorTest, ResumeWhileConnectedClosesTheOldConnection) {
 }
 
 TEST_F(CoordinatorTest, TheLastPlayerLeavingEndsTheTableAndDeletesItsState) {
-  FakePeer a;
+  RecordingPeer a;
   Hello(a, ByGame("duo"));
   ASSERT_TRUE(coordinator_->GameCommand(&a, "set", "v").ok());
   ASSERT_TRUE(store_->Flush().ok());
@@ -238,7 +176,7 @@ TEST_F(CoordinatorTest, TheLastPlayerLeavingEndsTheTableAndDeletesItsState) {
 }
 
 TEST_F(CoordinatorTest, RestoreBringsBackTablesWithPlayersInGrace) {
-  FakePeer a, b;
+  RecordingPeer a, b;
   const auto ha = Hello(a, ByGame("duo"));
   Hello(b, ByGame("duo"));
   ASSERT_TRUE(coordinator_->GameCommand(&a, "set", "kept").ok());
@@ -246,7 +184,7 @@ TEST_F(CoordinatorTest, RestoreBringsBackTablesWithPlayersInGrace) {
   EXPECT_EQ(coordinator_->table_count(), 1u);
   EXPECT_EQ(coordinator_->player_count(), 2u);
   EXPECT_EQ(coordinator_->GameVersion("duo"), 1);
-  FakePeer a2;
+  RecordingPeer a2;
   const std::string token = ha[0];
   HelloRequest resume;
   resume.token = &token;
@@ -257,13 +195,13 @@ TEST_F(CoordinatorTest, RestoreBringsBackTablesWithPlayersInGrace) {
 }
 
 TEST_F(CoordinatorTest, RestoredVmsAreRebuiltInTheBackground) {
-  FakePeer a;
+  RecordingPeer a;
   const auto ha = Hello(a, ByGame("duo"));
   Restart();
   EXPECT_EQ(coordinator_->unbuilt_count(), 1u);
   timers_.Advance(1);
   EXPECT_EQ(coordinator_->unbuilt_count(), 0u);
-  FakePeer a2;
+  RecordingPeer a2;
   const std::string token = ha[0];
   HelloRequest resume;
   resume.token = &token;
@@ -273,16 +211,16 @@ TEST_F(CoordinatorTest, RestoredVmsAreRebuiltInTheBackground) {
 }
 
 TEST_F(CoordinatorTest, ARestoredTableIsRebuiltAtOnceWhenNeeded) {
-  FakePeer a;
+  RecordingPeer a;
   const auto ha = Hello(a, ByGame("duo"));
   Restart();
-  FakePeer b;  // Joins by table token before the sweep ran: seats need the game's VM.
+  RecordingPeer b;  // Joins by table token before the sweep ran: seats need the game's VM.
   HelloRequest join;
   join.table_token = ha[2];
   EXPECT_EQ(Hello(b, join)[2], ha[2]);
   ASSERT_TRUE(coordinator_->GameCommand(&b, "was", "").ok());
   EXPECT_EQ(b.Take(), std::vector<std::string>{"was yes"});
-  FakePeer c;  // The game has two seats, known once the VM is rebuilt.
+  RecordingPeer c;  // The game has two seats, known once the VM is rebuilt.
   EXPECT_EQ(coordinator_->Hello(&c, join).code(), "table_full");
 }
 
@@ -297,13 +235,13 @@ TEST_F(CoordinatorTest, UploadChecksTheTokenAndTheSource) {
 }
 
 TEST_F(CoordinatorTest, NewTablesUseTheNewestVersionRunningTablesKeepTheirs) {
-  FakePeer a;
+  RecordingPeer a;
   Hello(a, ByGame("duo"));
   const std::string v2 = std::string(kGame) + "function playerResumed(id) {}";
   ASSERT_TRUE(coordinator_->Upload("admin", "duo", v2).ok());
-  FakePeer b;
+  RecordingPeer b;
   const auto hb = Hello(b, ByGame("duo"));  // Joins the open version-1 table.
-  FakePeer c, d;
+  RecordingPeer c, d;
   Hello(c, ByGame("duo"));
   const auto hd = Hello(d, ByGame("duo"));
   EXPECT_EQ(coordinator_->FindTable(hb[2])->row().game_version, 1);

@@ -1,4 +1,4 @@
-// Table: seats, the game VM, and the application of the effects the VM returns.
+// Table: seats, VmEvents out through the link, and the application of each VmReply.
 #include "core/table.h"
 
 #include <algorithm>
@@ -9,19 +9,85 @@
 #include "core/protocol.h"
 
 namespace ggs {
+namespace {
 
-Table::Table(TableRow row, Deps deps) : row_(std::move(row)), deps_(deps) {}
+KvItems ItemsOf(const KvNamespace& ns) { return {ns.items().begin(), ns.items().end()}; }
 
-Table::~Table() { StopAllTimers(); }
+}  // namespace
+
+Table::Table(uint64_t id, TableRow row, Deps deps) : id_(id), row_(std::move(row)), deps_(deps) {
+  deps_.link->Attach(id_, this);
+}
+
+Table::~Table() {
+  StopAllTimers();
+  CloseVm();
+}
 
 void Table::Persist() { deps_.store->PutTable(row_); }
 
+VmEvent Table::Event(VmEvent::Kind kind) const {
+  VmEvent e;
+  e.kind = kind;
+  e.table = id_;
+  return e;
+}
+
+// Sends `event`. When the link answers before returning, the reply has been applied and its
+// status is returned; otherwise ok, and OnReply answers a failure to `cause`.
+Status Table::Send(VmEvent event, const Player* cause) {
+  event.seq = ++next_seq_;
+  pending_.push_back({event.seq, event.kind, cause ? cause->id : 0});
+  // A reply may send further events (a cleared timer), so the awaited event nests.
+  const uint64_t outer_seq = awaited_seq_;
+  std::optional<Status> outer_status = std::move(awaited_status_);
+  awaited_seq_ = event.seq;
+  awaited_status_.reset();
+  deps_.link->Send(std::move(event));
+  std::optional<Status> got = std::move(awaited_status_);
+  awaited_seq_ = outer_seq;
+  awaited_status_ = std::move(outer_status);
+  return got ? std::move(*got) : Status::Ok();
+}
+
+void Table::OnReply(VmReply reply) {
+  while (!pending_.empty() && pending_.front().seq < reply.seq) pending_.pop_front();
+  if (pending_.empty() || pending_.front().seq != reply.seq) {
+    Log(LogLevel::kError, "table " + token() + ": a reply to no event (seq " +
+                              std::to_string(reply.seq) + ") was dropped");
+    return;
+  }
+  const Pending event = pending_.front();
+  pending_.pop_front();
+  if (event.kind == VmEvent::Kind::kOpen) {
+    vm_open_ = reply.status.ok();
+    seats_ = reply.status.ok() ? std::clamp(reply.seats, 1, kMaxSeats) : kMaxSeats;
+  }
+  // A VM that does not load is its opener's to report (define_failed, or a rebuild's log).
+  Status status = Apply(reply, event.cause != 0 || event.kind == VmEvent::Kind::kOpen);
+  if (reply.seq == awaited_seq_) {
+    awaited_status_ = std::move(status);
+  } else if (!status.ok()) {
+    Player* cause = FindPlayer(event.cause);
+    if (cause != nullptr && cause->peer != nullptr) cause->peer->SendError(status);
+  }
+}
+
 Status Table::CreateVm(std::string_view source) {
-  VmContext context{&world_, &local_, &player_ids_};
-  Result<std::unique_ptr<GameVm>> vm = GameVm::Create(source, context, deps_.vm_options);
-  if (!vm.ok()) return vm.status();
-  vm_ = std::move(vm.value());
-  return Status::Ok();
+  VmEvent open = Event(VmEvent::Kind::kOpen);
+  open.source = std::string(source);
+  open.memory_limit = deps_.vm_options.memory_limit;
+  open.world = ItemsOf(world_);
+  open.local = ItemsOf(local_);
+  open.players = player_ids_;
+  return Send(std::move(open), nullptr);
+}
+
+void Table::CloseVm() {
+  deps_.link->Detach(id_);
+  if (!vm_open_) return;
+  vm_open_ = false;
+  deps_.link->Send(Event(VmEvent::Kind::kClose));  // Its reply is nobody's.
 }
 
 Status Table::Define(std::string source, int game_version) {
@@ -35,9 +101,11 @@ Status Table::Define(std::string source, int game_version) {
 void Table::GreetSeated() {
   const std::vector<Player*> seated = players_;
   for (Player* p : seated) {
-    Status joined = Apply(vm_->PlayerJoined(p->id), p);
-    if (!joined.ok())
-      Log(LogLevel::kWarn, "table " + token() + ": playerJoined: " + joined.message());
+    VmEvent joined = Event(VmEvent::Kind::kJoined);
+    joined.player_id = p->id;
+    joined.players = player_ids_;
+    if (Status s = Send(std::move(joined), p); !s.ok())
+      Log(LogLevel::kWarn, "table " + token() + ": playerJoined: " + s.message());
   }
 }
 
@@ -49,8 +117,11 @@ Status Table::Join(Player* player) {
   player_ids_.push_back(player->id);
   Persist();
   deps_.store->PutPlayer({player->token, token(), player->id});
-  if (!vm_) return built;
-  return Apply(vm_->PlayerJoined(player->id), player);
+  if (!vm_open_) return built;
+  VmEvent joined = Event(VmEvent::Kind::kJoined);
+  joined.player_id = player->id;
+  joined.players = player_ids_;
+  return Send(std::move(joined), player);
 }
 
 void Table::Leave(Player* player) {
@@ -62,21 +133,29 @@ void Table::Leave(Player* player) {
   player->table = nullptr;
   // The last player leaving ends the table: no need to rebuild a VM just to say goodbye.
   if (!players_.empty() && !BuildVm().ok()) return;
-  if (vm_) {
-    Status s = Apply(vm_->PlayerLeft(player->id), nullptr);
-    if (!s.ok()) Log(LogLevel::kWarn, "table " + token() + ": playerLeft: " + s.message());
-  }
+  if (!vm_open_) return;
+  VmEvent left = Event(VmEvent::Kind::kLeft);
+  left.player_id = player->id;
+  left.players = player_ids_;
+  if (Status s = Send(std::move(left), nullptr); !s.ok())
+    Log(LogLevel::kWarn, "table " + token() + ": playerLeft: " + s.message());
 }
 
 void Table::Resumed(Player* player) {
-  if (!BuildVm().ok() || !vm_) return;
-  Status s = Apply(vm_->PlayerResumed(player->id), player);
+  if (!BuildVm().ok() || !vm_open_) return;
+  VmEvent resumed = Event(VmEvent::Kind::kResumed);
+  resumed.player_id = player->id;
+  Status s = Send(std::move(resumed), player);
   (void)s;  // Apply has logged it; the resume itself succeeded.
 }
 
 Status Table::Command(Player* player, std::string_view command, std::string_view args) {
   if (Status s = BuildVm(); !s.ok()) return s;
-  return Apply(vm_->PlayerCommand(player->id, command, args), player);
+  VmEvent e = Event(VmEvent::Kind::kCommand);
+  e.player_id = player->id;
+  e.command = std::string(command);
+  e.args = std::string(args);
+  return Send(std::move(e), player);
 }
 
 void Table::End() {
@@ -101,26 +180,46 @@ Status Table::BuildVm() {
     return Status::Error(error::kScriptError,
                          "this table's game cannot be rebuilt: " + s.message());
   }
-  Status restored = Apply(vm_->Restored(), nullptr);
+  Status restored = Send(Event(VmEvent::Kind::kRestored), nullptr);
   (void)restored;  // Apply has logged it; the VM is built either way.
   return Status::Ok();
 }
 
 // Applies a committed event's effects, or reports its error. Log lines come out either way.
-Status Table::Apply(VmResult result, Player* cause) {
-  for (const std::string& line : result.effects.logs) {
+Status Table::Apply(const VmReply& reply, bool has_cause) {
+  for (const std::string& line : reply.effects.logs) {
     Log(LogLevel::kInfo,
         "game " + (row_.game_name.empty() ? token() : row_.game_name) + ": " + line);
   }
-  if (!result.status.ok()) {
-    Log(cause ? LogLevel::kDebug : LogLevel::kWarn,
-        "table " + token() + ": " + result.status.message());
-    return result.status;
+  vm_memory_ = reply.memory_used;
+  if (!reply.status.ok()) {
+    Log(has_cause ? LogLevel::kDebug : LogLevel::kWarn,
+        "table " + token() + ": " + reply.status.message());
+    return reply.status;
   }
-  for (const KvWrite& w : result.effects.writes) deps_.store->Write(token(), w);
-  ApplySends(result.effects.sends);
-  ApplyTimers(result.effects.timers);
+  ApplyWrites(reply.effects.writes);
+  ApplySends(reply.effects.sends);
+  ApplyTimers(reply.effects.timers);
   return Status::Ok();
+}
+
+// The VM has committed these to its replicas; the table's namespaces follow, then storage.
+void Table::ApplyWrites(const std::vector<KvWrite>& writes) {
+  for (const KvWrite& w : writes) {
+    KvNamespace& ns = w.ns == Namespace::kWorld ? world_ : local_;
+    switch (w.op) {
+      case KvWrite::Op::kSet:
+        ns.Set(w.key, w.value);
+        break;
+      case KvWrite::Op::kRemove:
+        ns.Remove(w.key);
+        break;
+      case KvWrite::Op::kClear:
+        ns.Clear();
+        break;
+    }
+    deps_.store->Write(token(), w);
+  }
 }
 
 void Table::ApplySends(const std::vector<VmEffects::Send>& sends) {
@@ -141,7 +240,10 @@ void Table::ApplyTimers(const std::vector<VmEffects::Timer>& timers) {
         deps_.timers->Stop(it->second.clock_id);
         timers_.erase(it);
       }
-      vm_->ForgetTimer(t.id);
+      VmEvent forget = Event(VmEvent::Kind::kForgetTimer);
+      forget.timer_id = t.id;
+      Status s = Send(std::move(forget), nullptr);
+      (void)s;  // Forgetting cannot fail while the VM is open.
       continue;
     }
     const auto ms = static_cast<uint64_t>(std::max(1.0, std::isfinite(t.ms) ? t.ms : 1.0));
@@ -150,12 +252,21 @@ void Table::ApplyTimers(const std::vector<VmEffects::Timer>& timers) {
   }
 }
 
+Player* Table::FindPlayer(int id) const {
+  if (id == 0) return nullptr;
+  const auto it =
+      std::find_if(players_.begin(), players_.end(), [id](const Player* p) { return p->id == id; });
+  return it == players_.end() ? nullptr : *it;
+}
+
 void Table::FireTimer(int vm_timer) {
   const auto it = timers_.find(vm_timer);
-  if (it == timers_.end() || !vm_) return;
+  if (it == timers_.end() || !vm_open_) return;
   // A one-shot timer is finished once it fires; the clock has forgotten it already.
   if (!it->second.repeat) timers_.erase(it);
-  Status s = Apply(vm_->FireTimer(vm_timer), nullptr);
+  VmEvent fire = Event(VmEvent::Kind::kTimer);
+  fire.timer_id = vm_timer;
+  Status s = Send(std::move(fire), nullptr);
   (void)s;  // Apply has logged it; a timer has no player to answer.
 }
 

@@ -1,13 +1,20 @@
 // Table: one isolated game instance — its seats, its game VM, its timers and its two
-// storage namespaces. Events from players go into the VM; the effects that come out are
-// applied here: packets to the table's players, writes to the write-behind store, timers
-// to the clock.
+// storage namespaces. Events from players go to the VM as VmEvents through a VmLink
+// (core/vm_link.h); the effects each VmReply carries are applied here: writes to the
+// table's namespaces (the truth; the VM holds replicas) and to the write-behind store,
+// packets to the table's players, timers to the clock.
+//
+// With a link that answers at once (LocalVmLink) every method below reports the VM's
+// answer as it returns. With one that answers later, a method reports what it could check
+// at once, and a failed event is answered to the player who caused it when its reply comes.
 //
 // Thread: the event-loop thread only. Not copyable.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,35 +26,42 @@
 #include "core/status.h"
 #include "core/storage.h"
 #include "core/timers.h"
+#include "core/vm_link.h"
 #include "core/write_behind.h"
 
 namespace ggs {
 
-class Table {
+class Table final : public VmLink::Receiver {
  public:
   struct Deps {
     Timers* timers = nullptr;
     WriteBehind* store = nullptr;
+    VmLink* link = nullptr;
     VmOptions vm_options;
   };
 
   // A new, empty table; `row` names its game (or none, for a table awaiting `define`).
-  Table(TableRow row, Deps deps);
-  ~Table();
+  // `id` names it on `deps.link`, unique among the tables of one link.
+  Table(uint64_t id, TableRow row, Deps deps);
+  ~Table() override;
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
 
   const std::string& token() const { return row_.token; }
   const TableRow& row() const { return row_; }
   bool defined() const { return !row_.source.empty(); }
+  uint64_t id() const { return id_; }
   // False while a restored table waits for its VM to be rebuilt (see BuildVm).
-  bool built() const { return vm_ != nullptr || row_.source.empty(); }
+  bool built() const { return vm_open_ || row_.source.empty(); }
   // The game's seats; kMaxSeats while the game is not defined or its VM not yet rebuilt.
-  int seats() const { return vm_ ? vm_->seats() : kMaxSeats; }
+  int seats() const { return vm_open_ ? seats_ : kMaxSeats; }
   bool full() const { return players_.size() >= static_cast<size_t>(seats()); }
   bool empty() const { return players_.empty(); }
   const std::vector<Player*>& players() const { return players_; }
-  size_t vm_memory() const { return vm_ ? vm_->memory_used() : 0; }
+  // Bytes the VM held after its last event.
+  size_t vm_memory() const { return vm_memory_; }
+  const KvNamespace& world() const { return world_; }
+  const KvNamespace& local() const { return local_; }
 
   // Persists the table row (call once after creating a new table).
   void Persist();
@@ -77,21 +91,43 @@ class Table {
   // ok and nothing to do when the VM exists. Every event calls it first.
   Status BuildVm();
 
+  // VmLink::Receiver: applies the reply to the oldest event still waiting for one.
+  void OnReply(VmReply reply) override;
+
  private:
-  Status Apply(VmResult result, Player* cause);
+  struct Pending {
+    uint64_t seq = 0;
+    VmEvent::Kind kind = VmEvent::Kind::kCommand;
+    int cause = 0;  // The id of the player whose request caused the event; 0: none.
+  };
+
+  VmEvent Event(VmEvent::Kind kind) const;
+  Status Send(VmEvent event, const Player* cause);
+  Status Apply(const VmReply& reply, bool has_cause);
+  void ApplyWrites(const std::vector<KvWrite>& writes);
   void ApplySends(const std::vector<VmEffects::Send>& sends);
   void ApplyTimers(const std::vector<VmEffects::Timer>& timers);
+  Player* FindPlayer(int id) const;
   void FireTimer(int vm_timer);
   void StopAllTimers();
   Status CreateVm(std::string_view source);
+  void CloseVm();
 
+  uint64_t id_;
   TableRow row_;
   Deps deps_;
   KvNamespace world_{Namespace::kWorld};
   KvNamespace local_{Namespace::kLocal};
   std::vector<Player*> players_;  // Seat order.
   std::vector<int> player_ids_;   // Same order; the VM's view of the seats.
-  std::unique_ptr<GameVm> vm_;
+  bool vm_open_ = false;          // The VM answered kOpen; until kClose.
+  int seats_ = kMaxSeats;
+  size_t vm_memory_ = 0;
+  uint64_t next_seq_ = 0;
+  std::deque<Pending> pending_;  // Sent, not yet answered; oldest first.
+  // The event whose sender waits for its status (a link that answers at once), and it.
+  uint64_t awaited_seq_ = 0;
+  std::optional<Status> awaited_status_;
   struct TimerEntry {
     Timers::Id clock_id = 0;
     bool repeat = false;

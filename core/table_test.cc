@@ -1,0 +1,180 @@
+// Tests of Table on its VmLink: a link that answers at once (LocalVmLink) and one that
+// answers later, as a worker process does, with a manual clock, recording peers and an
+// in-memory database.
+#include "core/table.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "testing/manual_timers.h"
+#include "testing/recording_peer.h"
+
+namespace ggs {
+namespace {
+
+// A link whose replies wait until the test delivers them, as a worker's would.
+class DeferredLink final : public VmLink {
+ public:
+  void Attach(uint64_t table, Receiver* receiver) override { receivers_[table] = receiver; }
+  void Detach(uint64_t table) override { receivers_.erase(table); }
+  void Send(VmEvent event) override { queued_.push_back(std::move(event)); }
+  // Runs every queued event (and those their replies send) and delivers the replies.
+  void DeliverAll() {
+    while (!queued_.empty()) {
+      VmEvent event = std::move(queued_.front());
+      queued_.pop_front();
+      VmReply reply = host_.Handle(event);
+      if (auto it = receivers_.find(event.table); it != receivers_.end()) {
+        it->second->OnReply(std::move(reply));
+      }
+    }
+  }
+  size_t queued() const { return queued_.size(); }
+
+ private:
+  VmHost host_;
+  std::deque<VmEvent> queued_;
+  std::unordered_map<uint64_t, Receiver*> receivers_;
+};
+
+constexpr char kGame[] = R"JS(
+var seats = 3;
+function playerJoined(id) { GGS.sendCommandToAll('joined', String(id)); }
+function playerCommand(id, c, a) {
+  if (c === 'set') { GGS.world.setItem('k', a); GGS.localStorage.setItem('l', a); }
+  else if (c === 'boom') { GGS.world.setItem('k', 'lost'); throw new Error('boom'); }
+  else if (c === 'later') GGS.setTimeout(function () { GGS.sendCommandToAll('rang', a); }, 10);
+  else GGS.sendCommand(id, 'echo', a);
+}
+)JS";
+
+class TableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage_ = std::move(Storage::Open(":memory:").value());
+    store_ = std::make_unique<WriteBehind>(storage_.get());
+  }
+  std::unique_ptr<Table> MakeTable(VmLink* link) {
+    TableRow row;
+    row.token = "t1";
+    row.game_name = "g";
+    auto table = std::make_unique<Table>(1, row, Table::Deps{&timers_, store_.get(), link, {}});
+    table->Persist();
+    return table;
+  }
+  // Seats a player with `peer`; `player` must outlive the table's use of it.
+  void Seat(Table& table, Player& player, RecordingPeer& peer, const std::string& token) {
+    player.token = token;
+    player.peer = &peer;
+    ASSERT_TRUE(table.Join(&player).ok());
+  }
+
+  ManualTimers timers_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<WriteBehind> store_;
+};
+
+TEST_F(TableTest, ALocalLinkAnswersBeforeTheCallReturns) {
+  LocalVmLink link;
+  auto table = MakeTable(&link);
+  ASSERT_TRUE(table->Define(kGame, 1).ok());
+  EXPECT_EQ(table->seats(), 3);
+  Player a;
+  RecordingPeer pa;
+  Seat(*table, a, pa, "pa");
+  EXPECT_EQ(pa.Take(), std::vector<std::string>{"joined 1"});
+  ASSERT_TRUE(table->Command(&a, "set", "v").ok());
+  EXPECT_EQ(*table->world().Get("k"), "v");
+  EXPECT_EQ(*table->local().Get("l"), "v");
+  EXPECT_EQ(pa.Take(), std::vector<std::string>{"world_set k=v"});
+  // The failure is the caller's to answer (the dispatcher does); nothing reached the peer.
+  Status boom = table->Command(&a, "boom", "");
+  EXPECT_EQ(boom.code(), error::kScriptError);
+  EXPECT_TRUE(pa.Take().empty());
+  EXPECT_EQ(*table->world().Get("k"), "v");
+}
+
+TEST_F(TableTest, ALaterReplyIsAppliedWhenItComes) {
+  DeferredLink link;
+  auto table = MakeTable(&link);
+  ASSERT_TRUE(table->Define(kGame, 1).ok());  // Only sent: the VM has not answered yet.
+  EXPECT_FALSE(table->built());
+  link.DeliverAll();
+  EXPECT_TRUE(table->built());
+  EXPECT_EQ(table->seats(), 3);
+  Player a, b;
+  RecordingPeer pa, pb;
+  Seat(*table, a, pa, "pa");
+  link.DeliverAll();
+  Seat(*table, b, pb, "pb");
+  link.DeliverAll();
+  EXPECT_EQ(pa.Take(), (std::vector<std::string>{"joined 1", "joined 2"}));
+  EXPECT_EQ(pb.Take(), std::vector<std::string>{"joined 2"});
+
+  ASSERT_TRUE(table->Command(&a, "set", "v").ok());
+  EXPECT_EQ(table->world().Get("k"), nullptr);  // Not before the reply.
+  link.DeliverAll();
+  EXPECT_EQ(*table->world().Get("k"), "v");
+  EXPECT_EQ(pb.Take(), std::vector<std::string>{"world_set k=v"});
+  ASSERT_TRUE(store_->Flush().ok());
+  Result<std::vector<StoredTable>> stored = storage_->LoadTables();
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ(stored->at(0).world.at("k"), "v");
+  EXPECT_EQ(stored->at(0).local.at("l"), "v");
+}
+
+TEST_F(TableTest, ALaterFailureIsAnsweredToThePlayerWhoCausedIt) {
+  DeferredLink link;
+  auto table = MakeTable(&link);
+  ASSERT_TRUE(table->Define(kGame, 1).ok());
+  Player a, b;
+  RecordingPeer pa, pb;
+  Seat(*table, a, pa, "pa");
+  Seat(*table, b, pb, "pb");
+  link.DeliverAll();
+  pa.Take();
+  pb.Take();
+  EXPECT_TRUE(table->Command(&b, "boom", "").ok());
+  EXPECT_TRUE(table->Command(&a, "echo", "x").ok());
+  link.DeliverAll();
+  const std::vector<std::string> got = pb.Take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].rfind("error script_error ", 0), 0u) << got[0];
+  EXPECT_EQ(pa.Take(), std::vector<std::string>{"echo x"});  // The next event is unharmed.
+  EXPECT_EQ(table->world().Get("k"), nullptr);               // The failed write never happened.
+}
+
+TEST_F(TableTest, TimersFireThroughTheLink) {
+  DeferredLink link;
+  auto table = MakeTable(&link);
+  ASSERT_TRUE(table->Define(kGame, 1).ok());
+  Player a;
+  RecordingPeer pa;
+  Seat(*table, a, pa, "pa");
+  ASSERT_TRUE(table->Command(&a, "later", "ding").ok());
+  link.DeliverAll();
+  pa.Take();
+  EXPECT_EQ(timers_.size(), 1u);
+  timers_.Advance(10);
+  EXPECT_EQ(link.queued(), 1u);  // The timer's event, on its way to the VM.
+  link.DeliverAll();
+  EXPECT_EQ(pa.Take(), std::vector<std::string>{"rang ding"});
+  EXPECT_EQ(timers_.size(), 0u);
+}
+
+TEST_F(TableTest, AScriptThatDoesNotLoadLeavesTheTableUndefined) {
+  LocalVmLink link;
+  auto table = MakeTable(&link);
+  EXPECT_EQ(table->Define("function playerCommand( {", 1).code(), error::kDefineFailed);
+  EXPECT_FALSE(table->defined());
+  EXPECT_EQ(link.vms(), 0u);
+  ASSERT_TRUE(table->Define(kGame, 1).ok());
+  EXPECT_EQ(link.vms(), 1u);
+  table.reset();  // Closing the table closes its VM.
+  EXPECT_EQ(link.vms(), 0u);
+}
+
+}  // namespace
+}  // namespace ggs
