@@ -196,9 +196,13 @@ Result<Table*> Coordinator::OpenTableOf(const std::string& game_name) {
   Game& game = it->second;
   if (!game.open_tables.empty()) return game.open_tables.begin()->second;
   Table* table = NewTable(game_name, game.version, "");
-  if (Status s = table->Define(game.source, game.version); !s.ok()) {
+  // The game loaded when it was installed; a VM that answers later and fails leaves the
+  // table undefined (its players get not_defined), which only memory pressure can cause.
+  auto verdict = std::make_shared<Status>();
+  table->Define(game.source, game.version, [verdict](Status s) { *verdict = std::move(s); });
+  if (!verdict->ok()) {
     EndTable(table);
-    return s;
+    return *verdict;
   }
   return table;
 }
@@ -221,13 +225,25 @@ Status Coordinator::Define(Peer* peer, std::string source) {
   Player* player = peer->player;
   if (!player) return Status::Error(error::kNoHello, "say hello before define");
   Table* table = player->table;
-  if (table->defined())
+  if (table->defined() || table->defining())
     return Status::Error(error::kAlreadyDefined, "this table's game is defined already");
   if (table->row().creator_token != player->token) {
     return Status::Error(error::kNotCreator,
                          "only the player who created the table defines its game");
   }
-  if (Status s = table->Define(std::move(source), 0); !s.ok()) return s;
+  table->Define(std::move(source), 0,
+                [this, table, creator = player->token](Status s) { Defined(table, creator, s); });
+  return Status::Ok();
+}
+
+// A define's verdict: define_failed to its creator, or `defined` to everyone seated, who
+// then join the game one by one.
+void Coordinator::Defined(Table* table, const std::string& creator, const Status& verdict) {
+  if (!verdict.ok()) {
+    const auto it = players_.find(creator);
+    if (it != players_.end() && it->second->peer) it->second->peer->SendError(verdict);
+    return;
+  }
   std::string bytes;
   AppendClientCommand(bytes, command::kDefined, "");
   for (Player* p : table->players()) {
@@ -235,7 +251,6 @@ Status Coordinator::Define(Peer* peer, std::string source) {
   }
   table->GreetSeated();
   UpdateOpenSeats(table);
-  return Status::Ok();
 }
 
 Status Coordinator::GameCommand(Peer* peer, std::string_view command, std::string_view args) {

@@ -63,7 +63,9 @@ class Coordinator {
   // Seats or resumes the player speaking on `peer` and sends it the hello reply
   // `<player_token>,<defined>,<table_token>` before anything the game sends on its join.
   Status Hello(Peer* peer, const HelloRequest& request);
-  // Defines the game of the peer's table from JavaScript source (creator only).
+  // Defines the game of the peer's table from JavaScript source (creator only). Fails at
+  // once with no_hello, already_defined or not_creator; the VM's verdict comes with the
+  // table's kOpen reply: define_failed to the creator, or `defined` to every seated player.
   Status Define(Peer* peer, std::string source);
   // Passes a game command to the peer's table.
   Status GameCommand(Peer* peer, std::string_view command, std::string_view args);
@@ -101,6 +103,7 @@ class Coordinator {
   void SweepUnbuilt();
   void SendHello(const Player& player) const;
   Table::Deps TableDeps();
+  void Defined(Table* table, const std::string& creator, const Status& verdict);
 
   Timers* timers_;
   Storage* storage_;

@@ -59,12 +59,13 @@ void Table::OnReply(VmReply reply) {
   }
   const Pending event = pending_.front();
   pending_.pop_front();
+  // A VM that does not load is its opener's to report (define_failed, or a rebuild's log).
+  Status status = Apply(reply, event.cause != 0 || event.kind == VmEvent::Kind::kOpen);
   if (event.kind == VmEvent::Kind::kOpen) {
     vm_open_ = reply.status.ok();
     seats_ = reply.status.ok() ? std::clamp(reply.seats, 1, kMaxSeats) : kMaxSeats;
+    if (define_) FinishDefine(status);
   }
-  // A VM that does not load is its opener's to report (define_failed, or a rebuild's log).
-  Status status = Apply(reply, event.cause != 0 || event.kind == VmEvent::Kind::kOpen);
   if (reply.seq == awaited_seq_) {
     awaited_status_ = std::move(status);
   } else if (!status.ok()) {
@@ -90,12 +91,20 @@ void Table::CloseVm() {
   deps_.link->Send(Event(VmEvent::Kind::kClose));  // Its reply is nobody's.
 }
 
-Status Table::Define(std::string source, int game_version) {
-  if (Status s = CreateVm(source); !s.ok()) return s;
-  row_.source = std::move(source);
-  row_.game_version = game_version;
-  Persist();
-  return Status::Ok();
+void Table::Define(std::string source, int game_version, std::function<void(Status)> done) {
+  define_ = std::make_unique<PendingDefine>(PendingDefine{source, game_version, std::move(done)});
+  Status verdict = CreateVm(source);
+  (void)verdict;  // OnReply has finished the define with it, or will.
+}
+
+void Table::FinishDefine(const Status& verdict) {
+  std::unique_ptr<PendingDefine> define = std::move(define_);
+  if (verdict.ok()) {
+    row_.source = std::move(define->source);
+    row_.game_version = define->game_version;
+    Persist();
+  }
+  if (define->done) define->done(verdict);
 }
 
 void Table::GreetSeated() {

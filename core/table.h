@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,9 +66,13 @@ class Table final : public VmLink::Receiver {
 
   // Persists the table row (call once after creating a new table).
   void Persist();
-  // Creates the VM from `source`. Fails with define_failed (syntax or load error); the
-  // table stays undefined then.
-  Status Define(std::string source, int game_version);
+  // Creates the VM from `source`. `done` runs with the VM's verdict when it comes (before
+  // Define returns, on a link that answers at once): ok, and the table is then defined and
+  // persisted; or define_failed (a syntax or load error), and the table stays undefined.
+  // REQUIRES: !defined() && !defining().
+  void Define(std::string source, int game_version, std::function<void(Status)> done);
+  // True while a Define waits for the VM's verdict.
+  bool defining() const { return define_ != nullptr; }
   // Runs the game's playerJoined hook for every seated player (after a `define`).
   void GreetSeated();
   // Seats `player` (REQUIRES: !full()), giving it the next player id, and runs the
@@ -101,7 +106,14 @@ class Table final : public VmLink::Receiver {
     int cause = 0;  // The id of the player whose request caused the event; 0: none.
   };
 
+  struct PendingDefine {
+    std::string source;
+    int game_version = 0;
+    std::function<void(Status)> done;
+  };
+
   VmEvent Event(VmEvent::Kind kind) const;
+  void FinishDefine(const Status& verdict);
   Status Send(VmEvent event, const Player* cause);
   Status Apply(const VmReply& reply, bool has_cause);
   void ApplyWrites(const std::vector<KvWrite>& writes);
@@ -118,9 +130,10 @@ class Table final : public VmLink::Receiver {
   Deps deps_;
   KvNamespace world_{Namespace::kWorld};
   KvNamespace local_{Namespace::kLocal};
-  std::vector<Player*> players_;  // Seat order.
-  std::vector<int> player_ids_;   // Same order; the VM's view of the seats.
-  bool vm_open_ = false;          // The VM answered kOpen; until kClose.
+  std::vector<Player*> players_;           // Seat order.
+  std::vector<int> player_ids_;            // Same order; the VM's view of the seats.
+  bool vm_open_ = false;                   // The VM answered kOpen; until kClose.
+  std::unique_ptr<PendingDefine> define_;  // A Define waiting for its verdict.
   int seats_ = kMaxSeats;
   size_t vm_memory_ = 0;
   uint64_t next_seq_ = 0;

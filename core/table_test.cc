@@ -63,6 +63,12 @@ class TableTest : public ::testing::Test {
     table->Persist();
     return table;
   }
+  // Defines the table's game; returns the verdict's code ("pending" until it comes, "" when ok).
+  std::shared_ptr<std::string> Define(Table& table, const std::string& source) {
+    auto verdict = std::make_shared<std::string>("pending");
+    table.Define(source, 1, [verdict](Status s) { *verdict = s.code(); });
+    return verdict;
+  }
   // Seats a player with `peer`; `player` must outlive the table's use of it.
   void Seat(Table& table, Player& player, RecordingPeer& peer, const std::string& token) {
     player.token = token;
@@ -78,7 +84,7 @@ class TableTest : public ::testing::Test {
 TEST_F(TableTest, ALocalLinkAnswersBeforeTheCallReturns) {
   LocalVmLink link;
   auto table = MakeTable(&link);
-  ASSERT_TRUE(table->Define(kGame, 1).ok());
+  Define(*table, kGame);
   EXPECT_EQ(table->seats(), 3);
   Player a;
   RecordingPeer pa;
@@ -98,9 +104,13 @@ TEST_F(TableTest, ALocalLinkAnswersBeforeTheCallReturns) {
 TEST_F(TableTest, ALaterReplyIsAppliedWhenItComes) {
   DeferredLink link;
   auto table = MakeTable(&link);
-  ASSERT_TRUE(table->Define(kGame, 1).ok());  // Only sent: the VM has not answered yet.
-  EXPECT_FALSE(table->built());
+  std::shared_ptr<std::string> verdict = Define(*table, kGame);  // Sent; not answered yet.
+  EXPECT_TRUE(table->defining());
+  EXPECT_FALSE(table->defined());
+  EXPECT_EQ(*verdict, "pending");
   link.DeliverAll();
+  EXPECT_EQ(*verdict, "");
+  EXPECT_TRUE(table->defined());
   EXPECT_TRUE(table->built());
   EXPECT_EQ(table->seats(), 3);
   Player a, b;
@@ -128,7 +138,7 @@ TEST_F(TableTest, ALaterReplyIsAppliedWhenItComes) {
 TEST_F(TableTest, ALaterFailureIsAnsweredToThePlayerWhoCausedIt) {
   DeferredLink link;
   auto table = MakeTable(&link);
-  ASSERT_TRUE(table->Define(kGame, 1).ok());
+  Define(*table, kGame);
   Player a, b;
   RecordingPeer pa, pb;
   Seat(*table, a, pa, "pa");
@@ -149,7 +159,7 @@ TEST_F(TableTest, ALaterFailureIsAnsweredToThePlayerWhoCausedIt) {
 TEST_F(TableTest, TimersFireThroughTheLink) {
   DeferredLink link;
   auto table = MakeTable(&link);
-  ASSERT_TRUE(table->Define(kGame, 1).ok());
+  Define(*table, kGame);
   Player a;
   RecordingPeer pa;
   Seat(*table, a, pa, "pa");
@@ -167,10 +177,11 @@ TEST_F(TableTest, TimersFireThroughTheLink) {
 TEST_F(TableTest, AScriptThatDoesNotLoadLeavesTheTableUndefined) {
   LocalVmLink link;
   auto table = MakeTable(&link);
-  EXPECT_EQ(table->Define("function playerCommand( {", 1).code(), error::kDefineFailed);
+  EXPECT_EQ(*Define(*table, "function playerCommand( {"), error::kDefineFailed);
   EXPECT_FALSE(table->defined());
+  EXPECT_FALSE(table->defining());
   EXPECT_EQ(link.vms(), 0u);
-  ASSERT_TRUE(table->Define(kGame, 1).ok());
+  Define(*table, kGame);
   EXPECT_EQ(link.vms(), 1u);
   table.reset();  // Closing the table closes its VM.
   EXPECT_EQ(link.vms(), 0u);
