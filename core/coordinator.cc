@@ -52,7 +52,13 @@ Coordinator::~Coordinator() {
 Status Coordinator::Restore() {
   Result<std::vector<StoredGame>> games = storage_->LatestGames();
   if (!games.ok()) return games.status();
-  for (StoredGame& g : games.value()) games_[g.name] = Game{g.version, std::move(g.source), {}};
+  for (StoredGame& g : games.value()) {
+    // The seats of a registered game are known before any VM answers: new tables of it
+    // fill seat by seat however late their VM's reply comes.
+    Result<int> seats = GameVm::Check(g.source, options_.vm);
+    if (!seats.ok()) Log(LogLevel::kError, "game " + g.name + ": " + seats.status().message());
+    games_[g.name] = Game{g.version, std::move(g.source), seats.ok() ? *seats : kMaxSeats, {}};
+  }
   Result<std::vector<StoredTable>> tables = storage_->LoadTables();
   if (!tables.ok()) return tables.status();
   for (const StoredTable& stored : tables.value()) {
@@ -86,12 +92,14 @@ Result<int> Coordinator::InstallGame(const std::string& name, const std::string&
   if (!ValidGameName(name)) {
     return Status::Error(error::kBadRequest, "a game name is 1-64 letters, digits, '_' or '-'");
   }
-  if (Status s = GameVm::Check(source, options_.vm); !s.ok()) return s;
+  Result<int> seats = GameVm::Check(source, options_.vm);
+  if (!seats.ok()) return seats.status();
   Result<int> version = storage_->AddGameVersion(name, source);
   if (!version.ok()) return version.status();
   Game& game = games_[name];
   game.version = version.value();
   game.source = source;
+  game.seats = seats.value();
   Log(LogLevel::kInfo, "installed game " + name + " version " + std::to_string(game.version));
   return version;
 }
@@ -196,6 +204,7 @@ Result<Table*> Coordinator::OpenTableOf(const std::string& game_name) {
   Game& game = it->second;
   if (!game.open_tables.empty()) return game.open_tables.begin()->second;
   Table* table = NewTable(game_name, game.version, "");
+  table->ExpectSeats(game.seats);
   // The game loaded when it was installed; a VM that answers later and fails leaves the
   // table undefined (its players get not_defined), which only memory pressure can cause.
   auto verdict = std::make_shared<Status>();
@@ -249,8 +258,7 @@ void Coordinator::Defined(Table* table, const std::string& creator, const Status
   for (Player* p : table->players()) {
     if (p->peer) p->peer->Send(bytes);
   }
-  table->GreetSeated();
-  UpdateOpenSeats(table);
+  UpdateOpenSeats(table);  // The table greets its seated players next.
 }
 
 Status Coordinator::GameCommand(Peer* peer, std::string_view command, std::string_view args) {
@@ -333,7 +341,7 @@ void Coordinator::UpdateOpenSeats(Table* table) {
   const auto g = games_.find(table->row().game_name);
   if (g == games_.end() || table->row().game_name.empty() || !table->built()) return;
   const uint64_t seq = table->id();
-  if (table->full() || !table->defined()) {
+  if (table->full() || (!table->defined() && !table->defining())) {
     g->second.open_tables.erase(seq);
   } else {
     g->second.open_tables[seq] = table;

@@ -86,6 +86,7 @@ class Coordinator {
   struct Game {
     int version = 0;
     std::string source;
+    int seats = kMaxSeats;                   // As its source declares.
     std::map<uint64_t, Table*> open_tables;  // Tables with a free seat, oldest first.
   };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/protocol.h"
+#include "testing/deferred_link.h"
 #include "testing/manual_timers.h"
 #include "testing/recording_peer.h"
 
@@ -173,6 +174,51 @@ TEST_F(CoordinatorTest, TheLastPlayerLeavingEndsTheTableAndDeletesItsState) {
   ASSERT_TRUE(store_->Flush().ok());
   EXPECT_TRUE(storage_->LoadTables().value().empty());
   EXPECT_EQ(timers_.size(), 0u);
+}
+
+// With VMs that answer later (worker processes), a registered game's seats are known in
+// advance, so players fill its tables before its VM has answered, and are greeted after.
+TEST_F(CoordinatorTest, PlayersFillATableBeforeItsLateVmAnswers) {
+  DeferredLink link;
+  CoordinatorOptions options = Options();
+  options.vm_link = &link;
+  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
+  ASSERT_TRUE(coordinator_->InstallGame("duo", kGame).ok());
+  RecordingPeer a, b, c;
+  const auto ha = Hello(a, ByGame("duo"));
+  const auto hb = Hello(b, ByGame("duo"));
+  const auto hc = Hello(c, ByGame("duo"));
+  EXPECT_EQ(ha[2], hb[2]);
+  EXPECT_NE(hc[2], ha[2]);  // Two seats: the third player starts a second table.
+  EXPECT_EQ(coordinator_->GameCommand(&a, "x", "early").code(), error::kNotDefined);
+  link.DeliverAll();
+  EXPECT_EQ(a.Take(), (std::vector<std::string>{"joined 1", "joined 2"}));
+  EXPECT_EQ(b.Take(), (std::vector<std::string>{"joined 1", "joined 2"}));
+  EXPECT_EQ(c.Take(), std::vector<std::string>{"joined 1"});
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "x", "hi").ok());
+  EXPECT_TRUE(a.Take().empty());
+  link.DeliverAll();
+  EXPECT_EQ(a.Take(), std::vector<std::string>{"echo hi"});
+  coordinator_.reset();  // Before the link it uses.
+}
+
+TEST_F(CoordinatorTest, ALateDefineVerdictGoesToTheCreator) {
+  DeferredLink link;
+  CoordinatorOptions options = Options();
+  options.vm_link = &link;
+  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
+  RecordingPeer a;
+  Hello(a);
+  ASSERT_TRUE(coordinator_->Define(&a, "function playerCommand( {").ok());
+  EXPECT_EQ(coordinator_->Define(&a, kGame).code(), error::kAlreadyDefined);  // One at a time.
+  link.DeliverAll();
+  const std::vector<std::string> got = a.Take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].rfind("error define_failed ", 0), 0u) << got[0];
+  ASSERT_TRUE(coordinator_->Define(&a, kGame).ok());
+  link.DeliverAll();
+  EXPECT_EQ(a.Take(), (std::vector<std::string>{"defined ", "joined 1"}));
+  coordinator_.reset();  // Before the link it uses.
 }
 
 TEST_F(CoordinatorTest, RestoreBringsBackTablesWithPlayersInGrace) {

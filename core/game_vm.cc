@@ -703,12 +703,13 @@ Result<std::unique_ptr<GameVm>> GameVm::Create(std::string_view source, VmContex
   return Result<std::unique_ptr<GameVm>>(std::move(vm));
 }
 
-Status GameVm::Check(std::string_view source, VmOptions options) {
+Result<int> GameVm::Check(std::string_view source, VmOptions options) {
   KvNamespace world(Namespace::kWorld);
   KvNamespace local(Namespace::kLocal);
   const std::vector<int> players;
   auto vm = Create(source, VmContext{&world, &local, &players}, options);
-  return vm.ok() ? Status::Ok() : vm.status();
+  if (!vm.ok()) return vm.status();
+  return (*vm)->seats();
 }
 
 GameVm::GameVm(std::unique_ptr<State> state) : state_(std::move(state)) {}

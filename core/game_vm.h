@@ -81,8 +81,9 @@ class GameVm {
   // defines no playerCommand function.
   static Result<std::unique_ptr<GameVm>> Create(std::string_view source, VmContext context,
                                                 VmOptions options);
-  // Checks that `source` compiles and defines playerCommand, in a throwaway state.
-  static Status Check(std::string_view source, VmOptions options);
+  // Checks that `source` compiles and defines playerCommand, in a throwaway state, and
+  // returns the seats it declares; fails as Create does.
+  static Result<int> Check(std::string_view source, VmOptions options);
 
   ~GameVm();
   GameVm(const GameVm&) = delete;
@@ -92,10 +93,10 @@ class GameVm {
   int seats() const { return seats_; }
 
   VmResult PlayerCommand(int player_id, std::string_view command, std::string_view args);
-  VmResult PlayerJoined(int player_id);  // Ok and empty when the hook is absent.
-  VmResult PlayerLeft(int player_id);    // Ok and empty when the hook is absent.
-  VmResult PlayerResumed(int player_id); // Ok and empty when the hook is absent.
-  VmResult Restored();                   // Ok and empty when the hook is absent.
+  VmResult PlayerJoined(int player_id);   // Ok and empty when the hook is absent.
+  VmResult PlayerLeft(int player_id);     // Ok and empty when the hook is absent.
+  VmResult PlayerResumed(int player_id);  // Ok and empty when the hook is absent.
+  VmResult Restored();                    // Ok and empty when the hook is absent.
   // Runs timer `id`'s function. A one-shot timer's function is forgotten afterwards;
   // an unknown id returns ok and empty.
   VmResult FireTimer(int id);

@@ -83,10 +83,11 @@ TEST_F(GameVmTest, NulInSourceIsDefineFailed) {
 }
 
 TEST_F(GameVmTest, CheckAcceptsGoodAndRejectsBadScripts) {
-  EXPECT_TRUE(GameVm::Check("function playerCommand() {}", {}).ok());
-  Status bad = GameVm::Check("function playerCommand( {}", {});
+  EXPECT_EQ(GameVm::Check("function playerCommand() {}", {}).value(), kDefaultSeats);
+  EXPECT_EQ(GameVm::Check("var seats = 2; function playerCommand() {}", {}).value(), 2);
+  Status bad = GameVm::Check("function playerCommand( {}", {}).status();
   EXPECT_EQ(bad.code(), error::kDefineFailed);
-  EXPECT_EQ(GameVm::Check("var seats = 2;", {}).code(), error::kDefineFailed);
+  EXPECT_EQ(GameVm::Check("var seats = 2;", {}).status().code(), error::kDefineFailed);
 }
 
 TEST_F(GameVmTest, SeatsDefaultAndClamped) {
@@ -630,7 +631,7 @@ TEST_F(GameVmTest, CreateUnderATinyLimitFailsCleanly) {
   }
   EXPECT_GT(limit, 0u);
   EXPECT_LT(limit, size_t{8} << 20);
-  EXPECT_EQ(GameVm::Check("function playerCommand() {}", VmOptions{100}).code(),
+  EXPECT_EQ(GameVm::Check("function playerCommand() {}", VmOptions{100}).status().code(),
             error::kDefineFailed);
 }
 

@@ -105,6 +105,7 @@ void Table::FinishDefine(const Status& verdict) {
     Persist();
   }
   if (define->done) define->done(verdict);
+  if (verdict.ok()) GreetSeated();
 }
 
 void Table::GreetSeated() {

@@ -54,8 +54,11 @@ class Table final : public VmLink::Receiver {
   uint64_t id() const { return id_; }
   // False while a restored table waits for its VM to be rebuilt (see BuildVm).
   bool built() const { return vm_open_ || row_.source.empty(); }
-  // The game's seats; kMaxSeats while the game is not defined or its VM not yet rebuilt.
-  int seats() const { return vm_open_ ? seats_ : kMaxSeats; }
+  // The game's seats: as its VM declared them; before that, as ExpectSeats said (kMaxSeats
+  // when nothing did).
+  int seats() const { return vm_open_ ? seats_ : expected_seats_; }
+  // The seats to count with until the VM answers (a registered game's, known in advance).
+  void ExpectSeats(int seats) { expected_seats_ = seats; }
   bool full() const { return players_.size() >= static_cast<size_t>(seats()); }
   bool empty() const { return players_.empty(); }
   const std::vector<Player*>& players() const { return players_; }
@@ -68,13 +71,14 @@ class Table final : public VmLink::Receiver {
   void Persist();
   // Creates the VM from `source`. `done` runs with the VM's verdict when it comes (before
   // Define returns, on a link that answers at once): ok, and the table is then defined and
-  // persisted; or define_failed (a syntax or load error), and the table stays undefined.
+  // persisted, and after `done` the game's playerJoined hook runs for every seated player;
+  // or define_failed (a syntax or load error), and the table stays undefined. Players who
+  // join meanwhile are seated, and greeted with the others.
   // REQUIRES: !defined() && !defining().
   void Define(std::string source, int game_version, std::function<void(Status)> done);
   // True while a Define waits for the VM's verdict.
   bool defining() const { return define_ != nullptr; }
-  // Runs the game's playerJoined hook for every seated player (after a `define`).
-  void GreetSeated();
+
   // Seats `player` (REQUIRES: !full()), giving it the next player id, and runs the
   // game's playerJoined hook. The player is seated even when the hook throws.
   Status Join(Player* player);
@@ -114,6 +118,7 @@ class Table final : public VmLink::Receiver {
 
   VmEvent Event(VmEvent::Kind kind) const;
   void FinishDefine(const Status& verdict);
+  void GreetSeated();
   Status Send(VmEvent event, const Player* cause);
   Status Apply(const VmReply& reply, bool has_cause);
   void ApplyWrites(const std::vector<KvWrite>& writes);
@@ -135,6 +140,7 @@ class Table final : public VmLink::Receiver {
   bool vm_open_ = false;                   // The VM answered kOpen; until kClose.
   std::unique_ptr<PendingDefine> define_;  // A Define waiting for its verdict.
   int seats_ = kMaxSeats;
+  int expected_seats_ = kMaxSeats;
   size_t vm_memory_ = 0;
   uint64_t next_seq_ = 0;
   std::deque<Pending> pending_;  // Sent, not yet answered; oldest first.

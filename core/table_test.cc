@@ -5,38 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-
+#include "testing/deferred_link.h"
 #include "testing/manual_timers.h"
 #include "testing/recording_peer.h"
 
 namespace ggs {
 namespace {
-
-// A link whose replies wait until the test delivers them, as a worker's would.
-class DeferredLink final : public VmLink {
- public:
-  void Attach(uint64_t table, Receiver* receiver) override { receivers_[table] = receiver; }
-  void Detach(uint64_t table) override { receivers_.erase(table); }
-  void Send(VmEvent event) override { queued_.push_back(std::move(event)); }
-  // Runs every queued event (and those their replies send) and delivers the replies.
-  void DeliverAll() {
-    while (!queued_.empty()) {
-      VmEvent event = std::move(queued_.front());
-      queued_.pop_front();
-      VmReply reply = host_.Handle(event);
-      if (auto it = receivers_.find(event.table); it != receivers_.end()) {
-        it->second->OnReply(std::move(reply));
-      }
-    }
-  }
-  size_t queued() const { return queued_.size(); }
-
- private:
-  VmHost host_;
-  std::deque<VmEvent> queued_;
-  std::unordered_map<uint64_t, Receiver*> receivers_;
-};
 
 constexpr char kGame[] = R"JS(
 var seats = 3;
@@ -185,6 +159,23 @@ TEST_F(TableTest, AScriptThatDoesNotLoadLeavesTheTableUndefined) {
   EXPECT_EQ(link.vms(), 1u);
   table.reset();  // Closing the table closes its VM.
   EXPECT_EQ(link.vms(), 0u);
+}
+
+TEST_F(TableTest, PlayersWhoJoinBeforeTheVerdictAreGreetedAfterIt) {
+  DeferredLink link;
+  auto table = MakeTable(&link);
+  table->ExpectSeats(2);
+  std::shared_ptr<std::string> verdict = Define(*table, kGame);
+  Player a, b;
+  RecordingPeer pa, pb;
+  Seat(*table, a, pa, "pa");
+  Seat(*table, b, pb, "pb");
+  EXPECT_TRUE(table->full());  // Counted with the expected seats.
+  link.DeliverAll();
+  EXPECT_EQ(*verdict, "");
+  EXPECT_EQ(table->seats(), 3);  // The VM's word wins.
+  EXPECT_EQ(pa.Take(), (std::vector<std::string>{"joined 1", "joined 2"}));
+  EXPECT_EQ(pb.Take(), (std::vector<std::string>{"joined 1", "joined 2"}));
 }
 
 }  // namespace
