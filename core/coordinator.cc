@@ -192,6 +192,7 @@ Result<Table*> Coordinator::TableForHello(const HelloRequest& request,
   if (it == tables_.end()) {
     return Status::Error(error::kNoSuchTable, "no table " + request.table_token);
   }
+  if (it->second->crashed()) return Status::Error(error::kTableCrashed, "that table is closed");
   if (Status s = it->second->BuildVm(); !s.ok()) return s;  // Its seats are the game's.
   if (it->second->full())
     return Status::Error(error::kTableFull, "every seat at that table is taken");
@@ -341,7 +342,7 @@ void Coordinator::UpdateOpenSeats(Table* table) {
   const auto g = games_.find(table->row().game_name);
   if (g == games_.end() || table->row().game_name.empty() || !table->built()) return;
   const uint64_t seq = table->id();
-  if (table->full() || (!table->defined() && !table->defining())) {
+  if (table->full() || table->crashed() || (!table->defined() && !table->defining())) {
     g->second.open_tables.erase(seq);
   } else {
     g->second.open_tables[seq] = table;

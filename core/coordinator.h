@@ -32,6 +32,10 @@ struct CoordinatorOptions {
   // Where the tables' VMs run; nullptr: in this process (a LocalVmLink the coordinator owns).
   // Must outlive the coordinator.
   VmLink* vm_link = nullptr;
+  // Restart intensity (core/table.h): a table closes after this many worker deaths caused
+  // by its events within the period.
+  int restart_limit = 3;
+  uint64_t restart_period_ms = 60000;
 };
 
 struct HelloRequest {

@@ -82,6 +82,11 @@ inline constexpr char kAlreadyDefined[] = "already_defined";
 inline constexpr char kNotCreator[] = "not_creator";
 inline constexpr char kDefineFailed[] = "define_failed";
 inline constexpr char kScriptError[] = "script_error";
+// The event ran past --event-budget-ms: its worker was killed, and it never took effect.
+inline constexpr char kScriptTimeout[] = "script_timeout";
+// The table killed its VM's worker too often (--restart-limit within --restart-period) and
+// is closed; its state stays in storage.
+inline constexpr char kTableCrashed[] = "table_crashed";
 inline constexpr char kUnauthorized[] = "unauthorized";
 inline constexpr char kInternal[] = "internal";
 

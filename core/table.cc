@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "core/log.h"
 #include "core/peer.h"
@@ -74,6 +75,78 @@ void Table::OnReply(VmReply reply) {
   }
 }
 
+void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, const Status& why) {
+  std::unordered_map<uint64_t, int> causes;  // Seq -> the player who caused the event.
+  for (const Pending& p : pending_) causes[p.seq] = p.cause;
+  pending_.clear();
+  vm_open_ = false;
+  const auto culprit =
+      std::find_if(unanswered.begin(), unanswered.end(),
+                   [culprit_seq](const VmEvent& e) { return e.seq == culprit_seq; });
+  const std::string game = row_.game_name.empty() ? "(defined)" : row_.game_name;
+  if (culprit == unanswered.end()) {
+    Log(LogLevel::kWarn, "table " + token() + " game " + game +
+                             ": its worker died; rebuilding its VM: " + why.message());
+  } else {
+    Log(LogLevel::kError,
+        "table " + token() + " game " + game + ": an event killed its worker: " + why.message());
+    const Status answer = Status::Error(
+        why.code() == error::kScriptTimeout ? error::kScriptTimeout : error::kScriptError,
+        why.message());
+    if (culprit->kind == VmEvent::Kind::kOpen && define_) {
+      FinishDefine(Status::Error(error::kDefineFailed, why.message()));
+      return;  // The game never loaded: nothing to rebuild.
+    }
+    if (Player* cause = FindPlayer(causes[culprit_seq]); cause != nullptr && cause->peer) {
+      cause->peer->SendError(answer);
+    }
+    const uint64_t now = deps_.timers->NowMs();
+    losses_ms_.push_back(now);
+    while (!losses_ms_.empty() && losses_ms_.front() + deps_.restart_period_ms <= now) {
+      losses_ms_.pop_front();
+    }
+    if (static_cast<int>(losses_ms_.size()) >= deps_.restart_limit) return Crash(why);
+  }
+  Rebuild();
+  for (VmEvent& e : unanswered) {
+    if (e.seq == culprit_seq || e.kind == VmEvent::Kind::kOpen ||
+        e.kind == VmEvent::Kind::kRestored || e.kind == VmEvent::Kind::kClose) {
+      continue;
+    }
+    const Player* cause = FindPlayer(causes[e.seq]);
+    Status s = Send(std::move(e), cause);
+    (void)s;  // A later reply: its failure goes to its player.
+  }
+}
+
+// A new VM from the table's own state: the pending define's source, or the game's.
+void Table::Rebuild() {
+  if (define_) {
+    Status s = CreateVm(define_->source);
+    (void)s;  // The verdict finishes the define.
+    return;
+  }
+  if (row_.source.empty()) return;
+  if (Status s = CreateVm(row_.source); !s.ok()) return;
+  Status restored = Send(Event(VmEvent::Kind::kRestored), nullptr);
+  (void)restored;  // Apply has logged it.
+}
+
+void Table::Crash(const Status& why) {
+  crashed_ = true;
+  StopAllTimers();
+  Log(LogLevel::kError, "table " + token() + " is closed: its events killed its worker " +
+                            std::to_string(losses_ms_.size()) + " times within " +
+                            std::to_string(deps_.restart_period_ms / 1000) + " s");
+  const Status closed =
+      Status::Error(error::kTableCrashed, "this table is closed: its game failed " +
+                                              std::to_string(losses_ms_.size()) +
+                                              " times in a row (" + why.message() + ")");
+  for (Player* p : players_) {
+    if (p->peer) p->peer->SendError(closed);
+  }
+}
+
 Status Table::CreateVm(std::string_view source) {
   VmEvent open = Event(VmEvent::Kind::kOpen);
   open.source = std::string(source);
@@ -85,10 +158,8 @@ Status Table::CreateVm(std::string_view source) {
 }
 
 void Table::CloseVm() {
-  deps_.link->Detach(id_);
-  if (!vm_open_) return;
   vm_open_ = false;
-  deps_.link->Send(Event(VmEvent::Kind::kClose));  // Its reply is nobody's.
+  deps_.link->Detach(id_);
 }
 
 void Table::Define(std::string source, int game_version, std::function<void(Status)> done) {
@@ -160,6 +231,7 @@ void Table::Resumed(Player* player) {
 }
 
 Status Table::Command(Player* player, std::string_view command, std::string_view args) {
+  if (crashed_) return Status::Error(error::kTableCrashed, "this table is closed");
   if (Status s = BuildVm(); !s.ok()) return s;
   VmEvent e = Event(VmEvent::Kind::kCommand);
   e.player_id = player->id;
@@ -184,7 +256,7 @@ void Table::Restore(const StoredTable& stored, const std::vector<Player*>& playe
 }
 
 Status Table::BuildVm() {
-  if (built()) return Status::Ok();
+  if (built() || crashed_) return Status::Ok();
   if (Status s = CreateVm(row_.source); !s.ok()) {
     Log(LogLevel::kError, "table " + token() + ": cannot rebuild its VM: " + s.message());
     return Status::Error(error::kScriptError,

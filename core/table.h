@@ -39,6 +39,10 @@ class Table final : public VmLink::Receiver {
     WriteBehind* store = nullptr;
     VmLink* link = nullptr;
     VmOptions vm_options;
+    // Restart intensity: a table whose events kill its VM's worker `restart_limit` times
+    // within `restart_period_ms` is closed (crashed()).
+    int restart_limit = 3;
+    uint64_t restart_period_ms = 60000;
   };
 
   // A new, empty table; `row` names its game (or none, for a table awaiting `define`).
@@ -100,8 +104,17 @@ class Table final : public VmLink::Receiver {
   // ok and nothing to do when the VM exists. Every event calls it first.
   Status BuildVm();
 
+  // True once the table killed its VM's worker too often: it refuses every event with
+  // table_crashed; its state stays in storage.
+  bool crashed() const { return crashed_; }
+
   // VmLink::Receiver: applies the reply to the oldest event still waiting for one.
   void OnReply(VmReply reply) override;
+  // VmLink::Receiver: the event that killed the worker, if it is this table's, is answered
+  // to its player (script_timeout, or script_error for a crash) and counts toward the
+  // restart intensity; then the VM is rebuilt from the table's own namespaces and the other
+  // unanswered events are sent again, in order.
+  void OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, const Status& why) override;
 
  private:
   struct Pending {
@@ -119,6 +132,8 @@ class Table final : public VmLink::Receiver {
   VmEvent Event(VmEvent::Kind kind) const;
   void FinishDefine(const Status& verdict);
   void GreetSeated();
+  void Crash(const Status& why);
+  void Rebuild();
   Status Send(VmEvent event, const Player* cause);
   Status Apply(const VmReply& reply, bool has_cause);
   void ApplyWrites(const std::vector<KvWrite>& writes);
@@ -141,6 +156,8 @@ class Table final : public VmLink::Receiver {
   std::unique_ptr<PendingDefine> define_;  // A Define waiting for its verdict.
   int seats_ = kMaxSeats;
   int expected_seats_ = kMaxSeats;
+  bool crashed_ = false;
+  std::deque<uint64_t> losses_ms_;  // When its events killed the worker, within the period.
   size_t vm_memory_ = 0;
   uint64_t next_seq_ = 0;
   std::deque<Pending> pending_;  // Sent, not yet answered; oldest first.

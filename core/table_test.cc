@@ -18,6 +18,7 @@ function playerJoined(id) { GGS.sendCommandToAll('joined', String(id)); }
 function playerCommand(id, c, a) {
   if (c === 'set') { GGS.world.setItem('k', a); GGS.localStorage.setItem('l', a); }
   else if (c === 'boom') { GGS.world.setItem('k', 'lost'); throw new Error('boom'); }
+  else if (c === 'spin') { GGS.world.setItem('k', 'spun'); for (;;) {} }
   else if (c === 'later') GGS.setTimeout(function () { GGS.sendCommandToAll('rang', a); }, 10);
   else GGS.sendCommand(id, 'echo', a);
 }
@@ -29,11 +30,12 @@ class TableTest : public ::testing::Test {
     storage_ = std::move(Storage::Open(":memory:").value());
     store_ = std::make_unique<WriteBehind>(storage_.get());
   }
-  std::unique_ptr<Table> MakeTable(VmLink* link) {
+  std::unique_ptr<Table> MakeTable(VmLink* link, int restart_limit = 3) {
     TableRow row;
     row.token = "t1";
     row.game_name = "g";
-    auto table = std::make_unique<Table>(1, row, Table::Deps{&timers_, store_.get(), link, {}});
+    auto table = std::make_unique<Table>(
+        1, row, Table::Deps{&timers_, store_.get(), link, {}, restart_limit, 60000});
     table->Persist();
     return table;
   }
@@ -176,6 +178,75 @@ TEST_F(TableTest, PlayersWhoJoinBeforeTheVerdictAreGreetedAfterIt) {
   EXPECT_EQ(table->seats(), 3);  // The VM's word wins.
   EXPECT_EQ(pa.Take(), (std::vector<std::string>{"joined 1", "joined 2"}));
   EXPECT_EQ(pb.Take(), (std::vector<std::string>{"joined 1", "joined 2"}));
+}
+
+// The worker dies while it runs `spin`: that event never happened and its player hears so;
+// the VM comes back from the table's own state and the events after it run as if nothing
+// had happened.
+TEST_F(TableTest, AnEventThatKillsTheWorkerIsAnsweredAndTheRestReplayed) {
+  DeferredLink link;
+  auto table = MakeTable(&link);
+  Define(*table, kGame);
+  Player a, b;
+  RecordingPeer pa, pb;
+  Seat(*table, a, pa, "pa");
+  Seat(*table, b, pb, "pb");
+  ASSERT_TRUE(table->Command(&a, "set", "before").ok());
+  link.DeliverAll();
+  pa.Take();
+  pb.Take();
+  ASSERT_TRUE(table->Command(&b, "spin", "").ok());
+  ASSERT_TRUE(table->Command(&a, "set", "after").ok());
+  link.Lose(link.seq_at(0), Status::Error(error::kScriptTimeout, "ran past 100 ms"));
+  const std::vector<std::string> got = pb.Take();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], "error script_timeout ran past 100 ms");
+  EXPECT_TRUE(pa.Take().empty());
+  link.DeliverAll();  // The rebuild, restored(), then the replayed command.
+  EXPECT_EQ(*table->world().Get("k"), "after");
+  EXPECT_EQ(pa.Take(), std::vector<std::string>{"world_set k=after"});
+  EXPECT_FALSE(table->crashed());
+  ASSERT_TRUE(table->Command(&a, "echo", "alive").ok());
+  link.DeliverAll();
+  EXPECT_EQ(pa.Take(), std::vector<std::string>{"echo alive"});
+}
+
+TEST_F(TableTest, AnInnocentTableIsRebuiltWithoutAnError) {
+  DeferredLink link;
+  auto table = MakeTable(&link);
+  Define(*table, kGame);
+  Player a;
+  RecordingPeer pa;
+  Seat(*table, a, pa, "pa");
+  link.DeliverAll();
+  pa.Take();
+  ASSERT_TRUE(table->Command(&a, "set", "x").ok());
+  link.Lose(0, Status::Error(error::kInternal, "worker killed by signal 9"));
+  link.DeliverAll();
+  EXPECT_EQ(pa.Take(), std::vector<std::string>{"world_set k=x"});
+  EXPECT_EQ(*table->world().Get("k"), "x");
+}
+
+TEST_F(TableTest, ATableThatKeepsKillingItsWorkerIsClosed) {
+  DeferredLink link;
+  auto table = MakeTable(&link, 2);
+  Define(*table, kGame);
+  Player a;
+  RecordingPeer pa;
+  Seat(*table, a, pa, "pa");
+  link.DeliverAll();
+  pa.Take();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(table->Command(&a, "spin", "").ok());
+    link.Lose(link.seq_at(0), Status::Error(error::kScriptTimeout, "ran past 100 ms"));
+    link.DeliverAll();
+  }
+  EXPECT_TRUE(table->crashed());
+  const std::vector<std::string> got = pa.Take();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[2].rfind("error table_crashed ", 0), 0u) << got[2];
+  EXPECT_EQ(table->Command(&a, "echo", "x").code(), error::kTableCrashed);
+  EXPECT_EQ(table->world().Get("k"), nullptr);  // 'spun' never happened.
 }
 
 }  // namespace

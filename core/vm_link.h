@@ -24,12 +24,18 @@ class VmLink {
    public:
     virtual ~Receiver() = default;
     virtual void OnReply(VmReply reply) = 0;
+    // The process that ran the table's VM died; the VM is gone. `unanswered` are the table's
+    // events that never got a reply, in the order sent (none took effect); `culprit_seq` is
+    // the one it was running, when it is among them (else 0); `why` has code
+    // error::kScriptTimeout or error::kInternal. The receiver rebuilds its VM with new events.
+    virtual void OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq,
+                          const Status& why) = 0;
   };
 
   virtual ~VmLink() = default;
   // Routes the replies for table `table` to `receiver` until Detach. REQUIRES: not attached.
   virtual void Attach(uint64_t table, Receiver* receiver) = 0;
-  // Forgets the table: replies still on their way for it are dropped.
+  // Closes the table's VM and forgets the table: replies still on their way are dropped.
   virtual void Detach(uint64_t table) = 0;
   // Sends `event` to its table's VM. REQUIRES: event.table is attached.
   virtual void Send(VmEvent event) = 0;
@@ -38,7 +44,7 @@ class VmLink {
 class LocalVmLink final : public VmLink {
  public:
   void Attach(uint64_t table, Receiver* receiver) override { receivers_[table] = receiver; }
-  void Detach(uint64_t table) override { receivers_.erase(table); }
+  void Detach(uint64_t table) override;
   // Runs the event at once and delivers its reply before returning.
   void Send(VmEvent event) override;
 
