@@ -37,7 +37,7 @@ VmEvent Table::Event(VmEvent::Kind kind) const {
 // Sends `event`. When the link answers before returning, the reply has been applied and its
 // status is returned; otherwise ok, and OnReply answers a failure to `cause`.
 Status Table::Send(VmEvent event, const Player* cause) {
-  event.seq = ++next_seq_;
+  event.seq = NextVmEventSeq();
   pending_.push_back({event.seq, event.kind, cause ? cause->id : 0});
   // A reply may send further events (a cleared timer), so the awaited event nests.
   const uint64_t outer_seq = awaited_seq_;

@@ -159,7 +159,6 @@ class Table final : public VmLink::Receiver {
   bool crashed_ = false;
   std::deque<uint64_t> losses_ms_;  // When its events killed the worker, within the period.
   size_t vm_memory_ = 0;
-  uint64_t next_seq_ = 0;
   std::deque<Pending> pending_;  // Sent, not yet answered; oldest first.
   // The event whose sender waits for its status (a link that answers at once), and it.
   uint64_t awaited_seq_ = 0;

@@ -255,6 +255,11 @@ std::optional<std::string> Problem(const FieldReader& r, const char* what) {
 
 }  // namespace
 
+uint64_t NextVmEventSeq() {
+  static uint64_t last = 0;
+  return ++last;
+}
+
 void AppendEvent(std::string& out, const VmEvent& e) {
   const size_t at = BeginMessage(out, static_cast<uint8_t>(e.kind));
   PutU64(out, e.seq);

@@ -89,6 +89,10 @@ struct VmReply {
   uint64_t memory_used = 0;  // Bytes the table's VM holds after the event; 0 without one.
 };
 
+// A sequence number for a new event, unique in this process (the loop thread's counter):
+// a worker's events come from many tables, and its progress page names the running one.
+uint64_t NextVmEventSeq();
+
 // Appends one framed message to `out`. REQUIRES: every string, list and the whole message
 // fit the reader's limit (the writer does not check).
 void AppendEvent(std::string& out, const VmEvent& event);
