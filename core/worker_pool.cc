@@ -47,9 +47,13 @@ struct WorkerPool::Slot {
   Child* child = nullptr;          // Null until spawned, and while a replacement is pending.
   std::deque<VmEvent> unanswered;  // Sent (queued or written), no reply yet, in order.
   std::string queued;              // Encoded events waiting for this turn's write.
+  uint64_t respawn_at_ms = 0;      // Without a child: when the watchdog next tries to start one.
 };
 
 namespace {
+
+// How long a worker that could not be started waits before the next try.
+constexpr uint64_t kRespawnDelayMs = 1000;
 
 template <typename T>
 uv_handle_t* AsHandle(T* handle) {
@@ -293,7 +297,7 @@ void WorkerPool::Watchdog() {
   const uint64_t budget_ns = options_.event_budget_ms * 1000000u;
   for (auto& slot : slots_) {
     if (slot->child == nullptr) {
-      if (Status s = Spawn(*slot); !s.ok()) Log(LogLevel::kError, s.ToString());
+      if (loop_->NowMs() >= slot->respawn_at_ms) Respawn(*slot);
       continue;
     }
     if (slot->child->killed) continue;
@@ -337,8 +341,16 @@ void WorkerPool::OnExit(Child* child, int64_t exit_status, int term_signal) {
   Log(LogLevel::kWarn, "worker " + std::to_string(slot.index) + " (pid " + std::to_string(pid) +
                            ") lost with " + std::to_string(unanswered.size()) +
                            " events unanswered: " + why.ToString());
-  if (Status s = Spawn(slot); !s.ok()) Log(LogLevel::kError, s.ToString());
+  Respawn(slot);
   owner_->OnWorkerLost(slot.index, std::move(unanswered), culprit, std::move(why));
+}
+
+void WorkerPool::Respawn(Slot& slot) {
+  const Status s = Spawn(slot);
+  if (s.ok()) return;
+  Log(LogLevel::kError, "worker " + std::to_string(slot.index) + ": " + s.ToString() +
+                            "; trying again in " + std::to_string(kRespawnDelayMs) + " ms");
+  slot.respawn_at_ms = loop_->NowMs() + kRespawnDelayMs;
 }
 
 void WorkerPool::Detach(Child* child) {

@@ -69,7 +69,7 @@ class WorkerPool {
     // events were sent.
     virtual void OnReply(size_t worker, VmReply reply) = 0;
     // Worker `worker` died, and a fresh worker already holds its index (it has no tables;
-    // if it could not be started, the pool retries on its watchdog tick, and events Sent
+    // if it could not be started, the pool tries again every second, and events Sent
     // meanwhile wait for it). `unanswered` holds every event sent to the dead worker whose
     // reply never came, in the order sent, the culprit included; none of them took effect.
     // `culprit_seq` is the seq of the event it was running when it died (0 when it was
@@ -101,7 +101,7 @@ class WorkerPool {
   void Send(size_t worker, VmEvent event);
 
   size_t size() const { return slots_.size(); }
-  // Workers replaced so far.
+  // Workers lost so far, each replaced at once (or, when it could not start, retried).
   uint64_t restarts() const { return restarts_; }
   // The process id of worker `worker` now; 0 while it has none. For logs and tests.
   pid_t pid(size_t worker) const;
@@ -115,6 +115,8 @@ class WorkerPool {
 
  private:
   Status Spawn(Slot& slot);
+  // Spawn, or log the failure and leave the next try to the watchdog, a second later.
+  void Respawn(Slot& slot);
   void FlushAll();
   void Flush(Slot& slot);
   void Watchdog();

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <functional>
@@ -248,6 +249,31 @@ TEST_F(WorkerPoolTest, EventsToADeadWorkerAreReportedUnanswered) {
   EXPECT_EQ(owner_.losses[0].unanswered[0].command, "lost");
 }
 
+// The first line of /proc/PID/FILE that starts with `key`, or "" when there is none.
+std::string ProcLine(pid_t pid, const std::string& file, const std::string& key) {
+  Result<std::string> text = ReadFile("/proc/" + std::to_string(pid) + "/" + file);
+  if (!text.ok()) return "";
+  for (size_t at = 0; at < text->size();) {
+    size_t end = text->find('\n', at);
+    if (end == std::string::npos) end = text->size();
+    const std::string line = text->substr(at, end - at);
+    if (line.starts_with(key)) return line;
+    at = end + 1;
+  }
+  return "";
+}
+
+TEST_F(WorkerPoolTest, WorkersRunUnderTheFilterAndTheAddressSpaceCap) {
+  StartPool(1);
+  Send(0, Open(1));
+  // Once it has answered, the worker is past its hardening.
+  ASSERT_TRUE(RunUntilReplies(1));
+  const pid_t pid = pool_->pid(0);
+  EXPECT_EQ(ProcLine(pid, "status", "Seccomp:"), "Seccomp:\t2");
+  EXPECT_NE(ProcLine(pid, "limits", "Max address space").find("1073741824"), std::string::npos)
+      << ProcLine(pid, "limits", "Max address space");
+}
+
 TEST_F(WorkerPoolTest, AWorkerThatAnswersGarbageIsKilledAsCrashed) {
   // A stand-in for a worker whose reply stream breaks: it reads, then writes a frame with an
   // unknown type byte, then waits to be killed.
@@ -268,6 +294,24 @@ TEST_F(WorkerPoolTest, AWorkerThatAnswersGarbageIsKilledAsCrashed) {
   ASSERT_EQ(loss.unanswered.size(), 1u);
   EXPECT_EQ(loss.unanswered[0].seq, seq);
   EXPECT_TRUE(owner_.replies.empty());
+}
+
+TEST_F(WorkerPoolTest, AReplacementThatCannotStartIsTriedAgainAndGetsTheEventsSentMeanwhile) {
+  TempDir dir("ggs-worker-pool");
+  ASSERT_TRUE(dir.ok()) << dir.error();
+  const std::string link = dir.File("ggs");
+  ASSERT_EQ(::symlink(GGS_BINARY, link.c_str()), 0);
+  StartPool(1, 1000, link);
+  ASSERT_EQ(::unlink(link.c_str()), 0);
+  ASSERT_EQ(::kill(pool_->pid(0), SIGKILL), 0);
+  ASSERT_TRUE(RunUntil([&] { return !owner_.losses.empty(); }));
+  EXPECT_EQ(pool_->pid(0), 0);
+  const uint64_t seq = Send(0, Open(1));
+  ASSERT_EQ(::symlink(GGS_BINARY, link.c_str()), 0);
+  ASSERT_TRUE(RunUntilReplies(1));
+  EXPECT_EQ(owner_.replies[0].second.seq, seq);
+  EXPECT_TRUE(owner_.replies[0].second.status.ok());
+  EXPECT_NE(pool_->pid(0), 0);
 }
 
 TEST_F(WorkerPoolTest, ABinaryThatCannotStartFailsStart) {
