@@ -73,9 +73,10 @@ class WorkerPool {
     // meanwhile wait for it). `unanswered` holds every event sent to the dead worker whose
     // reply never came, in the order sent, the culprit included; none of them took effect.
     // `culprit_seq` is the seq of the event it was running when it died (0 when it was
-    // between events). `why` has code worker_error::kScriptTimeout when the pool killed it
-    // for overrunning the budget, else worker_error::kWorkerCrashed with the signal, exit
-    // status or stream error in its message.
+    // between events); that event is in `unanswered`, unless it finished and its reply
+    // arrived in the instant before the kill (then OnReply has had it). `why` has code
+    // worker_error::kScriptTimeout when the pool killed it for overrunning the budget, else
+    // worker_error::kWorkerCrashed with the signal, exit status or stream error in its message.
     virtual void OnWorkerLost(size_t worker, std::vector<VmEvent> unanswered, uint64_t culprit_seq,
                               Status why) = 0;
   };
