@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "base/file.h"
 #include "base/host_port.h"
 #include "cli/commands.h"
 #include "core/fd_limit.h"
@@ -23,6 +24,11 @@ struct ServeFlags {
   double reconnect_grace = 30;
   std::string admin_token;
   std::string log_level = "info";
+  size_t workers = 0;
+  uint64_t event_budget_ms = 100;
+  int restart_limit = 3;
+  double restart_period = 60;
+  size_t worker_memory = size_t{8} << 30;
 };
 
 int RunServe(const ServeFlags& f) {
@@ -50,6 +56,12 @@ int RunServe(const ServeFlags& f) {
   o.coordinator.reconnect_grace_ms = static_cast<uint64_t>(f.reconnect_grace * 1000);
   o.coordinator.vm.memory_limit = f.table_memory;
   o.coordinator.admin_token = f.admin_token;
+  o.coordinator.restart_limit = f.restart_limit;
+  o.coordinator.restart_period_ms = static_cast<uint64_t>(f.restart_period * 1000);
+  o.workers = f.workers;
+  o.worker_pool.binary = ExecutablePath();
+  o.worker_pool.event_budget_ms = f.event_budget_ms;
+  o.worker_pool.address_space = f.worker_memory;
   if (o.network.max_connections > capacity) {
     Log(LogLevel::kWarn, "--max-connections " + std::to_string(o.network.max_connections) +
                              " exceeds the open-file limit; at most " + std::to_string(capacity) +
@@ -111,6 +123,30 @@ void AddServe(CLI::App& app, int* exit_code) {
       "--admin-token", flags->admin_token,
       "Secret that authorizes uploads (or env GGS_ADMIN_TOKEN); none = uploads refused");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")
+      ->capture_default_str();
+  cmd->add_option("--workers", flags->workers,
+                  "Run the tables' JavaScript in N supervised, sandboxed worker processes; a "
+                  "runaway callback then stops only its own worker's tables, briefly. 0 runs "
+                  "every game inside the server process")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  cmd->add_option("--event-budget-ms", flags->event_budget_ms,
+                  "With --workers: an event running longer gets its worker killed and "
+                  "replaced; its player gets script_timeout, the event never happened")
+      ->check(CLI::Range(1, 3600000))
+      ->capture_default_str();
+  cmd->add_option("--restart-limit", flags->restart_limit,
+                  "With --workers: a table whose events kill its worker this many times "
+                  "within --restart-period is closed (table_crashed)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--restart-period", flags->restart_period, "Seconds; see --restart-limit")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
+  cmd->add_option("--worker-memory", flags->worker_memory,
+                  "With --workers: address-space cap of each worker process, a backstop "
+                  "behind --table-memory (bytes; 0 = none)")
+      ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   cmd->footer(
       "Flags may also come from a file: ggs serve --config ggs.toml, where ggs.toml has a [serve]\n"

@@ -39,11 +39,11 @@ constexpr char kSpinner[] = R"JS(
 function playerCommand(p, c, a) { if (c === "spin") { while (true) {} } GGS.sendCommandToAll(c, a); }
 )JS";
 
-// A `ggs worker` child with its three standard streams on pipes. The destructor kills and
-// reaps it if it still runs.
+// A `ggs worker` child with its three standard streams on pipes, run with `flags`. The
+// destructor kills and reaps it if it still runs.
 class WorkerChild {
  public:
-  WorkerChild() {
+  explicit WorkerChild(std::vector<std::string> flags = {}) {
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
       ADD_FAILURE() << "pipe2 failed";
@@ -54,9 +54,12 @@ class WorkerChild {
     posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-    std::string binary = GGS_BINARY, command = "worker";
-    char* argv[] = {binary.data(), command.data(), nullptr};
-    const int spawned = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, environ);
+    std::string binary = GGS_BINARY;
+    flags.insert(flags.begin(), {binary, "worker"});
+    std::vector<char*> argv;
+    for (std::string& flag : flags) argv.push_back(flag.data());
+    argv.push_back(nullptr);
+    const int spawned = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(in[0]);
     ::close(out[1]);
@@ -253,6 +256,69 @@ TEST(WorkerE2eTest, ABrokenStreamExitsTwoWithAMessage) {
   EXPECT_EQ(WEXITSTATUS(*status), 2);
   const std::string err = worker.Stderr();
   EXPECT_NE(err.find(wire::kBadWire), std::string::npos) << err;
+}
+
+// The hardening flags a pool starts its workers with.
+const std::vector<std::string> kHardened = {"--sandbox", "--address-space", "1073741824"};
+
+TEST(WorkerSandboxTest, ASandboxedWorkerStillAnswersEventsAndExitsZero) {
+  WorkerChild worker(kHardened);
+  worker.Send({Open(1, 100, kEcho), Command(2, 100, "a", std::string(100000, 'x')),
+               Command(3, 300, "nowhere")});
+  const std::vector<VmReply> replies = worker.Receive(3);
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_TRUE(replies[0].status.ok()) << replies[0].status.ToString();
+  ASSERT_EQ(replies[1].effects.sends.size(), 1u);
+  EXPECT_EQ(replies[1].effects.sends[0].args.size(), 100000u);
+  EXPECT_EQ(replies[2].status.code(), error::kNoSuchTable);
+
+  worker.CloseStdin();
+  const std::optional<int> status = worker.Wait();
+  ASSERT_TRUE(status.has_value()) << "the sandboxed worker did not exit at the end of its input";
+  EXPECT_TRUE(WIFEXITED(*status)) << "signal " << WTERMSIG(*status);
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << worker.Stderr();
+}
+
+TEST(WorkerSandboxTest, AScriptErrorAndAnOutOfMemoryGameStayInsideTheSandbox) {
+  constexpr char kFailing[] = R"JS(
+function playerCommand(p, c, a) {
+  if (c === "throw") throw new Error("no " + Date.now());
+  var s = "x"; while (true) { s = s + s; }
+}
+)JS";
+  WorkerChild worker(kHardened);
+  worker.Send({Open(1, 100, kFailing), Command(2, 100, "throw"), Command(3, 100, "grow")});
+  const std::vector<VmReply> replies = worker.Receive(3);
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[1].status.code(), error::kScriptError);
+  EXPECT_EQ(replies[2].status.code(), error::kScriptError);
+  EXPECT_TRUE(worker.Running());
+}
+
+TEST(WorkerSandboxTest, ABrokenStreamStillExitsTwoWithAMessage) {
+  WorkerChild worker(kHardened);
+  worker.SendBytes(std::string("\x09\x00\x00\x00\x7f", 5) + std::string(8, '!'));
+  const std::optional<int> status = worker.Wait();
+  ASSERT_TRUE(status.has_value()) << "the worker did not exit on a broken stream";
+  EXPECT_TRUE(WIFEXITED(*status)) << "signal " << WTERMSIG(*status);
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_NE(worker.Stderr().find(wire::kBadWire), std::string::npos);
+}
+
+TEST(WorkerSandboxTest, OpeningAFileInsideTheSandboxKillsTheWorkerWithSigsys) {
+  WorkerChild worker({"--sandbox", "--try-open-after-sandbox"});
+  const std::optional<int> status = worker.Wait();
+  ASSERT_TRUE(status.has_value()) << "the worker neither died nor exited";
+  ASSERT_TRUE(WIFSIGNALED(*status)) << "exit status " << WEXITSTATUS(*status);
+  EXPECT_EQ(WTERMSIG(*status), SIGSYS);
+}
+
+TEST(WorkerSandboxTest, WithoutTheSandboxTheSameOpenSucceeds) {
+  WorkerChild worker({"--try-open-after-sandbox"});
+  const std::optional<int> status = worker.Wait();
+  ASSERT_TRUE(status.has_value());
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 3);
 }
 
 TEST(WorkerE2eTest, IsHiddenFromHelp) {

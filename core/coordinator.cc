@@ -42,7 +42,10 @@ Coordinator::Coordinator(Timers* timers, Storage* storage, WriteBehind* store,
       own_link_(options_.vm_link ? nullptr : std::make_unique<LocalVmLink>()),
       link_(options_.vm_link ? options_.vm_link : own_link_.get()) {}
 
-Table::Deps Coordinator::TableDeps() { return Table::Deps{timers_, store_, link_, options_.vm}; }
+Table::Deps Coordinator::TableDeps() {
+  return Table::Deps{
+      timers_, store_, link_, options_.vm, options_.restart_limit, options_.restart_period_ms};
+}
 
 Coordinator::~Coordinator() {
   for (auto& [token, player] : players_) timers_->Stop(player->grace_timer);

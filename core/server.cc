@@ -30,6 +30,16 @@ Status Server::Start() {
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());
   store_ = std::make_unique<WriteBehind>(storage_.get());
+  if (options_.workers > 0) {
+    WorkerPoolOptions pool = options_.worker_pool;
+    pool.workers = options_.workers;
+    workers_ = std::make_unique<WorkerVmLink>(&loop_, pool);
+    if (Status s = workers_->Start(); !s.ok()) return s;
+    options_.coordinator.vm_link = workers_.get();
+    Log(LogLevel::kInfo, "game VMs run in " + std::to_string(options_.workers) +
+                             " worker processes (event budget " +
+                             std::to_string(pool.event_budget_ms) + " ms)");
+  }
   coordinator_ =
       std::make_unique<Coordinator>(&loop_, storage_.get(), store_.get(), options_.coordinator);
   dispatcher_ = std::make_unique<Dispatcher>(coordinator_.get());

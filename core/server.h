@@ -14,6 +14,7 @@
 #include "core/network.h"
 #include "core/status.h"
 #include "core/storage.h"
+#include "core/worker_vm_link.h"
 #include "core/write_behind.h"
 
 namespace ggs {
@@ -26,6 +27,10 @@ struct ServerOptions {
   CoordinatorOptions coordinator;
   uint64_t flush_ms = 50;
   std::string games_dir;  // When set, installs DIR/NAME/NAME.js for each NAME at start.
+  // 0: every table's VM runs in this process. N: in N supervised worker processes, started
+  // from worker_pool.binary (`ggs worker`).
+  size_t workers = 0;
+  WorkerPoolOptions worker_pool;
 };
 
 class Server final : public ConnectionHandler {
@@ -54,6 +59,7 @@ class Server final : public ConnectionHandler {
   Loop loop_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<WriteBehind> store_;
+  std::unique_ptr<WorkerVmLink> workers_;  // With --workers; outlives the coordinator.
   std::unique_ptr<Coordinator> coordinator_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<Network> network_;

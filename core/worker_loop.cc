@@ -28,6 +28,16 @@ Status WriteAll(int fd, std::string_view bytes) {
   return Status::Ok();
 }
 
+// Runs `event`, announcing it on `progress` (when there is one) for as long as it runs.
+VmReply Run(VmHost& host, const VmEvent& event, WorkerProgress* progress) {
+  if (progress == nullptr) return host.Handle(event);
+  progress->started_ns.store(MonotonicNs(), std::memory_order_relaxed);
+  progress->running_seq.store(event.seq, std::memory_order_release);
+  VmReply reply = host.Handle(event);
+  progress->running_seq.store(0, std::memory_order_release);
+  return reply;
+}
+
 int Fail(int code, const std::string& message) {
   Log(LogLevel::kError, "ggs worker: " + message);
   return code;
@@ -35,7 +45,7 @@ int Fail(int code, const std::string& message) {
 
 }  // namespace
 
-int RunWorker(int in_fd, int out_fd, size_t max_message) {
+int RunWorker(int in_fd, int out_fd, size_t max_message, WorkerProgress* progress) {
   VmWireReader reader(max_message);
   VmHost host;
   std::string in(kReadSize, '\0');
@@ -52,7 +62,7 @@ int RunWorker(int in_fd, int out_fd, size_t max_message) {
     reader.Feed(std::string_view(in.data(), static_cast<size_t>(n)));
     out.clear();
     while (std::optional<VmEvent> event = reader.NextEvent()) {
-      AppendReply(out, host.Handle(*event));
+      AppendReply(out, Run(host, *event, progress));
     }
     if (Status s = WriteAll(out_fd, out); !s.ok()) return Fail(1, s.message());
     if (!reader.error().ok()) return Fail(2, reader.error().ToString());

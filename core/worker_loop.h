@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "core/vm_wire.h"
+#include "core/worker_progress.h"
 
 namespace ggs {
 
@@ -24,6 +25,11 @@ namespace ggs {
 // treat every event without a reply as never run: the worker's replicas die with it, and
 // the server's copy of the namespaces, which never saw those writes, stays the truth.
 // Does not close either descriptor.
-int RunWorker(int in_fd, int out_fd, size_t max_message = wire::kDefaultMaxMessage);
+//
+// With a `progress` page (core/worker_progress.h), each event is announced there while it
+// runs: started_ns, then running_seq = the event's seq, and running_seq = 0 once it returns.
+// That is how the supervisor names the exact event a stuck worker is inside.
+int RunWorker(int in_fd, int out_fd, size_t max_message = wire::kDefaultMaxMessage,
+              WorkerProgress* progress = nullptr);
 
 }  // namespace ggs

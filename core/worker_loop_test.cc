@@ -73,11 +73,12 @@ struct WorkerRun {
   std::string error_code;  // The reply stream's, which must be intact.
 };
 
-WorkerRun RunOver(const std::string& input, size_t max_message = wire::kDefaultMaxMessage) {
+WorkerRun RunOver(const std::string& input, size_t max_message = wire::kDefaultMaxMessage,
+                  WorkerProgress* progress = nullptr) {
   TempFile in, out;
   in.Write(input);
   WorkerRun run;
-  run.code = RunWorker(in.fd(), out.fd(), max_message);
+  run.code = RunWorker(in.fd(), out.fd(), max_message, progress);
   VmWireReader reader;
   reader.Feed(out.Read());
   while (std::optional<VmReply> r = reader.NextReply()) run.replies.push_back(std::move(*r));
@@ -105,6 +106,20 @@ TEST(WorkerLoopTest, AnswersEveryEventInOrderAndExitsZeroAtEndOfFile) {
   EXPECT_EQ(run.replies[2].effects.sends[0].args, std::string("\xff\n"));
   EXPECT_EQ(run.replies[3].effects.sends.at(0).command, "a");
   EXPECT_EQ(run.replies[4].status.code(), error::kNoSuchTable);
+}
+
+TEST(WorkerLoopTest, AnnouncesEachEventOnTheProgressPageAndClearsItAfter) {
+  WorkerProgress page;
+  std::string input;
+  AppendEvent(input, Open(1, 10));
+  AppendEvent(input, Command(2, 10, "a"));
+  const uint64_t before = MonotonicNs();
+  const WorkerRun run = RunOver(input, wire::kDefaultMaxMessage, &page);
+  EXPECT_EQ(run.code, 0);
+  ASSERT_EQ(run.replies.size(), 2u);
+  EXPECT_EQ(page.running_seq.load(), 0u);
+  EXPECT_GE(page.started_ns.load(), before);
+  EXPECT_LE(page.started_ns.load(), MonotonicNs());
 }
 
 TEST(WorkerLoopTest, EmptyInputExitsZero) {
