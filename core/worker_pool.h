@@ -68,11 +68,13 @@ class WorkerPool {
     // Worker `worker` answered one event. Replies from one worker arrive in the order its
     // events were sent.
     virtual void OnReply(size_t worker, VmReply reply) = 0;
-    // Worker `worker` died, and a fresh worker already holds its index (it has no tables;
-    // if it could not be started, the pool tries again every second, and events Sent
-    // meanwhile wait for it). `unanswered` holds every event sent to the dead worker whose
-    // reply never came, in the order sent, the culprit included; none of them took effect.
-    // `culprit_seq` is the seq of the event it was running when it died (0 when it was
+    // Worker `worker` died, and a fresh worker already holds its index, with no tables.
+    // Two exceptions, where the index has no worker for a second or more and events Sent
+    // meanwhile wait for the next one: the dead worker had never answered (it may have
+    // died starting up, and restarting it at once could loop), or the replacement could not
+    // be started (the pool tries again every second). `unanswered` holds every event sent to the
+    // dead worker whose reply never came, in the order sent, the culprit included; none of them
+    // took effect. `culprit_seq` is the seq of the event it was running when it died (0 when it was
     // between events); that event is in `unanswered`, unless it finished and its reply
     // arrived in the instant before the kill (then OnReply has had it). `why` has code
     // worker_error::kScriptTimeout when the pool killed it for overrunning the budget, else
