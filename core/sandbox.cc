@@ -15,8 +15,11 @@
 namespace ggs {
 namespace {
 
-// The system calls a worker makes once it is running, each allowed without conditions.
-// mmap is not in this list: it is allowed only without PROT_EXEC, below.
+// The system calls a worker may make once it is running, each allowed without conditions.
+// Measured with strace over the worker tests, a running worker makes only read, write, brk,
+// mmap, munmap and exit_group; the others are what glibc's malloc, realloc, free and locks
+// call on paths those tests may not reach. mmap is not in this list: it is allowed only
+// without PROT_EXEC, below.
 constexpr int kAllowed[] = {
     SCMP_SYS(read),           // Event batches on stdin.
     SCMP_SYS(write),          // Reply batches on stdout, log lines on stderr.
@@ -53,7 +56,7 @@ Status AddRules(scmp_filter_ctx filter) {
 }  // namespace
 
 Status LimitAddressSpace(size_t bytes) {
-  if (bytes == 0) return Status::Ok();
+  if (bytes == 0 || !kHardeningWorks) return Status::Ok();
   const rlimit limit{bytes, bytes};
   if (setrlimit(RLIMIT_AS, &limit) != 0) {
     return Status::Error(error::kInternal,
@@ -63,6 +66,7 @@ Status LimitAddressSpace(size_t bytes) {
 }
 
 Status EnterSandbox() {
+  if (!kHardeningWorks) return Status::Ok();
   // The C library reads the time zone on the first time conversion, and the log converts
   // time: have it read now, while open() is still allowed.
   tzset();

@@ -32,6 +32,7 @@ struct WorkerPool::Child {
   bool trusted = true;    // False once it answered out of order: its replies are ignored.
   bool killed = false;    // The pool sent SIGKILL, or meant to; `why` says why.
   bool exited = false;    // Its exit callback has run: the process is reaped.
+  bool answered = false;  // It has delivered a reply, so it got through its start-up.
   Status why;
   uint64_t culprit = 0;  // For a budget kill: the event that overran.
   int open_handles = 0;
@@ -276,6 +277,7 @@ void WorkerPool::DeliverReplies(Slot& slot) {
       return;
     }
     slot.unanswered.pop_front();
+    child->answered = true;
     owner_->OnReply(slot.index, std::move(*reply));
   }
   if (!child->reader.error().ok()) {
@@ -327,6 +329,7 @@ void WorkerPool::OnExit(Child* child, int64_t exit_status, int term_signal) {
     }
   }
   const pid_t pid = child->process.pid;
+  const bool answered = child->answered;
   const bool timed_out = child->killed && child->why.code() == worker_error::kScriptTimeout;
   const uint64_t culprit =
       timed_out ? child->culprit : slot.page->running_seq.load(std::memory_order_acquire);
@@ -341,7 +344,13 @@ void WorkerPool::OnExit(Child* child, int64_t exit_status, int term_signal) {
   Log(LogLevel::kWarn, "worker " + std::to_string(slot.index) + " (pid " + std::to_string(pid) +
                            ") lost with " + std::to_string(unanswered.size()) +
                            " events unanswered: " + why.ToString());
-  Respawn(slot);
+  if (answered) {
+    Respawn(slot);
+  } else {
+    // It may have died starting up (a bad binary, a filter or cap the platform refuses):
+    // restarting it at once could repeat that forever, so the watchdog tries a second later.
+    slot.respawn_at_ms = loop_->NowMs() + kRespawnDelayMs;
+  }
   owner_->OnWorkerLost(slot.index, std::move(unanswered), culprit, std::move(why));
 }
 

@@ -68,15 +68,19 @@ class WorkerPool {
     // Worker `worker` answered one event. Replies from one worker arrive in the order its
     // events were sent.
     virtual void OnReply(size_t worker, VmReply reply) = 0;
-    // Worker `worker` died, and a fresh worker already holds its index (it has no tables;
-    // if it could not be started, the pool tries again every second, and events Sent
-    // meanwhile wait for it). `unanswered` holds every event sent to the dead worker whose
-    // reply never came, in the order sent, the culprit included; none of them took effect.
+    // Worker `worker` died. `unanswered` holds every event sent to it whose reply never
+    // came, in the order sent, the culprit included; none of them took effect.
     // `culprit_seq` is the seq of the event it was running when it died (0 when it was
     // between events); that event is in `unanswered`, unless it finished and its reply
     // arrived in the instant before the kill (then OnReply has had it). `why` has code
-    // worker_error::kScriptTimeout when the pool killed it for overrunning the budget, else
-    // worker_error::kWorkerCrashed with the signal, exit status or stream error in its message.
+    // worker_error::kScriptTimeout when the pool killed it for overrunning the budget,
+    // else worker_error::kWorkerCrashed with the signal, exit status or stream error in
+    // its message.
+    // A fresh worker, with no tables, already holds the index, except in two cases where
+    // the index stays empty for a second or more and events Sent to it meanwhile wait for
+    // the next worker: the dead worker had never answered (it may have died starting up,
+    // and restarting it at once could loop), or the replacement could not be started
+    // (the pool tries again every second).
     virtual void OnWorkerLost(size_t worker, std::vector<VmEvent> unanswered, uint64_t culprit_seq,
                               Status why) = 0;
   };
@@ -102,7 +106,7 @@ class WorkerPool {
   void Send(size_t worker, VmEvent event);
 
   size_t size() const { return slots_.size(); }
-  // Workers lost so far, each replaced at once (or, when it could not start, retried).
+  // Workers lost so far; each is replaced as OnWorkerLost describes.
   uint64_t restarts() const { return restarts_; }
   // The process id of worker `worker` now; 0 while it has none. For logs and tests.
   pid_t pid(size_t worker) const;
