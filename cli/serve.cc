@@ -1,6 +1,8 @@
 // `ggs serve`: host games on a TCP port with durable state.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "base/file.h"
 #include "base/host_port.h"
@@ -24,7 +26,7 @@ struct ServeFlags {
   double reconnect_grace = 30;
   std::string admin_token;
   std::string log_level = "info";
-  size_t workers = 0;
+  size_t workers = std::max(1u, std::thread::hardware_concurrency());
   uint64_t event_budget_ms = 100;
   int restart_limit = 3;
   double restart_period = 60;
@@ -125,9 +127,9 @@ void AddServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")
       ->capture_default_str();
   cmd->add_option("--workers", flags->workers,
-                  "Run the tables' JavaScript in N supervised, sandboxed worker processes; a "
-                  "runaway callback then stops only its own worker's tables, briefly. 0 runs "
-                  "every game inside the server process")
+                  "Run the tables' JavaScript in N supervised, sandboxed worker processes "
+                  "(default: one per core); a runaway callback then stops only its own "
+                  "worker's tables, briefly. 0 runs every game inside the server process")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->add_option("--event-budget-ms", flags->event_budget_ms,

@@ -77,6 +77,10 @@ Status Coordinator::Restore() {
       players_[row.token] = std::move(player);
     }
     t->Restore(stored, seated);
+    const auto game = games_.find(stored.row.game_name);
+    if (game != games_.end() && game->second.version == stored.row.game_version) {
+      t->ExpectSeats(game->second.seats);
+    }
     for (Player* p : seated) Detach(p);
     if (t->empty()) {
       EndTable(t);
@@ -234,6 +238,17 @@ Table* Coordinator::NewTable(const std::string& game_name, int version,
   return t;
 }
 
+void Coordinator::Ping(Peer* peer, std::string payload) {
+  std::string bytes;
+  AppendClientCommand(bytes, command::kPong, payload);
+  Player* player = peer->player;
+  if (player == nullptr || player->table == nullptr) return peer->Send(bytes);
+  player->table->AfterPending([this, token = player->token, bytes = std::move(bytes)] {
+    const auto it = players_.find(token);
+    if (it != players_.end() && it->second->peer) it->second->peer->Send(bytes);
+  });
+}
+
 Status Coordinator::Define(Peer* peer, std::string source) {
   Player* player = peer->player;
   if (!player) return Status::Error(error::kNoHello, "say hello before define");
@@ -268,7 +283,7 @@ void Coordinator::Defined(Table* table, const std::string& creator, const Status
 Status Coordinator::GameCommand(Peer* peer, std::string_view command, std::string_view args) {
   Player* player = peer->player;
   if (!player) return Status::Error(error::kNoHello, "say hello before sending game commands");
-  if (!player->table->defined()) {
+  if (!player->table->defined() && !player->table->defining()) {
     return Status::Error(error::kNotDefined, "this table's game is not defined yet");
   }
   return player->table->Command(player, command, args);
@@ -343,7 +358,8 @@ void Coordinator::SweepUnbuilt() {
 
 void Coordinator::UpdateOpenSeats(Table* table) {
   const auto g = games_.find(table->row().game_name);
-  if (g == games_.end() || table->row().game_name.empty() || !table->built()) return;
+  if (g == games_.end() || table->row().game_name.empty()) return;
+  if (!table->built() && !table->opening()) return;  // Seats unknown until it is rebuilt.
   const uint64_t seq = table->id();
   if (table->full() || table->crashed() || (!table->defined() && !table->defining())) {
     g->second.open_tables.erase(seq);

@@ -67,6 +67,10 @@ class Coordinator {
   // Seats or resumes the player speaking on `peer` and sends it the hello reply
   // `<player_token>,<defined>,<table_token>` before anything the game sends on its join.
   Status Hello(Peer* peer, const HelloRequest& request);
+  // Answers `pong` with `payload`: at once, or for a seated player once everything sent to
+  // its table's VM before the ping has been answered, so that the pong comes after what the
+  // player's earlier commands caused, however late the VM answers.
+  void Ping(Peer* peer, std::string payload);
   // Defines the game of the peer's table from JavaScript source (creator only). Fails at
   // once with no_hello, already_defined or not_creator; the VM's verdict comes with the
   // table's kOpen reply: define_failed to the creator, or `defined` to every seated player.

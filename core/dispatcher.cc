@@ -70,9 +70,7 @@ void Dispatcher::Define(Peer* peer, Packet& packet) {
 }
 
 void Dispatcher::Ping(Peer* peer, Packet& packet) {
-  std::string bytes;
-  AppendClientCommand(bytes, command::kPong, packet.payload);
-  peer->Send(bytes);
+  coordinator_->Ping(peer, std::move(packet.payload));
 }
 
 void Dispatcher::Upload(Peer* peer, Packet& packet) {

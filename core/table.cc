@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <unordered_map>
 
 #include "core/log.h"
@@ -38,7 +39,7 @@ VmEvent Table::Event(VmEvent::Kind kind) const {
 // status is returned; otherwise ok, and OnReply answers a failure to `cause`.
 Status Table::Send(VmEvent event, const Player* cause) {
   event.seq = NextVmEventSeq();
-  pending_.push_back({event.seq, event.kind, cause ? cause->id : 0});
+  pending_.push_back({event.seq, event.kind, cause ? cause->id : 0, row_.next_player_id});
   // A reply may send further events (a cleared timer), so the awaited event nests.
   const uint64_t outer_seq = awaited_seq_;
   std::optional<Status> outer_status = std::move(awaited_status_);
@@ -61,8 +62,10 @@ void Table::OnReply(VmReply reply) {
   const Pending event = pending_.front();
   pending_.pop_front();
   // A VM that does not load is its opener's to report (define_failed, or a rebuild's log).
-  Status status = Apply(reply, event.cause != 0 || event.kind == VmEvent::Kind::kOpen);
+  Status status =
+      Apply(reply, event.cause != 0 || event.kind == VmEvent::Kind::kOpen, event.seated_below);
   if (event.kind == VmEvent::Kind::kOpen) {
+    opening_ = false;
     vm_open_ = reply.status.ok();
     seats_ = reply.status.ok() ? std::clamp(reply.seats, 1, kMaxSeats) : kMaxSeats;
     if (define_) FinishDefine(status);
@@ -73,6 +76,20 @@ void Table::OnReply(VmReply reply) {
     Player* cause = FindPlayer(event.cause);
     if (cause != nullptr && cause->peer != nullptr) cause->peer->SendError(status);
   }
+  RunWaitersUpTo(reply.seq);
+}
+
+void Table::AfterPending(std::function<void()> fn) {
+  if (pending_.empty()) return fn();
+  waiters_.emplace_back(pending_.back().seq, std::move(fn));
+}
+
+void Table::RunWaitersUpTo(uint64_t seq) {
+  while (!waiters_.empty() && waiters_.front().first <= seq) {
+    std::function<void()> fn = std::move(waiters_.front().second);
+    waiters_.pop_front();
+    fn();
+  }
 }
 
 void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, const Status& why) {
@@ -80,6 +97,7 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
   for (const Pending& p : pending_) causes[p.seq] = p.cause;
   pending_.clear();
   vm_open_ = false;
+  opening_ = false;
   const auto culprit =
       std::find_if(unanswered.begin(), unanswered.end(),
                    [culprit_seq](const VmEvent& e) { return e.seq == culprit_seq; });
@@ -95,6 +113,7 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
         why.message());
     if (culprit->kind == VmEvent::Kind::kOpen && define_) {
       FinishDefine(Status::Error(error::kDefineFailed, why.message()));
+      RunWaitersUpTo(UINT64_MAX);
       return;  // The game never loaded: nothing to rebuild.
     }
     if (Player* cause = FindPlayer(causes[culprit_seq]); cause != nullptr && cause->peer) {
@@ -107,6 +126,8 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
     }
     if (static_cast<int>(losses_ms_.size()) >= deps_.restart_limit) return Crash(why);
   }
+  std::deque<std::pair<uint64_t, std::function<void()>>> waiters = std::move(waiters_);
+  waiters_.clear();
   Rebuild();
   for (VmEvent& e : unanswered) {
     if (e.seq == culprit_seq || e.kind == VmEvent::Kind::kOpen ||
@@ -117,6 +138,7 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
     Status s = Send(std::move(e), cause);
     (void)s;  // A later reply: its failure goes to its player.
   }
+  for (auto& [seq, fn] : waiters) AfterPending(std::move(fn));  // Behind the replays now.
 }
 
 // A new VM from the table's own state: the pending define's source, or the game's.
@@ -145,6 +167,7 @@ void Table::Crash(const Status& why) {
   for (Player* p : players_) {
     if (p->peer) p->peer->SendError(closed);
   }
+  RunWaitersUpTo(UINT64_MAX);  // Nothing more will be answered.
 }
 
 Status Table::CreateVm(std::string_view source) {
@@ -154,6 +177,7 @@ Status Table::CreateVm(std::string_view source) {
   open.world = ItemsOf(world_);
   open.local = ItemsOf(local_);
   open.players = player_ids_;
+  opening_ = true;
   return Send(std::move(open), nullptr);
 }
 
@@ -163,7 +187,8 @@ void Table::CloseVm() {
 }
 
 void Table::Define(std::string source, int game_version, std::function<void(Status)> done) {
-  define_ = std::make_unique<PendingDefine>(PendingDefine{source, game_version, std::move(done)});
+  define_ = std::make_unique<PendingDefine>(
+      PendingDefine{source, game_version, std::move(done), player_ids_});
   Status verdict = CreateVm(source);
   (void)verdict;  // OnReply has finished the define with it, or will.
 }
@@ -176,12 +201,13 @@ void Table::FinishDefine(const Status& verdict) {
     Persist();
   }
   if (define->done) define->done(verdict);
-  if (verdict.ok()) GreetSeated();
+  if (verdict.ok()) GreetSeated(define->seated);
 }
 
-void Table::GreetSeated() {
-  const std::vector<Player*> seated = players_;
-  for (Player* p : seated) {
+void Table::GreetSeated(const std::vector<int>& ids) {
+  for (const int id : ids) {
+    Player* p = FindPlayer(id);
+    if (p == nullptr) continue;  // Left meanwhile.
     VmEvent joined = Event(VmEvent::Kind::kJoined);
     joined.player_id = p->id;
     joined.players = player_ids_;
@@ -198,7 +224,7 @@ Status Table::Join(Player* player) {
   player_ids_.push_back(player->id);
   Persist();
   deps_.store->PutPlayer({player->token, token(), player->id});
-  if (!vm_open_) return built;
+  if (!vm_open_ && !opening_) return built;  // No game yet: greeted when it is defined.
   VmEvent joined = Event(VmEvent::Kind::kJoined);
   joined.player_id = player->id;
   joined.players = player_ids_;
@@ -214,7 +240,7 @@ void Table::Leave(Player* player) {
   player->table = nullptr;
   // The last player leaving ends the table: no need to rebuild a VM just to say goodbye.
   if (!players_.empty() && !BuildVm().ok()) return;
-  if (!vm_open_) return;
+  if (!vm_open_ && !opening_) return;
   VmEvent left = Event(VmEvent::Kind::kLeft);
   left.player_id = player->id;
   left.players = player_ids_;
@@ -223,7 +249,7 @@ void Table::Leave(Player* player) {
 }
 
 void Table::Resumed(Player* player) {
-  if (!BuildVm().ok() || !vm_open_) return;
+  if (!BuildVm().ok() || (!vm_open_ && !opening_)) return;
   VmEvent resumed = Event(VmEvent::Kind::kResumed);
   resumed.player_id = player->id;
   Status s = Send(std::move(resumed), player);
@@ -256,7 +282,7 @@ void Table::Restore(const StoredTable& stored, const std::vector<Player*>& playe
 }
 
 Status Table::BuildVm() {
-  if (built() || crashed_) return Status::Ok();
+  if (built() || crashed_ || opening_) return Status::Ok();
   if (Status s = CreateVm(row_.source); !s.ok()) {
     Log(LogLevel::kError, "table " + token() + ": cannot rebuild its VM: " + s.message());
     return Status::Error(error::kScriptError,
@@ -268,7 +294,7 @@ Status Table::BuildVm() {
 }
 
 // Applies a committed event's effects, or reports its error. Log lines come out either way.
-Status Table::Apply(const VmReply& reply, bool has_cause) {
+Status Table::Apply(const VmReply& reply, bool has_cause, int seated_below) {
   for (const std::string& line : reply.effects.logs) {
     Log(LogLevel::kInfo,
         "game " + (row_.game_name.empty() ? token() : row_.game_name) + ": " + line);
@@ -280,7 +306,7 @@ Status Table::Apply(const VmReply& reply, bool has_cause) {
     return reply.status;
   }
   ApplyWrites(reply.effects.writes);
-  ApplySends(reply.effects.sends);
+  ApplySends(reply.effects.sends, seated_below);
   ApplyTimers(reply.effects.timers);
   return Status::Ok();
 }
@@ -304,13 +330,17 @@ void Table::ApplyWrites(const std::vector<KvWrite>& writes) {
   }
 }
 
-void Table::ApplySends(const std::vector<VmEffects::Send>& sends) {
+// Sends to the players who were seated when the event was sent (a late reply must not reach
+// a player who sat down after it).
+void Table::ApplySends(const std::vector<VmEffects::Send>& sends, int seated_below) {
   std::string bytes;
   for (const VmEffects::Send& send : sends) {
     bytes.clear();
     AppendClientCommand(bytes, send.command, send.args);
     for (Player* p : players_) {
-      if ((send.player_id == 0 || send.player_id == p->id) && p->peer) p->peer->Send(bytes);
+      if (p->peer && p->id < seated_below && (send.player_id == 0 || send.player_id == p->id)) {
+        p->peer->Send(bytes);
+      }
     }
   }
 }

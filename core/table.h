@@ -75,11 +75,14 @@ class Table final : public VmLink::Receiver {
   void Persist();
   // Creates the VM from `source`. `done` runs with the VM's verdict when it comes (before
   // Define returns, on a link that answers at once): ok, and the table is then defined and
-  // persisted, and after `done` the game's playerJoined hook runs for every seated player;
-  // or define_failed (a syntax or load error), and the table stays undefined. Players who
-  // join meanwhile are seated, and greeted with the others.
+  // persisted, and after `done` the game's playerJoined hook runs for the players seated
+  // before the define; or define_failed (a syntax or load error), and the table stays
+  // undefined. A player who joins meanwhile is greeted at once: the VM runs its
+  // playerJoined after the script loads, and its commands after that.
   // REQUIRES: !defined() && !defining().
   void Define(std::string source, int game_version, std::function<void(Status)> done);
+  // True while the VM's answer to its creation (a define or a rebuild) is on its way.
+  bool opening() const { return opening_; }
   // True while a Define waits for the VM's verdict.
   bool defining() const { return define_ != nullptr; }
 
@@ -108,6 +111,10 @@ class Table final : public VmLink::Receiver {
   // table_crashed; its state stays in storage.
   bool crashed() const { return crashed_; }
 
+  // Runs `fn` once every event sent so far has been answered and applied: at once when
+  // none waits. A `pong` waits so, behind what its player's earlier commands caused.
+  void AfterPending(std::function<void()> fn);
+
   // VmLink::Receiver: applies the reply to the oldest event still waiting for one.
   void OnReply(VmReply reply) override;
   // VmLink::Receiver: the event that killed the worker, if it is this table's, is answered
@@ -121,23 +128,27 @@ class Table final : public VmLink::Receiver {
     uint64_t seq = 0;
     VmEvent::Kind kind = VmEvent::Kind::kCommand;
     int cause = 0;  // The id of the player whose request caused the event; 0: none.
+    // The players seated when it was sent have lower ids: its broadcasts go to them only.
+    int seated_below = 0;
   };
 
   struct PendingDefine {
     std::string source;
     int game_version = 0;
     std::function<void(Status)> done;
+    std::vector<int> seated;  // Players seated before the define: greeted after it.
   };
 
   VmEvent Event(VmEvent::Kind kind) const;
   void FinishDefine(const Status& verdict);
-  void GreetSeated();
+  void GreetSeated(const std::vector<int>& ids);
   void Crash(const Status& why);
   void Rebuild();
   Status Send(VmEvent event, const Player* cause);
-  Status Apply(const VmReply& reply, bool has_cause);
+  Status Apply(const VmReply& reply, bool has_cause, int seated_below);
+  void RunWaitersUpTo(uint64_t seq);
   void ApplyWrites(const std::vector<KvWrite>& writes);
-  void ApplySends(const std::vector<VmEffects::Send>& sends);
+  void ApplySends(const std::vector<VmEffects::Send>& sends, int seated_below);
   void ApplyTimers(const std::vector<VmEffects::Timer>& timers);
   Player* FindPlayer(int id) const;
   void FireTimer(int vm_timer);
@@ -157,9 +168,12 @@ class Table final : public VmLink::Receiver {
   int seats_ = kMaxSeats;
   int expected_seats_ = kMaxSeats;
   bool crashed_ = false;
+  bool opening_ = false;
   std::deque<uint64_t> losses_ms_;  // When its events killed the worker, within the period.
   size_t vm_memory_ = 0;
   std::deque<Pending> pending_;  // Sent, not yet answered; oldest first.
+  // AfterPending's functions, each with the last seq it waits for; in that order.
+  std::deque<std::pair<uint64_t, std::function<void()>>> waiters_;
   // The event whose sender waits for its status (a link that answers at once), and it.
   uint64_t awaited_seq_ = 0;
   std::optional<Status> awaited_status_;
