@@ -238,15 +238,25 @@ Table* Coordinator::NewTable(const std::string& game_name, int version,
   return t;
 }
 
+void Coordinator::Reply(Peer* peer, std::string bytes, bool close_after) {
+  if (close_after) peer->closing = true;
+  auto send = [peer, bytes = std::move(bytes), close_after] {
+    peer->Send(bytes);
+    if (close_after) peer->CloseAfterFlush();
+  };
+  Player* player = peer->player;
+  if (player == nullptr || player->table == nullptr) return send();
+  // The connection may close, or its player move to another, while the VM works.
+  player->table->AfterPending([this, peer, token = player->token, send = std::move(send)] {
+    const auto it = players_.find(token);
+    if (it != players_.end() && it->second->peer == peer) send();
+  });
+}
+
 void Coordinator::Ping(Peer* peer, std::string payload) {
   std::string bytes;
   AppendClientCommand(bytes, command::kPong, payload);
-  Player* player = peer->player;
-  if (player == nullptr || player->table == nullptr) return peer->Send(bytes);
-  player->table->AfterPending([this, token = player->token, bytes = std::move(bytes)] {
-    const auto it = players_.find(token);
-    if (it != players_.end() && it->second->peer) it->second->peer->Send(bytes);
-  });
+  Reply(peer, std::move(bytes), false);
 }
 
 Status Coordinator::Define(Peer* peer, std::string source) {
@@ -290,7 +300,22 @@ Status Coordinator::GameCommand(Peer* peer, std::string_view command, std::strin
 }
 
 void Coordinator::Bye(Peer* peer) {
-  if (peer->player) Remove(peer->player);
+  std::string bytes;
+  AppendClientCommand(bytes, command::kBye, "");
+  peer->closing = true;
+  Player* player = peer->player;
+  if (player == nullptr || player->table == nullptr) {
+    if (player != nullptr) Remove(player);
+    peer->Send(bytes);
+    return peer->CloseAfterFlush();
+  }
+  player->table->AfterPending([this, peer, token = player->token, bytes = std::move(bytes)] {
+    const auto it = players_.find(token);
+    if (it == players_.end() || it->second->peer != peer) return;
+    Remove(it->second.get());
+    peer->Send(bytes);
+    peer->CloseAfterFlush();
+  });
 }
 
 void Coordinator::Disconnected(Peer* peer) {

@@ -67,9 +67,13 @@ class Coordinator {
   // Seats or resumes the player speaking on `peer` and sends it the hello reply
   // `<player_token>,<defined>,<table_token>` before anything the game sends on its join.
   Status Hello(Peer* peer, const HelloRequest& request);
-  // Answers `pong` with `payload`: at once, or for a seated player once everything sent to
-  // its table's VM before the ping has been answered, so that the pong comes after what the
-  // player's earlier commands caused, however late the VM answers.
+  // Sends `bytes` (encoded packets) to `peer`, then closes the connection after them when
+  // `close_after`: at once, or, for a seated player, once everything sent to its table's VM
+  // before has been answered. So the server's own replies to a connection (pong, errors,
+  // bye) keep the order of its requests behind what its earlier game commands caused,
+  // however late the VM answers.
+  void Reply(Peer* peer, std::string bytes, bool close_after);
+  // Answers `pong` with `payload`, in order (Reply).
   void Ping(Peer* peer, std::string payload);
   // Defines the game of the peer's table from JavaScript source (creator only). Fails at
   // once with no_hello, already_defined or not_creator; the VM's verdict comes with the
@@ -77,7 +81,8 @@ class Coordinator {
   Status Define(Peer* peer, std::string source);
   // Passes a game command to the peer's table.
   Status GameCommand(Peer* peer, std::string_view command, std::string_view args);
-  // The peer's player leaves its table now.
+  // The peer's player leaves for good, in order (Reply): unseated, answered `bye`, and the
+  // connection closed.
   void Bye(Peer* peer);
   // The peer's connection is gone: its player keeps its seat for the grace period.
   void Disconnected(Peer* peer);

@@ -20,39 +20,47 @@ const Dispatcher::Command Dispatcher::kCommands[] = {
 };
 
 void Dispatcher::FramingError(Peer* peer, const Status& error) {
-  peer->SendError(error);
-  peer->CloseAfterFlush();
+  std::string bytes;
+  AppendError(bytes, error.code(), error.message());
+  coordinator_->Reply(peer, std::move(bytes), true);
+}
+
+// Answers `error`, in order behind the player's earlier requests (Coordinator::Reply).
+void Dispatcher::Fail(Peer* peer, const Status& error) {
+  std::string bytes;
+  AppendError(bytes, error.code(), error.message());
+  coordinator_->Reply(peer, std::move(bytes), error::ClosesConnection(error.code()));
 }
 
 void Dispatcher::Handle(Peer* peer, Packet packet) {
+  if (peer->closing) return;  // It said bye, or broke the framing: nothing more counts.
   const std::string* server = packet.Find(header::kServerCommand);
   const std::string* game = packet.Find(header::kGameCommand);
   if ((server == nullptr) == (game == nullptr)) {
-    peer->SendError(Status::Error(
-        error::kBadRequest, "a packet carries exactly one of Server-Command or Game-Command"));
+    Fail(peer, Status::Error(error::kBadRequest,
+                             "a packet carries exactly one of Server-Command or Game-Command"));
     return;
   }
   const std::string* token = packet.Find(header::kToken);
   if (token && peer->player && *token != peer->player->token) {
-    peer->SendError(
-        Status::Error(error::kBadRequest, "Token does not match this connection's player"));
+    Fail(peer, Status::Error(error::kBadRequest, "Token does not match this connection's player"));
     return;
   }
   if (game) {
     // MuJS strings end at NUL: refuse rather than let the game see a truncated argument.
     if (packet.payload.find('\0') != std::string::npos) {
-      peer->SendError(
-          Status::Error(error::kBadRequest, "a game command's payload cannot hold NUL bytes"));
+      Fail(peer,
+           Status::Error(error::kBadRequest, "a game command's payload cannot hold NUL bytes"));
       return;
     }
     Status s = coordinator_->GameCommand(peer, *game, packet.payload);
-    if (!s.ok()) peer->SendError(s);
+    if (!s.ok()) Fail(peer, s);
     return;
   }
   for (const Command& c : kCommands) {
     if (c.name == *server) return (this->*c.handler)(peer, packet);
   }
-  peer->SendError(Status::Error(error::kUnknownCommand, "no server command named " + *server));
+  Fail(peer, Status::Error(error::kUnknownCommand, "no server command named " + *server));
 }
 
 void Dispatcher::Hello(Peer* peer, Packet& packet) {
@@ -61,12 +69,12 @@ void Dispatcher::Hello(Peer* peer, Packet& packet) {
   request.game = packet.Find(header::kGame);
   request.table_token = packet.payload;
   Status s = coordinator_->Hello(peer, request);
-  if (!s.ok()) peer->SendError(s);
+  if (!s.ok()) Fail(peer, s);
 }
 
 void Dispatcher::Define(Peer* peer, Packet& packet) {
   Status s = coordinator_->Define(peer, std::move(packet.payload));
-  if (!s.ok()) peer->SendError(s);
+  if (!s.ok()) Fail(peer, s);
 }
 
 void Dispatcher::Ping(Peer* peer, Packet& packet) {
@@ -76,21 +84,14 @@ void Dispatcher::Ping(Peer* peer, Packet& packet) {
 void Dispatcher::Upload(Peer* peer, Packet& packet) {
   const std::string* name = packet.Find(header::kGame);
   const std::string* admin = packet.Find(header::kAdminToken);
-  if (!name)
-    return peer->SendError(Status::Error(error::kBadRequest, "upload needs a Game header"));
+  if (!name) return Fail(peer, Status::Error(error::kBadRequest, "upload needs a Game header"));
   Result<int> version = coordinator_->Upload(admin ? *admin : "", *name, packet.payload);
-  if (!version.ok()) return peer->SendError(version.status());
+  if (!version.ok()) return Fail(peer, version.status());
   std::string bytes;
   AppendClientCommand(bytes, command::kUploaded, *name + "," + std::to_string(version.value()));
-  peer->Send(bytes);
+  coordinator_->Reply(peer, std::move(bytes), false);
 }
 
-void Dispatcher::Bye(Peer* peer, Packet&) {
-  coordinator_->Bye(peer);
-  std::string bytes;
-  AppendClientCommand(bytes, command::kBye, "");
-  peer->Send(bytes);
-  peer->CloseAfterFlush();
-}
+void Dispatcher::Bye(Peer* peer, Packet&) { coordinator_->Bye(peer); }
 
 }  // namespace ggs

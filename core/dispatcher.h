@@ -20,12 +20,13 @@ class Dispatcher {
   // Handles one packet from `peer`, replying on `peer`.
   void Handle(Peer* peer, Packet packet);
   // Replies with the framing error and closes the connection after it is written.
-  static void FramingError(Peer* peer, const Status& error);
+  void FramingError(Peer* peer, const Status& error);
 
  private:
   struct Command;
   static const Command kCommands[];
 
+  void Fail(Peer* peer, const Status& error);
   void Hello(Peer* peer, Packet& packet);
   void Define(Peer* peer, Packet& packet);
   void Ping(Peer* peer, Packet& packet);

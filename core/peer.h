@@ -24,6 +24,9 @@ class Peer {
   // The player this connection speaks for, or nullptr before `hello`. Only the
   // coordinator sets it, together with Player::peer.
   Player* player = nullptr;
+  // Set once a reply that closes the connection (bye, a framing error) is on its way:
+  // requests after it are ignored.
+  bool closing = false;
 };
 
 }  // namespace ggs

@@ -105,7 +105,7 @@ void Server::OnPacket(Connection& connection, Packet packet) {
 }
 
 void Server::OnFramingError(Connection& connection, const Status& error) {
-  Dispatcher::FramingError(&connection, error);
+  dispatcher_->FramingError(&connection, error);
 }
 
 void Server::OnClose(Connection& connection) { coordinator_->Disconnected(&connection); }

@@ -53,9 +53,9 @@ struct StoredTable {
 struct StorageOp {
   enum class Kind { kPutTable, kDeleteTable, kPutPlayer, kDeletePlayer, kKv };
   Kind kind = Kind::kKv;
-  TableRow table;       // kPutTable; for kDeleteTable and kKv only table.token is used.
-  PlayerRow player;     // kPutPlayer; for kDeletePlayer only player.token is used.
-  KvWrite kv;           // kKv.
+  TableRow table;    // kPutTable; for kDeleteTable and kKv only table.token is used.
+  PlayerRow player;  // kPutPlayer; for kDeletePlayer only player.token is used.
+  KvWrite kv;        // kKv.
 };
 
 class Storage {
