@@ -75,9 +75,12 @@ void Connection::OnRead(const char* data, size_t size) {
     if (!packet) break;
     handler_->OnPacket(*this, std::move(*packet));
   }
-  if (!parser_.error().ok() && !closing_ && !close_after_flush_) {
+  if (!parser_.error().ok() && !closing_ && !close_after_flush_ && !framing_failed_) {
+    // Nothing more can be read; the handler answers and closes, once its earlier replies
+    // are out (they may still be on their way from a game's VM).
+    framing_failed_ = true;
+    uv_read_stop(AsStream(&io_->tcp));
     handler_->OnFramingError(*this, parser_.error());
-    CloseAfterFlush();
   }
 }
 

@@ -28,7 +28,8 @@ class ConnectionHandler {
  public:
   virtual ~ConnectionHandler() = default;
   virtual void OnPacket(Connection& connection, Packet packet) = 0;
-  // The stream broke the protocol's framing; the connection closes after the reply.
+  // The stream broke the protocol's framing and reading has stopped; the handler answers
+  // and closes the connection (CloseAfterFlush), when its earlier replies are out.
   virtual void OnFramingError(Connection& connection, const Status& error) = 0;
   // The connection is closed; `connection` is freed right after this returns.
   virtual void OnClose(Connection& connection) = 0;
@@ -76,6 +77,7 @@ class Connection final : public Peer {
   bool dirty_ = false;     // In the network's list of connections to flush this turn.
   bool writing_ = false;
   bool close_after_flush_ = false;
+  bool framing_failed_ = false;  // The handler has been told; it closes the connection.
   bool closing_ = false;
 };
 

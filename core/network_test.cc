@@ -40,6 +40,7 @@ class RecordingHandler final : public ConnectionHandler {
     std::string bytes;
     AppendError(bytes, error.code(), error.message());
     connection.Send(bytes);
+    connection.CloseAfterFlush();
     framing_errors.push_back(error);
   }
   void OnClose(Connection& connection) override {
