@@ -20,6 +20,7 @@
 #include "core/protocol.h"
 #include "core/sandbox.h"
 #include "core/vm_wire.h"
+#include "core/vm_wire_test_support.h"
 
 extern char** environ;
 
@@ -168,24 +169,11 @@ class WorkerChild {
 };
 
 VmEvent Open(uint64_t seq, uint64_t table, const char* source) {
-  VmEvent e;
-  e.kind = Kind::kOpen;
-  e.seq = seq;
-  e.table = table;
-  e.source = source;
-  e.memory_limit = 8 << 20;
-  e.players = {1};
-  return e;
+  return testing_support::MakeOpen(seq, table, source);
 }
 
 VmEvent Command(uint64_t seq, uint64_t table, std::string command, std::string args = "") {
-  VmEvent e;
-  e.seq = seq;
-  e.table = table;
-  e.player_id = 1;
-  e.command = std::move(command);
-  e.args = std::move(args);
-  return e;
+  return testing_support::MakeCommand(seq, table, 1, std::move(command), std::move(args));
 }
 
 TEST(WorkerE2eTest, AnswersTwoTablesFromOneBatchAndExitsAtEndOfInput) {

@@ -56,27 +56,16 @@ function playerCommand(p, c, a) {
 constexpr uint64_t kTable = 77;
 
 VmEvent Event(Kind kind, uint64_t seq, uint64_t table = kTable) {
-  VmEvent e;
-  e.kind = kind;
-  e.seq = seq;
-  e.table = table;
-  return e;
+  return testing_support::MakeEvent(kind, seq, table);
 }
 
 VmEvent Open(uint64_t seq, std::string source, uint64_t table = kTable) {
-  VmEvent e = Event(Kind::kOpen, seq, table);
-  e.source = std::move(source);
-  e.memory_limit = 8 << 20;
-  return e;
+  return testing_support::MakeOpen(seq, table, std::move(source), {});
 }
 
 VmEvent Command(uint64_t seq, int player, std::string command, std::string args = "",
                 uint64_t table = kTable) {
-  VmEvent e = Event(Kind::kCommand, seq, table);
-  e.player_id = player;
-  e.command = std::move(command);
-  e.args = std::move(args);
-  return e;
+  return testing_support::MakeCommand(seq, table, player, std::move(command), std::move(args));
 }
 
 VmEvent Seating(Kind kind, uint64_t seq, int player, std::vector<int> players) {

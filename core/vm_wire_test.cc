@@ -81,11 +81,7 @@ Outcome ReadEveryWay(std::string_view bytes, Side side, size_t limit = wire::kDe
 }
 
 VmEvent Event(Kind kind, uint64_t seq, uint64_t table) {
-  VmEvent e;
-  e.kind = kind;
-  e.seq = seq;
-  e.table = table;
-  return e;
+  return testing_support::MakeEvent(kind, seq, table);
 }
 
 // One event of every kind, with awkward bytes wherever a kind has a string.

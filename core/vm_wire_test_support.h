@@ -7,11 +7,38 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/game_vm.h"
 #include "core/vm_wire.h"
 
 namespace ggs::testing_support {
+
+// Events for tests: `kind` with its seq and table, and the two kinds tests send most.
+inline VmEvent MakeEvent(VmEvent::Kind kind, uint64_t seq, uint64_t table) {
+  VmEvent e;
+  e.kind = kind;
+  e.seq = seq;
+  e.table = table;
+  return e;
+}
+inline VmEvent MakeOpen(uint64_t seq, uint64_t table, std::string source,
+                        std::vector<int> players = {1}) {
+  VmEvent e = MakeEvent(VmEvent::Kind::kOpen, seq, table);
+  e.source = std::move(source);
+  e.memory_limit = 8 << 20;
+  e.players = std::move(players);
+  return e;
+}
+inline VmEvent MakeCommand(uint64_t seq, uint64_t table, int player, std::string command,
+                           std::string args = "") {
+  VmEvent e = MakeEvent(VmEvent::Kind::kCommand, seq, table);
+  e.player_id = player;
+  e.command = std::move(command);
+  e.args = std::move(args);
+  return e;
+}
 
 // A string as `<size>:<bytes>`, so that no byte inside it can be mistaken for a separator.
 inline std::string Counted(std::string_view s) {

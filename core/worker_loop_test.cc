@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/protocol.h"
+#include "core/vm_wire_test_support.h"
 
 namespace ggs {
 namespace {
@@ -47,23 +48,11 @@ class TempFile {
 };
 
 VmEvent Open(uint64_t seq, uint64_t table) {
-  VmEvent e;
-  e.kind = Kind::kOpen;
-  e.seq = seq;
-  e.table = table;
-  e.source = kEcho;
-  e.memory_limit = 8 << 20;
-  return e;
+  return testing_support::MakeOpen(seq, table, kEcho, {});
 }
 
 VmEvent Command(uint64_t seq, uint64_t table, std::string command) {
-  VmEvent e;
-  e.seq = seq;
-  e.table = table;
-  e.player_id = 1;
-  e.command = std::move(command);
-  e.args = std::string("\xff\n");
-  return e;
+  return testing_support::MakeCommand(seq, table, 1, std::move(command), "\xff\n");
 }
 
 // Runs the worker over `input` and returns its exit code and the replies it wrote.

@@ -22,6 +22,7 @@
 #include "core/loop.h"
 #include "core/protocol.h"
 #include "core/sandbox.h"
+#include "core/vm_wire_test_support.h"
 #include "testing/temp_dir.h"
 
 namespace ggs {
@@ -92,25 +93,11 @@ class WorkerPoolTest : public ::testing::Test {
     return RunUntil([&] { return owner_.replies.size() >= n; });
   }
 
-  VmEvent Open(uint64_t table) {
-    VmEvent e;
-    e.kind = Kind::kOpen;
-    e.seq = ++seq_;
-    e.table = table;
-    e.source = kEcho;
-    e.memory_limit = 8 << 20;
-    e.players = {1};
-    return e;
-  }
+  VmEvent Open(uint64_t table) { return testing_support::MakeOpen(++seq_, table, kEcho); }
 
   VmEvent Command(uint64_t table, std::string command) {
-    VmEvent e;
-    e.seq = ++seq_;
-    e.table = table;
-    e.player_id = 1;
-    e.command = std::move(command);
-    e.args = std::to_string(seq_);
-    return e;
+    ++seq_;
+    return testing_support::MakeCommand(seq_, table, 1, std::move(command), std::to_string(seq_));
   }
 
   // Sends `event` to `worker` and returns its seq.
