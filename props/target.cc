@@ -50,6 +50,8 @@ Status ChildServer::Launch() {
       "--max-payload", std::to_string(options_.limits.max_payload),
       "--reconnect-grace", "3600",
       "--flush-ms", "20",
+      // No fuzz step runs long; a busy machine must not time a worker out.
+      "--event-budget-ms", "5000",
       "--log-level", options_.log_level};
   // clang-format on
   Result<std::unique_ptr<ServerProcess>> started =
