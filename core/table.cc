@@ -84,11 +84,14 @@ void Table::AfterPending(std::function<void()> fn) {
   waiters_.emplace_back(pending_.back().seq, std::move(fn));
 }
 
+// A waiter may end this table (a `bye` from its last player): then it stops at once.
 void Table::RunWaitersUpTo(uint64_t seq) {
+  const std::weak_ptr<bool> alive = alive_;
   while (!waiters_.empty() && waiters_.front().first <= seq) {
     std::function<void()> fn = std::move(waiters_.front().second);
     waiters_.pop_front();
     fn();
+    if (alive.expired()) return;
   }
 }
 
@@ -138,7 +141,11 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
     Status s = Send(std::move(e), cause);
     (void)s;  // A later reply: its failure goes to its player.
   }
-  for (auto& [seq, fn] : waiters) AfterPending(std::move(fn));  // Behind the replays now.
+  const std::weak_ptr<bool> alive = alive_;
+  for (auto& [seq, fn] : waiters) {
+    AfterPending(std::move(fn));  // Behind the replays now.
+    if (alive.expired()) return;  // It ran at once and ended the table.
+  }
 }
 
 // A new VM from the table's own state: the pending define's source, or the game's.

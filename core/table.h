@@ -115,7 +115,8 @@ class Table final : public VmLink::Receiver {
   // none waits. A `pong` waits so, behind what its player's earlier commands caused.
   void AfterPending(std::function<void()> fn);
 
-  // VmLink::Receiver: applies the reply to the oldest event still waiting for one.
+  // VmLink::Receiver: applies the reply to the oldest event still waiting for one. The
+  // functions AfterPending queued for it run last, and may destroy the table.
   void OnReply(VmReply reply) override;
   // VmLink::Receiver: the event that killed the worker, if it is this table's, is answered
   // to its player (script_timeout, or script_error for a crash) and counts toward the
@@ -172,6 +173,8 @@ class Table final : public VmLink::Receiver {
   std::deque<uint64_t> losses_ms_;  // When its events killed the worker, within the period.
   size_t vm_memory_ = 0;
   std::deque<Pending> pending_;  // Sent, not yet answered; oldest first.
+  // Expires with the table, so that code the table calls can tell it was destroyed.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   // AfterPending's functions, each with the last seq it waits for; in that order.
   std::deque<std::pair<uint64_t, std::function<void()>>> waiters_;
   // The event whose sender waits for its status (a link that answers at once), and it.

@@ -158,6 +158,20 @@ GameResult Left(GameKind game, GameState& state, const std::vector<int>&, int id
   return {};
 }
 
+namespace {
+
+// docs/game-api.md's rule for a command name a game sends, restated here on purpose (the
+// model does not call the code it checks): 1 to 64 bytes of visible ASCII other than ':'.
+bool SendableName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name) {
+    if (c <= ' ' || c >= 0x7f || c == ':') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 GameResult Command(GameKind game, GameState& state, const std::vector<int>& seated, int id,
                    std::string_view command, std::string_view args) {
   switch (game) {
@@ -166,7 +180,8 @@ GameResult Command(GameKind game, GameState& state, const std::vector<int>& seat
     case GameKind::kPong:
       return PongCommand(state, id, command, args);
     case GameKind::kEcho:
-      if (command == "boom") return {true, {}};
+      // Echoing a name the server would refuse throws, as `boom` does.
+      if (command == "boom" || !SendableName(command)) return {true, {}};
       return {false, {{id, std::string(command), std::string(args)}}};
     case GameKind::kNone:
       break;
