@@ -101,13 +101,15 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
   pending_.clear();
   vm_open_ = false;
   opening_ = false;
+  StopAllTimers();  // The game's timers died with its VM; restored() sets them again.
   const auto culprit =
       std::find_if(unanswered.begin(), unanswered.end(),
                    [culprit_seq](const VmEvent& e) { return e.seq == culprit_seq; });
   const std::string game = row_.game_name.empty() ? "(defined)" : row_.game_name;
   if (culprit == unanswered.end()) {
-    Log(LogLevel::kWarn, "table " + token() + " game " + game +
-                             ": its worker died; rebuilding its VM: " + why.message());
+    // The pool has logged the worker's death once; each of its tables only at debug.
+    Log(LogLevel::kDebug, "table " + token() + " game " + game +
+                              ": its worker died; rebuilding its VM: " + why.message());
   } else {
     Log(LogLevel::kError,
         "table " + token() + " game " + game + ": an event killed its worker: " + why.message());
@@ -367,6 +369,7 @@ void Table::ApplyTimers(const std::vector<VmEffects::Timer>& timers) {
     }
     const auto ms = static_cast<uint64_t>(std::max(1.0, std::isfinite(t.ms) ? t.ms : 1.0));
     const int id = t.id;
+    if (auto old = timers_.find(id); old != timers_.end()) deps_.timers->Stop(old->second.clock_id);
     timers_[id] = {deps_.timers->Start(ms, t.repeat, [this, id] { FireTimer(id); }), t.repeat};
   }
 }

@@ -227,6 +227,27 @@ TEST_F(TableTest, AnInnocentTableIsRebuiltWithoutAnError) {
   EXPECT_EQ(*table->world().Get("k"), "x");
 }
 
+// Regression: the game's timers die with its VM. Its clock timers used to outlive the loss
+// (restored() set new ones under the same ids), ticking twice and firing after the table
+// was gone.
+TEST_F(TableTest, ALostVmTakesItsTimersWithIt) {
+  DeferredLink link;
+  auto table = MakeTable(&link);
+  Define(*table, kGame);
+  Player a;
+  RecordingPeer pa;
+  Seat(*table, a, pa, "pa");
+  ASSERT_TRUE(table->Command(&a, "later", "ding").ok());
+  link.DeliverAll();
+  EXPECT_EQ(timers_.size(), 1u);
+  link.Lose(0, Status::Error(error::kInternal, "worker killed by signal 9"));
+  EXPECT_EQ(timers_.size(), 0u);
+  link.DeliverAll();
+  table.reset();
+  EXPECT_EQ(timers_.size(), 0u);
+  timers_.Advance(100);  // Nothing is left to fire into a destroyed table.
+}
+
 TEST_F(TableTest, ATableThatKeepsKillingItsWorkerIsClosed) {
   DeferredLink link;
   auto table = MakeTable(&link, 2);
