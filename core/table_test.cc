@@ -52,6 +52,26 @@ class TableTest : public ::testing::Test {
     ASSERT_TRUE(table.Join(&player).ok());
   }
 
+  // A defined table on a DeferredLink with player a (and b) seated, every reply delivered and
+  // every packet so far taken. The table goes first, before what it points to.
+  struct Game {
+    DeferredLink link;
+    Player a, b;
+    RecordingPeer pa, pb;
+    std::unique_ptr<Table> table;
+  };
+  std::unique_ptr<Game> DeferredGame(int players, int restart_limit = 3) {
+    auto g = std::make_unique<Game>();
+    g->table = MakeTable(&g->link, restart_limit);
+    Define(*g->table, kGame);
+    Seat(*g->table, g->a, g->pa, "pa");
+    if (players > 1) Seat(*g->table, g->b, g->pb, "pb");
+    g->link.DeliverAll();
+    g->pa.Take();
+    g->pb.Take();
+    return g;
+  }
+
   ManualTimers timers_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<WriteBehind> store_;
@@ -112,41 +132,27 @@ TEST_F(TableTest, ALaterReplyIsAppliedWhenItComes) {
 }
 
 TEST_F(TableTest, ALaterFailureIsAnsweredToThePlayerWhoCausedIt) {
-  DeferredLink link;
-  auto table = MakeTable(&link);
-  Define(*table, kGame);
-  Player a, b;
-  RecordingPeer pa, pb;
-  Seat(*table, a, pa, "pa");
-  Seat(*table, b, pb, "pb");
-  link.DeliverAll();
-  pa.Take();
-  pb.Take();
-  EXPECT_TRUE(table->Command(&b, "boom", "").ok());
-  EXPECT_TRUE(table->Command(&a, "echo", "x").ok());
-  link.DeliverAll();
-  const std::vector<std::string> got = pb.Take();
+  auto g = DeferredGame(2);
+  EXPECT_TRUE(g->table->Command(&g->b, "boom", "").ok());
+  EXPECT_TRUE(g->table->Command(&g->a, "echo", "x").ok());
+  g->link.DeliverAll();
+  const std::vector<std::string> got = g->pb.Take();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].rfind("error script_error ", 0), 0u) << got[0];
-  EXPECT_EQ(pa.Take(), std::vector<std::string>{"echo x"});  // The next event is unharmed.
-  EXPECT_EQ(table->world().Get("k"), nullptr);               // The failed write never happened.
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"echo x"});  // The next event is unharmed.
+  EXPECT_EQ(g->table->world().Get("k"), nullptr);               // The failed write never happened.
 }
 
 TEST_F(TableTest, TimersFireThroughTheLink) {
-  DeferredLink link;
-  auto table = MakeTable(&link);
-  Define(*table, kGame);
-  Player a;
-  RecordingPeer pa;
-  Seat(*table, a, pa, "pa");
-  ASSERT_TRUE(table->Command(&a, "later", "ding").ok());
-  link.DeliverAll();
-  pa.Take();
+  auto g = DeferredGame(1);
+  ASSERT_TRUE(g->table->Command(&g->a, "later", "ding").ok());
+  g->link.DeliverAll();
+  g->pa.Take();
   EXPECT_EQ(timers_.size(), 1u);
   timers_.Advance(10);
-  EXPECT_EQ(link.queued(), 1u);  // The timer's event, on its way to the VM.
-  link.DeliverAll();
-  EXPECT_EQ(pa.Take(), std::vector<std::string>{"rang ding"});
+  EXPECT_EQ(g->link.queued(), 1u);  // The timer's event, on its way to the VM.
+  g->link.DeliverAll();
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"rang ding"});
   EXPECT_EQ(timers_.size(), 0u);
 }
 
@@ -184,90 +190,65 @@ TEST_F(TableTest, PlayersWhoJoinBeforeTheVerdictJoinTheGameInOrder) {
 // the VM comes back from the table's own state and the events after it run as if nothing
 // had happened.
 TEST_F(TableTest, AnEventThatKillsTheWorkerIsAnsweredAndTheRestReplayed) {
-  DeferredLink link;
-  auto table = MakeTable(&link);
-  Define(*table, kGame);
-  Player a, b;
-  RecordingPeer pa, pb;
-  Seat(*table, a, pa, "pa");
-  Seat(*table, b, pb, "pb");
-  ASSERT_TRUE(table->Command(&a, "set", "before").ok());
-  link.DeliverAll();
-  pa.Take();
-  pb.Take();
-  ASSERT_TRUE(table->Command(&b, "spin", "").ok());
-  ASSERT_TRUE(table->Command(&a, "set", "after").ok());
-  link.Lose(link.seq_at(0), Status::Error(error::kScriptTimeout, "ran past 100 ms"));
-  const std::vector<std::string> got = pb.Take();
+  auto g = DeferredGame(2);
+  ASSERT_TRUE(g->table->Command(&g->a, "set", "before").ok());
+  g->link.DeliverAll();
+  g->pa.Take();
+  g->pb.Take();
+  ASSERT_TRUE(g->table->Command(&g->b, "spin", "").ok());
+  ASSERT_TRUE(g->table->Command(&g->a, "set", "after").ok());
+  g->link.Lose(g->link.seq_at(0), Status::Error(error::kScriptTimeout, "ran past 100 ms"));
+  const std::vector<std::string> got = g->pb.Take();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0], "error script_timeout ran past 100 ms");
-  EXPECT_TRUE(pa.Take().empty());
-  link.DeliverAll();  // The rebuild, restored(), then the replayed command.
-  EXPECT_EQ(*table->world().Get("k"), "after");
-  EXPECT_EQ(pa.Take(), std::vector<std::string>{"world_set k=after"});
-  EXPECT_FALSE(table->crashed());
-  ASSERT_TRUE(table->Command(&a, "echo", "alive").ok());
-  link.DeliverAll();
-  EXPECT_EQ(pa.Take(), std::vector<std::string>{"echo alive"});
+  EXPECT_TRUE(g->pa.Take().empty());
+  g->link.DeliverAll();  // The rebuild, restored(), then the replayed command.
+  EXPECT_EQ(*g->table->world().Get("k"), "after");
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"world_set k=after"});
+  EXPECT_FALSE(g->table->crashed());
+  ASSERT_TRUE(g->table->Command(&g->a, "echo", "alive").ok());
+  g->link.DeliverAll();
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"echo alive"});
 }
 
 TEST_F(TableTest, AnInnocentTableIsRebuiltWithoutAnError) {
-  DeferredLink link;
-  auto table = MakeTable(&link);
-  Define(*table, kGame);
-  Player a;
-  RecordingPeer pa;
-  Seat(*table, a, pa, "pa");
-  link.DeliverAll();
-  pa.Take();
-  ASSERT_TRUE(table->Command(&a, "set", "x").ok());
-  link.Lose(0, Status::Error(error::kInternal, "worker killed by signal 9"));
-  link.DeliverAll();
-  EXPECT_EQ(pa.Take(), std::vector<std::string>{"world_set k=x"});
-  EXPECT_EQ(*table->world().Get("k"), "x");
+  auto g = DeferredGame(1);
+  ASSERT_TRUE(g->table->Command(&g->a, "set", "x").ok());
+  g->link.Lose(0, Status::Error(error::kInternal, "worker killed by signal 9"));
+  g->link.DeliverAll();
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"world_set k=x"});
+  EXPECT_EQ(*g->table->world().Get("k"), "x");
 }
 
 // Regression: the game's timers die with its VM. Its clock timers used to outlive the loss
 // (restored() set new ones under the same ids), ticking twice and firing after the table
 // was gone.
 TEST_F(TableTest, ALostVmTakesItsTimersWithIt) {
-  DeferredLink link;
-  auto table = MakeTable(&link);
-  Define(*table, kGame);
-  Player a;
-  RecordingPeer pa;
-  Seat(*table, a, pa, "pa");
-  ASSERT_TRUE(table->Command(&a, "later", "ding").ok());
-  link.DeliverAll();
+  auto g = DeferredGame(1);
+  ASSERT_TRUE(g->table->Command(&g->a, "later", "ding").ok());
+  g->link.DeliverAll();
   EXPECT_EQ(timers_.size(), 1u);
-  link.Lose(0, Status::Error(error::kInternal, "worker killed by signal 9"));
+  g->link.Lose(0, Status::Error(error::kInternal, "worker killed by signal 9"));
   EXPECT_EQ(timers_.size(), 0u);
-  link.DeliverAll();
-  table.reset();
+  g->link.DeliverAll();
+  g->table.reset();
   EXPECT_EQ(timers_.size(), 0u);
   timers_.Advance(100);  // Nothing is left to fire into a destroyed table.
 }
 
 TEST_F(TableTest, ATableThatKeepsKillingItsWorkerIsClosed) {
-  DeferredLink link;
-  auto table = MakeTable(&link, 2);
-  Define(*table, kGame);
-  Player a;
-  RecordingPeer pa;
-  Seat(*table, a, pa, "pa");
-  link.DeliverAll();
-  pa.Take();
+  auto g = DeferredGame(1, 2);
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(table->Command(&a, "spin", "").ok());
-    link.Lose(link.seq_at(0), Status::Error(error::kScriptTimeout, "ran past 100 ms"));
-    link.DeliverAll();
+    ASSERT_TRUE(g->table->Command(&g->a, "spin", "").ok());
+    g->link.Lose(g->link.seq_at(0), Status::Error(error::kScriptTimeout, "ran past 100 ms"));
+    g->link.DeliverAll();
   }
-  EXPECT_TRUE(table->crashed());
-  const std::vector<std::string> got = pa.Take();
+  EXPECT_TRUE(g->table->crashed());
+  const std::vector<std::string> got = g->pa.Take();
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[2].rfind("error table_crashed ", 0), 0u) << got[2];
-  EXPECT_EQ(table->Command(&a, "echo", "x").code(), error::kTableCrashed);
-  EXPECT_EQ(table->world().Get("k"), nullptr);  // 'spun' never happened.
+  EXPECT_EQ(g->table->Command(&g->a, "echo", "x").code(), error::kTableCrashed);
+  EXPECT_EQ(g->table->world().Get("k"), nullptr);  // 'spun' never happened.
 }
 
 }  // namespace
