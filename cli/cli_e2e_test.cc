@@ -83,6 +83,100 @@ TEST_F(CliTest, UploadToNoServerFailsClearly) {
   EXPECT_NE(r.output.find("connect"), std::string::npos) << r.output;
 }
 
+// The shipped chat, and version 2 of it: messages carry a marker.
+std::string ChatV2() {
+  Result<std::string> chat = ReadFile(std::string(GGS_SOURCE_DIR) + "/games/chat/chat.js");
+  EXPECT_TRUE(chat.ok());
+  return (chat.ok() ? *chat : std::string()) +
+         "var oldSay = say;\n"
+         "say = function (id, text) { oldSay(id, '[v2] ' + text); };\n"
+         "COMMANDS.message = say;\n";
+}
+
+TEST_F(CliTest, ALiveUploadMovesARunningChatWithoutADisconnect) {
+  StartServer({"--admin-token", "tok", "--games", std::string(GGS_SOURCE_DIR) + "/games"});
+  auto alice = Connect();
+  auto bob = Connect();
+  const HelloReply room = Hello(*alice, "", "chat");
+  ASSERT_EQ(Hello(*bob, "", "chat").table, room.table);
+  Expect(*alice, "notice");  // guest1 joined
+  Expect(*alice, "notice");  // guest2 joined
+  Expect(*bob, "notice");
+  ASSERT_TRUE(alice->SendGame("nick", "alice").ok());
+  Expect(*alice, "notice");
+  Expect(*bob, "notice");
+
+  const std::string v2 = Write("chat2.js", ChatV2());
+  const std::string server = "--server 127.0.0.1:" + std::to_string(server_->port());
+  Outcome r = RunGgs("upload " + v2 + " --name chat --live --admin-token tok " + server);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("uploaded chat version 2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("moved 1 running tables to version 2"), std::string::npos) << r.output;
+
+  // Same connections, same nicknames, new code.
+  ASSERT_TRUE(bob->SendGame("message", "hi").ok());
+  EXPECT_EQ(Expect(*alice, "message").payload, "guest2: [v2] hi");
+  EXPECT_EQ(Expect(*bob, "message").payload, "guest2: [v2] hi");
+  ASSERT_TRUE(alice->SendGame("message", "yo").ok());
+  EXPECT_EQ(Expect(*bob, "message").payload, "alice: [v2] yo");
+}
+
+// A one-seat game whose version 2 refuses to load at a table whose world says so.
+constexpr char kSolo[] = R"JS(
+var seats = 1;
+function playerCommand(id, c, a) {
+  if (c === 'set') GGS.world.setItem('k', a);
+  else GGS.sendCommand(id, 'v1', a);
+}
+)JS";
+constexpr char kSoloV2[] = R"JS(
+var seats = 1;
+if (GGS.world.getItem('k') === 'refuse') throw new Error('this table stays on version 1');
+function playerCommand(id, c, a) { GGS.sendCommand(id, 'v2', a); }
+)JS";
+
+TEST_F(CliTest, ALiveUploadListsTheTablesThatRefuseIt) {
+  StartServer({"--admin-token", "tok"});
+  const std::string server = "--server 127.0.0.1:" + std::to_string(server_->port());
+  ASSERT_EQ(RunGgs("upload " + Write("solo.js", kSolo) + " --name solo --admin-token tok " + server)
+                .status,
+            0);
+  auto willing = Connect();
+  auto stubborn = Connect();
+  Hello(*willing, "", "solo");
+  const HelloReply refusing = Hello(*stubborn, "", "solo");
+  ASSERT_TRUE(stubborn->SendGame("set", "refuse").ok());
+  Expect(*stubborn, "world_set");
+
+  Outcome r = RunGgs("upload " + Write("solo2.js", kSoloV2) +
+                     " --name solo --live --admin-token tok " + server);
+  EXPECT_EQ(r.status, 3) << r.output;
+  EXPECT_NE(r.output.find("moved 1 running tables"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1 tables refused it"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(refusing.table + " define_failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("stays on version 1"), std::string::npos) << r.output;
+
+  ASSERT_TRUE(willing->SendGame("x", "a").ok());
+  Expect(*willing, "v2");
+  ASSERT_TRUE(stubborn->SendGame("x", "b").ok());
+  Expect(*stubborn, "v1");
+}
+
+// An upload whose top level never ends costs a worker its life, not the server.
+TEST_F(CliTest, AnUploadThatNeverLoadsIsStoppedByTheBudget) {
+  StartServer({"--admin-token", "tok", "--event-budget-ms", "200"});
+  auto neighbour = Connect();
+  Hello(*neighbour);
+  Define(*neighbour, kGame);
+  const std::string server = "--server 127.0.0.1:" + std::to_string(server_->port());
+  Outcome r = RunGgs("upload " + Write("loop.js", "while (true) {}\n") +
+                     " --name loop --admin-token tok " + server);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("script_timeout"), std::string::npos) << r.output;
+  ASSERT_TRUE(neighbour->SendGame("say", "still here").ok());
+  EXPECT_EQ(Expect(*neighbour, "echo").payload, "still here");
+}
+
 TEST_F(CliTest, ServeReadsAConfigFile) {
   const std::string config =
       Write("ggs.toml", "[serve]\nadmin-token = \"fromfile\"\nmax-payload = 2048\n");

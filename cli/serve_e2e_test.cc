@@ -257,6 +257,12 @@ TEST_F(ServeTest, UploadNeedsTheAdminToken) {
   EXPECT_EQ(Expect(*c, "uploaded").payload, "probe,2");
   ASSERT_TRUE(c->SendUpload("probe", "s3cret", "function playerCommand( {").ok());
   ExpectError(*c, "define_failed");
+  Packet unclear = ServerCommand(command::kUpload, kProbeGame);
+  unclear.Add(header::kGame, "probe").Add(header::kAdminToken, "s3cret").Add(header::kLive, "yes");
+  ASSERT_TRUE(c->Send(unclear).ok());
+  ExpectError(*c, "bad_request");
+  ASSERT_TRUE(c->SendUpload("probe", "s3cret", kProbeGame, true).ok());
+  EXPECT_EQ(Expect(*c, "uploaded").payload, "probe,3,0,0");  // No table runs it yet.
   // The uploaded game is playable by name.
   auto p = Connect();
   const HelloReply r = Hello(*p, "", "probe");

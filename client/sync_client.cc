@@ -95,9 +95,10 @@ Status SyncClient::SendGame(std::string_view command, std::string_view payload) 
 }
 
 Status SyncClient::SendUpload(std::string_view name, std::string_view admin_token,
-                              std::string_view source) {
+                              std::string_view source, bool live) {
   Packet p = ServerCommand(command::kUpload, std::string(source));
   p.Add(header::kGame, std::string(name)).Add(header::kAdminToken, std::string(admin_token));
+  if (live) p.Add(header::kLive, "true");
   return Send(p);
 }
 

@@ -27,8 +27,10 @@ class SyncClient {
   // Sends `Server-Command: command` with `payload` and optional extra headers.
   Status SendServer(std::string_view command, std::string_view payload = "");
   Status SendGame(std::string_view command, std::string_view payload = "");
-  // Sends `upload` of `source` as game `name`, authorized by `admin_token`.
-  Status SendUpload(std::string_view name, std::string_view admin_token, std::string_view source);
+  // Sends `upload` of `source` as game `name`, authorized by `admin_token`; `live` moves the
+  // game's running tables to it too (header `Live: true`).
+  Status SendUpload(std::string_view name, std::string_view admin_token, std::string_view source,
+                    bool live = false);
 
   // Waits up to `timeout_ms` for the next packet. Fails with IsTimeout(), IsClosed() when
   // the server closed the connection, IsIo(), or the codec's framing codes.

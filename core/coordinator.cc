@@ -101,26 +101,86 @@ Result<int> Coordinator::InstallGame(const std::string& name, const std::string&
   }
   Result<int> seats = GameVm::Check(source, options_.vm);
   if (!seats.ok()) return seats.status();
+  return Register(name, source, seats.value());
+}
+
+Result<int> Coordinator::Register(const std::string& name, const std::string& source, int seats) {
   Result<int> version = storage_->AddGameVersion(name, source);
   if (!version.ok()) return version.status();
   Game& game = games_[name];
   game.version = version.value();
   game.source = source;
-  game.seats = seats.value();
+  game.seats = seats;
   Log(LogLevel::kInfo, "installed game " + name + " version " + std::to_string(game.version));
   return version;
 }
 
-Result<int> Coordinator::Upload(std::string_view admin_token, const std::string& name,
-                                const std::string& source) {
+void Coordinator::Upload(UploadRequest request, std::function<void(Result<UploadReply>)> done) {
   if (options_.admin_token.empty()) {
-    return Status::Error(error::kUnauthorized,
-                         "uploads are disabled: start the server with --admin-token");
+    return done(Status::Error(error::kUnauthorized,
+                              "uploads are disabled: start the server with --admin-token"));
   }
-  if (!SecretsEqual(admin_token, options_.admin_token)) {
-    return Status::Error(error::kUnauthorized, "wrong or missing Admin-Token");
+  if (!SecretsEqual(request.admin_token, options_.admin_token)) {
+    return done(Status::Error(error::kUnauthorized, "wrong or missing Admin-Token"));
   }
-  return InstallGame(name, source);
+  if (!ValidGameName(request.name)) {
+    return done(
+        Status::Error(error::kBadRequest, "a game name is 1-64 letters, digits, '_' or '-'"));
+  }
+  const uint64_t id = next_table_id_++;
+  auto checked = [this, id, name = request.name, source = request.source, live = request.live,
+                  done = std::move(done)](Result<int> seats) {
+    const auto it = checks_.find(id);
+    std::unique_ptr<SourceCheck> self = std::move(it->second);  // Destroyed on return.
+    checks_.erase(it);
+    if (!seats.ok()) return done(seats.status());
+    Result<int> version = Register(name, source, seats.value());
+    if (!version.ok()) return done(version.status());
+    if (!live) return done(UploadReply{name, version.value(), false, 0, {}});
+    MoveTables(name, version.value(), done);
+  };
+  checks_[id] = nullptr;  // Its entry: erased when the check answers.
+  auto check = std::make_unique<SourceCheck>(link_, id, request.source, options_.vm.memory_limit,
+                                             std::move(checked));
+  // A link that answers at once has finished the check, and erased its entry, already.
+  if (const auto it = checks_.find(id); it != checks_.end()) it->second = std::move(check);
+}
+
+void Coordinator::MoveTables(const std::string& name, int version,
+                             std::function<void(Result<UploadReply>)> done) {
+  struct Progress {
+    UploadReply reply;
+    size_t waiting = 1;  // The loop below counts as one, so that no answer finishes early.
+    std::function<void(Result<UploadReply>)> done;
+    void Answered() {
+      if (--waiting == 0) done(std::move(reply));
+    }
+  };
+  auto progress = std::make_shared<Progress>();
+  progress->reply = UploadReply{name, version, true, 0, {}};
+  progress->done = std::move(done);
+  const std::string source = games_[name].source;
+  std::vector<Table*> tables;
+  for (const auto& [token, table] : tables_) {
+    if (table->row().game_name == name && !table->crashed()) tables.push_back(table.get());
+  }
+  for (Table* table : tables) {
+    ++progress->waiting;
+    table->Upgrade(source, version, [this, progress, token = table->token()](Status s) {
+      if (s.ok()) {
+        ++progress->reply.moved;
+        if (const auto it = tables_.find(token); it != tables_.end()) {
+          UpdateOpenSeats(it->second.get());  // The new code may declare other seats.
+        }
+      } else {
+        progress->reply.refused.push_back({token, s.code() + ": " + s.message()});
+      }
+      progress->Answered();
+    });
+  }
+  Log(LogLevel::kInfo, "moving " + std::to_string(tables.size()) + " running tables of " + name +
+                           " to version " + std::to_string(version));
+  progress->Answered();
 }
 
 int Coordinator::GameVersion(const std::string& name) const {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +17,8 @@
 
 #include "core/peer.h"
 #include "core/player.h"
+#include "core/protocol.h"
+#include "core/source_check.h"
 #include "core/status.h"
 #include "core/storage.h"
 #include "core/table.h"
@@ -60,9 +63,20 @@ class Coordinator {
   // Installs `source` as the newest version of game `name` and returns the version.
   // Fails with define_failed when the source does not load.
   Result<int> InstallGame(const std::string& name, const std::string& source);
-  // Like InstallGame, after checking `admin_token` in constant time (unauthorized).
-  Result<int> Upload(std::string_view admin_token, const std::string& name,
-                     const std::string& source);
+  // The protocol's `upload`: checks `admin_token` in constant time (unauthorized) and the
+  // name (bad_request) at once; then loads the source in a VM of its own on the VM link, so
+  // on a worker under the event budget (define_failed, script_timeout); then installs it
+  // as the game's newest version and, when `live`, moves every running table of the game
+  // to it (Table::Upgrade), reporting which refused and why. `done` gets the `uploaded`
+  // reply or the failure once every moved table has answered: before Upload returns on a
+  // link that answers at once, else from the loop.
+  struct UploadRequest {
+    std::string admin_token;
+    std::string name;
+    std::string source;
+    bool live = false;
+  };
+  void Upload(UploadRequest request, std::function<void(Result<UploadReply>)> done);
 
   // Seats or resumes the player speaking on `peer` and sends it the hello reply
   // `<player_token>,<defined>,<table_token>` before anything the game sends on its join.
@@ -103,6 +117,11 @@ class Coordinator {
     std::map<uint64_t, Table*> open_tables;  // Tables with a free seat, oldest first.
   };
 
+  // Stores `source` as the newest version of `name`, whose VM declared `seats`.
+  Result<int> Register(const std::string& name, const std::string& source, int seats);
+  // Moves every running table of game `name` to `version`; `done` gets the report.
+  void MoveTables(const std::string& name, int version,
+                  std::function<void(Result<UploadReply>)> done);
   Status Resume(Peer* peer, const std::string& token);
   // The table a new player says hello to: the game's open table, the table it names, or a
   // new table whose creator is `player_token`.
@@ -131,6 +150,8 @@ class Coordinator {
   std::map<std::string, Game> games_;  // By name.
   std::deque<std::string> unbuilt_;    // Restored tables whose VM is not rebuilt yet.
   Timers::Id sweep_timer_ = 0;
+  // Uploads whose source is being loaded on the link, by the check's table id.
+  std::unordered_map<uint64_t, std::unique_ptr<SourceCheck>> checks_;
 };
 
 }  // namespace ggs

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "core/protocol.h"
 #include "testing/deferred_link.h"
 #include "testing/manual_timers.h"
@@ -60,6 +62,28 @@ class CoordinatorTest : public ::testing::Test {
     }
     return fields;
   }
+  // An upload through the coordinator's link, answered before it returns (tests with a
+  // link that answers later call Coordinator::Upload themselves).
+  Result<UploadReply> Upload(std::string admin, std::string name, std::string source,
+                             bool live = false) {
+    std::optional<Result<UploadReply>> got;
+    coordinator_->Upload({std::move(admin), std::move(name), std::move(source), live},
+                         [&got](Result<UploadReply> r) { got = std::move(r); });
+    EXPECT_TRUE(got.has_value());
+    if (!got) return Status::Error("test", "no answer");
+    return std::move(*got);
+  }
+  // Replaces the coordinator with one whose VMs answer only when the test delivers their
+  // replies, as worker processes would, with game duo installed.
+  DeferredLink& UseDeferredLink() {
+    coordinator_.reset();
+    deferred_ = std::make_unique<DeferredLink>();
+    CoordinatorOptions options = Options();
+    options.vm_link = deferred_.get();
+    coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
+    EXPECT_TRUE(coordinator_->InstallGame("duo", kGame).ok());
+    return *deferred_;
+  }
   HelloRequest ByGame(const std::string& name) {
     game_name_ = name;
     HelloRequest r;
@@ -70,6 +94,7 @@ class CoordinatorTest : public ::testing::Test {
   ManualTimers timers_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<WriteBehind> store_;
+  std::unique_ptr<DeferredLink> deferred_;  // Declared first: outlives the coordinator.
   std::unique_ptr<Coordinator> coordinator_;
   std::string game_name_;
 };
@@ -180,11 +205,7 @@ TEST_F(CoordinatorTest, TheLastPlayerLeavingEndsTheTableAndDeletesItsState) {
 // advance, so players fill its tables before its VM has answered; their joins and commands
 // run in order once it has.
 TEST_F(CoordinatorTest, PlayersFillATableBeforeItsLateVmAnswers) {
-  DeferredLink link;
-  CoordinatorOptions options = Options();
-  options.vm_link = &link;
-  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
-  ASSERT_TRUE(coordinator_->InstallGame("duo", kGame).ok());
+  DeferredLink& link = UseDeferredLink();
   RecordingPeer a, b, c;
   const auto ha = Hello(a, ByGame("duo"));
   const auto hb = Hello(b, ByGame("duo"));
@@ -200,14 +221,10 @@ TEST_F(CoordinatorTest, PlayersFillATableBeforeItsLateVmAnswers) {
   EXPECT_TRUE(a.Take().empty());
   link.DeliverAll();
   EXPECT_EQ(a.Take(), std::vector<std::string>{"echo hi"});
-  coordinator_.reset();  // Before the link it uses.
 }
 
 TEST_F(CoordinatorTest, ALateDefineVerdictGoesToTheCreator) {
-  DeferredLink link;
-  CoordinatorOptions options = Options();
-  options.vm_link = &link;
-  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
+  DeferredLink& link = UseDeferredLink();
   RecordingPeer a;
   Hello(a);
   ASSERT_TRUE(coordinator_->Define(&a, "function playerCommand( {").ok());
@@ -219,7 +236,6 @@ TEST_F(CoordinatorTest, ALateDefineVerdictGoesToTheCreator) {
   ASSERT_TRUE(coordinator_->Define(&a, kGame).ok());
   link.DeliverAll();
   EXPECT_EQ(a.Take(), (std::vector<std::string>{"defined ", "joined 1"}));
-  coordinator_.reset();  // Before the link it uses.
 }
 
 TEST_F(CoordinatorTest, RestoreBringsBackTablesWithPlayersInGrace) {
@@ -272,20 +288,20 @@ TEST_F(CoordinatorTest, ARestoredTableIsRebuiltAtOnceWhenNeeded) {
 }
 
 TEST_F(CoordinatorTest, UploadChecksTheTokenAndTheSource) {
-  EXPECT_EQ(coordinator_->Upload("wrong", "duo", kGame).status().code(), "unauthorized");
-  EXPECT_EQ(coordinator_->Upload("", "duo", kGame).status().code(), "unauthorized");
-  EXPECT_EQ(coordinator_->Upload("admin", "duo", "function (").status().code(), "define_failed");
-  EXPECT_EQ(coordinator_->Upload("admin", "bad name!", kGame).status().code(), "bad_request");
-  Result<int> v = coordinator_->Upload("admin", "duo", kGame);
+  EXPECT_EQ(Upload("wrong", "duo", kGame).status().code(), "unauthorized");
+  EXPECT_EQ(Upload("", "duo", kGame).status().code(), "unauthorized");
+  EXPECT_EQ(Upload("admin", "duo", "function (").status().code(), "define_failed");
+  EXPECT_EQ(Upload("admin", "bad name!", kGame).status().code(), "bad_request");
+  Result<UploadReply> v = Upload("admin", "duo", kGame);
   ASSERT_TRUE(v.ok());
-  EXPECT_EQ(v.value(), 2);
+  EXPECT_EQ(*v, (UploadReply{"duo", 2, false, 0, {}}));
 }
 
 TEST_F(CoordinatorTest, NewTablesUseTheNewestVersionRunningTablesKeepTheirs) {
   RecordingPeer a;
   Hello(a, ByGame("duo"));
   const std::string v2 = std::string(kGame) + "function playerResumed(id) {}";
-  ASSERT_TRUE(coordinator_->Upload("admin", "duo", v2).ok());
+  ASSERT_TRUE(Upload("admin", "duo", v2).ok());
   RecordingPeer b;
   const auto hb = Hello(b, ByGame("duo"));  // Joins the open version-1 table.
   RecordingPeer c, d;
@@ -293,6 +309,118 @@ TEST_F(CoordinatorTest, NewTablesUseTheNewestVersionRunningTablesKeepTheirs) {
   const auto hd = Hello(d, ByGame("duo"));
   EXPECT_EQ(coordinator_->FindTable(hb[2])->row().game_version, 1);
   EXPECT_EQ(coordinator_->FindTable(hd[2])->row().game_version, 2);
+}
+
+// Version 2 of kGame: `x` answers differently, restored() greets everyone with the world's
+// `k`, and a table whose world says so refuses to load it.
+constexpr char kGameV2[] = R"JS(
+var seats = 3;
+if (GGS.world.getItem('k') === 'refuse') throw new Error('not on this table');
+function restored() { GGS.sendCommandToAll('v2', String(GGS.world.getItem('k'))); }
+function playerCommand(id, c, a) {
+  if (c === 'set') GGS.world.setItem('k', a);
+  else GGS.sendCommand(id, 'echo2', a);
+}
+)JS";
+
+TEST_F(CoordinatorTest, ALiveUploadMovesRunningTablesAndReportsThoseThatRefuse) {
+  RecordingPeer a, b, c, d;
+  const auto ha = Hello(a, ByGame("duo"));
+  Hello(b, ByGame("duo"));
+  const auto hc = Hello(c, ByGame("duo"));
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "set", "kept").ok());
+  ASSERT_TRUE(coordinator_->GameCommand(&c, "set", "refuse").ok());
+  RecordingPeer adhoc;  // A defined table of no registered game is not the upload's.
+  Hello(adhoc);
+  ASSERT_TRUE(coordinator_->Define(&adhoc, kGame).ok());
+  for (RecordingPeer* p : {&a, &b, &c, &adhoc}) p->Take();
+
+  Result<UploadReply> up = Upload("admin", "duo", kGameV2, true);
+  ASSERT_TRUE(up.ok()) << up.status().message();
+  EXPECT_EQ(up->version, 2);
+  EXPECT_TRUE(up->live);
+  EXPECT_EQ(up->moved, 1);
+  ASSERT_EQ(up->refused.size(), 1u);
+  EXPECT_EQ(up->refused[0].table, hc[2]);
+  EXPECT_NE(up->refused[0].reason.find("not on this table"), std::string::npos)
+      << up->refused[0].reason;
+
+  // The moved table runs version 2 with its state, its players still seated and greeted.
+  EXPECT_EQ(coordinator_->FindTable(ha[2])->row().game_version, 2);
+  EXPECT_EQ(a.Take(), std::vector<std::string>{"v2 kept"});
+  EXPECT_EQ(b.Take(), std::vector<std::string>{"v2 kept"});
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "x", "hi").ok());
+  EXPECT_EQ(a.Take(), std::vector<std::string>{"echo2 hi"});
+  RecordingPeer third;  // Version 2 has three seats: the moved table has room again.
+  EXPECT_EQ(Hello(third, ByGame("duo"))[2], ha[2]);
+  // The refusing table keeps version 1, and the ad-hoc table its own code.
+  EXPECT_EQ(coordinator_->FindTable(hc[2])->row().game_version, 1);
+  ASSERT_TRUE(coordinator_->GameCommand(&c, "x", "old").ok());
+  EXPECT_EQ(c.Take(), std::vector<std::string>{"echo old"});
+  ASSERT_TRUE(coordinator_->GameCommand(&adhoc, "x", "mine").ok());
+  EXPECT_EQ(adhoc.Take(), std::vector<std::string>{"echo mine"});
+
+  // The moved table comes back from storage on its new version.
+  Restart();
+  EXPECT_EQ(coordinator_->FindTable(ha[2])->row().game_version, 2);
+  EXPECT_EQ(coordinator_->FindTable(hc[2])->row().game_version, 1);
+}
+
+TEST_F(CoordinatorTest, ALiveUploadWithNoRunningTablesMovesNone) {
+  Result<UploadReply> up = Upload("admin", "duo", kGameV2, true);
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(*up, (UploadReply{"duo", 2, true, 0, {}}));
+}
+
+// With VMs that answer later, the upload answers once every table has; commands sent
+// meanwhile run in order, on the new code once it has taken over.
+TEST_F(CoordinatorTest, ALateLiveUploadAnswersOnceEveryTableHas) {
+  DeferredLink& link = UseDeferredLink();
+  RecordingPeer a;
+  const auto ha = Hello(a, ByGame("duo"));
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "x", "before").ok());
+  link.DeliverAll();
+  EXPECT_EQ(a.Take(), (std::vector<std::string>{"joined 1", "echo before"}));
+
+  std::optional<Result<UploadReply>> got;
+  coordinator_->Upload({"admin", "duo", kGameV2, true},
+                       [&got](Result<UploadReply> r) { got = std::move(r); });
+  EXPECT_FALSE(got.has_value());  // The source is checked on the link first.
+  link.DeliverAll();
+  ASSERT_TRUE(got.has_value());
+  ASSERT_TRUE(got->ok()) << got->status().message();
+  const int v2 = got->value().version;
+  EXPECT_EQ(got->value(), (UploadReply{"duo", v2, true, 1, {}}));
+  EXPECT_EQ(a.Take(), std::vector<std::string>{"v2 null"});
+
+  // A second live upload: a command sent before its upgrade runs on the old code, one sent
+  // after it on the new.
+  got.reset();
+  coordinator_->Upload({"admin", "duo", std::string(kGameV2) + "var three = 3;", true},
+                       [&got](Result<UploadReply> r) { got = std::move(r); });
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "set", "before").ok());
+  ASSERT_TRUE(link.DeliverNext());  // The check: the table's upgrade is queued now.
+  EXPECT_FALSE(got.has_value());
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "x", "during").ok());
+  link.DeliverAll();
+  ASSERT_TRUE(got.has_value() && got->ok());
+  EXPECT_EQ(got->value().moved, 1);
+  EXPECT_EQ(a.Take(),
+            (std::vector<std::string>{"world_set k=before", "v2 before", "echo2 during"}));
+  EXPECT_EQ(coordinator_->FindTable(ha[2])->row().game_version, v2 + 1);
+}
+
+// A source whose top level never ends is refused by the link's budget, not run here.
+TEST_F(CoordinatorTest, AnUploadThatKillsItsWorkerIsRefused) {
+  DeferredLink& link = UseDeferredLink();
+  std::optional<Result<UploadReply>> got;
+  coordinator_->Upload({"admin", "loop", "while (true) {}", false},
+                       [&got](Result<UploadReply> r) { got = std::move(r); });
+  ASSERT_EQ(link.queued(), 1u);
+  link.Lose(link.seq_at(0), Status::Error(error::kScriptTimeout, "past the 100 ms budget"));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->status().code(), error::kScriptTimeout);
+  EXPECT_EQ(coordinator_->GameVersion("loop"), 0);
 }
 
 }  // namespace

@@ -84,12 +84,22 @@ void Dispatcher::Ping(Peer* peer, Packet& packet) {
 void Dispatcher::Upload(Peer* peer, Packet& packet) {
   const std::string* name = packet.Find(header::kGame);
   const std::string* admin = packet.Find(header::kAdminToken);
+  const std::string* live = packet.Find(header::kLive);
   if (!name) return Fail(peer, Status::Error(error::kBadRequest, "upload needs a Game header"));
-  Result<int> version = coordinator_->Upload(admin ? *admin : "", *name, packet.payload);
-  if (!version.ok()) return Fail(peer, version.status());
-  std::string bytes;
-  AppendClientCommand(bytes, command::kUploaded, *name + "," + std::to_string(version.value()));
-  coordinator_->Reply(peer, std::move(bytes), false);
+  if (live && *live != "true" && *live != "false") {
+    return Fail(peer, Status::Error(error::kBadRequest, "Live is true or false"));
+  }
+  Coordinator::UploadRequest request{admin ? *admin : "", *name, std::move(packet.payload),
+                                     live && *live == "true"};
+  // The answer may come from the loop, after the uploader's connection is gone.
+  coordinator_->Upload(std::move(request),
+                       [this, peer, alive = peer->Liveness()](Result<UploadReply> reply) {
+                         if (alive.expired()) return;
+                         if (!reply.ok()) return Fail(peer, reply.status());
+                         std::string bytes;
+                         AppendClientCommand(bytes, command::kUploaded, FormatUploadReply(*reply));
+                         coordinator_->Reply(peer, std::move(bytes), false);
+                       });
 }
 
 void Dispatcher::Bye(Peer* peer, Packet&) { coordinator_->Bye(peer); }

@@ -2,6 +2,7 @@
 // implements it; tests implement it with a recording fake.
 #pragma once
 
+#include <memory>
 #include <string_view>
 
 #include "core/status.h"
@@ -21,12 +22,19 @@ class Peer {
   // when its code is one that closes (error::ClosesConnection).
   void SendError(const Status& error);
 
+  // Expires when this peer is destroyed: an answer that comes from the loop later checks it
+  // before using the peer.
+  std::weak_ptr<const bool> Liveness() const { return alive_; }
+
   // The player this connection speaks for, or nullptr before `hello`. Only the
   // coordinator sets it, together with Player::peer.
   Player* player = nullptr;
   // Set once a reply that closes the connection (bye, a framing error) is on its way:
   // requests after it are ignored.
   bool closing = false;
+
+ private:
+  std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace ggs

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace ggs {
 namespace {
@@ -250,6 +251,64 @@ Result<HelloReply> ParseHelloReply(std::string_view payload) {
   }
   return HelloReply{std::string(payload.substr(0, first)), defined == "true",
                     std::string(payload.substr(second + 1))};
+}
+
+std::string FormatUploadReply(const UploadReply& reply) {
+  std::string out = reply.game + "," + std::to_string(reply.version);
+  if (!reply.live) return out;
+  out += "," + std::to_string(reply.moved) + "," + std::to_string(reply.refused.size());
+  for (const UploadReply::Refusal& r : reply.refused) {
+    std::string reason = r.reason;
+    std::replace_if(
+        reason.begin(), reason.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    out += "\n" + r.table + " " + reason;
+  }
+  return out;
+}
+
+Result<UploadReply> ParseUploadReply(std::string_view payload) {
+  const auto bad = [payload] {
+    return Status::Error("bad_upload_reply",
+                         "not <game>,<version>[,<moved>,<refused>]: " + std::string(payload));
+  };
+  const size_t eol = payload.find('\n');
+  std::vector<std::string_view> fields;
+  for (std::string_view first = payload.substr(0, eol);;) {
+    const size_t comma = first.find(',');
+    fields.push_back(first.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    first.remove_prefix(comma + 1);
+  }
+  const auto number = [](std::string_view text, int& out) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc() && end == text.data() + text.size() && out >= 0;
+  };
+  UploadReply reply;
+  if (fields.size() != 2 && fields.size() != 4) return bad();
+  reply.game = std::string(fields[0]);
+  if (reply.game.empty() || !number(fields[1], reply.version)) return bad();
+  if (fields.size() == 2) return eol == std::string_view::npos ? Result<UploadReply>(reply) : bad();
+  reply.live = true;
+  int refused = 0;
+  if (!number(fields[2], reply.moved) || !number(fields[3], refused)) return bad();
+  std::string_view rest = eol == std::string_view::npos ? "" : payload.substr(eol + 1);
+  for (int i = 0; i < refused; ++i) {
+    const size_t end = rest.find('\n');
+    const std::string_view line = rest.substr(0, end);
+    const size_t space = line.find(' ');
+    if (space == std::string_view::npos || space == 0) return bad();
+    reply.refused.push_back(
+        {std::string(line.substr(0, space)), std::string(line.substr(space + 1))});
+    if (end == std::string_view::npos) {
+      if (i + 1 != refused) return bad();
+      rest = {};
+      break;
+    }
+    rest.remove_prefix(end + 1);
+    if (i + 1 == refused) return bad();  // A line more than it says.
+  }
+  if (refused == 0 && eol != std::string_view::npos) return bad();
+  return reply;
 }
 
 size_t EncodedSize(const Packet& packet) {

@@ -32,6 +32,7 @@ inline constexpr char kErrorCode[] = "Error-Code";          // On `Client-Comman
 inline constexpr char kToken[] = "Token";             // A player token: resume, or this player.
 inline constexpr char kGame[] = "Game";               // A registered game's name.
 inline constexpr char kAdminToken[] = "Admin-Token";  // Authorizes `upload`.
+inline constexpr char kLive[] = "Live";  // With `upload`: `true` moves running tables too.
 }  // namespace header
 
 // The command names the server itself speaks; games name their own commands.
@@ -177,6 +178,28 @@ std::string FormatHelloReply(const HelloReply& reply);
 // Fails with code "bad_hello" unless `payload` is three comma-separated fields with
 // `true` or `false` in the middle.
 Result<HelloReply> ParseHelloReply(std::string_view payload);
+
+// The payload of the `uploaded` reply: `<game>,<version>`, and for a live upload
+// `<game>,<version>,<moved>,<refused>` followed by one line per refusing table,
+// `\n<table_token> <reason>`, where the reason is one line.
+struct UploadReply {
+  std::string game;
+  int version = 0;
+  bool live = false;
+  int moved = 0;  // Running tables that now run `version` (live only).
+  struct Refusal {
+    std::string table;   // Its token.
+    std::string reason;  // Why its new VM did not load; it keeps its old version.
+    bool operator==(const Refusal&) const = default;
+  };
+  std::vector<Refusal> refused;
+
+  bool operator==(const UploadReply&) const = default;
+};
+// Line breaks in a reason are written as spaces.
+std::string FormatUploadReply(const UploadReply& reply);
+// Fails with code "bad_upload_reply" unless `payload` has one of the two forms.
+Result<UploadReply> ParseUploadReply(std::string_view payload);
 
 // Encodes a packet: its headers, then Content-Length, a blank line and the payload.
 std::string Encode(const Packet& packet);

@@ -243,5 +243,39 @@ TEST(ProtocolTest, MalformedHelloRepliesAreRefused) {
   }
 }
 
+TEST(ProtocolTest, UploadRepliesRoundTrip) {
+  const UploadReply plain{"pong", 3, false, 0, {}};
+  const UploadReply none_refused{"pong", 4, true, 12, {}};
+  const UploadReply some_refused{
+      "chat", 2, true, 1, {{"t-1", "define_failed: x is not defined"}, {"t-2", "timeout"}}};
+  for (const UploadReply& r : {plain, none_refused, some_refused}) {
+    Result<UploadReply> back = ParseUploadReply(FormatUploadReply(r));
+    ASSERT_TRUE(back.ok()) << FormatUploadReply(r);
+    EXPECT_EQ(*back, r);
+  }
+  EXPECT_EQ(FormatUploadReply(plain), "pong,3");
+  EXPECT_EQ(FormatUploadReply(none_refused), "pong,4,12,0");
+  EXPECT_EQ(FormatUploadReply(some_refused),
+            "chat,2,1,2\nt-1 define_failed: x is not defined\nt-2 timeout");
+}
+
+TEST(ProtocolTest, AReasonWithLineBreaksStaysOneLine) {
+  const UploadReply r{"g", 1, true, 0, {{"t", "line one\nline two\r"}}};
+  Result<UploadReply> back = ParseUploadReply(FormatUploadReply(r));
+  ASSERT_TRUE(back.ok());
+  ASSERT_EQ(back->refused.size(), 1u);
+  EXPECT_EQ(back->refused[0].reason, "line one line two ");
+}
+
+TEST(ProtocolTest, MalformedUploadRepliesAreRefused) {
+  for (const char* bad :
+       {"", "pong", "pong,", ",3", "pong,x", "pong,-1", "pong,3,1", "pong,3,1,1",
+        "pong,3,1,1\nnospace", "pong,3,0,0\nt extra", "pong,3,0,1\nt a\nt2 b", "pong,3\nt a"}) {
+    Result<UploadReply> r = ParseUploadReply(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), "bad_upload_reply") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace ggs

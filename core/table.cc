@@ -61,6 +61,11 @@ void Table::OnReply(VmReply reply) {
   }
   const Pending event = pending_.front();
   pending_.pop_front();
+  if (event.kind == VmEvent::Kind::kUpgrade && reply.status.ok()) {
+    StopAllTimers();  // The old VM's; the new one's restored() sets its own.
+    held_fires_.clear();
+    seats_ = std::clamp(reply.seats, 1, kMaxSeats);
+  }
   // A VM that does not load is its opener's to report (define_failed, or a rebuild's log).
   Status status =
       Apply(reply, event.cause != 0 || event.kind == VmEvent::Kind::kOpen, event.seated_below);
@@ -70,6 +75,7 @@ void Table::OnReply(VmReply reply) {
     seats_ = reply.status.ok() ? std::clamp(reply.seats, 1, kMaxSeats) : kMaxSeats;
     if (define_) FinishDefine(status);
   }
+  if (event.kind == VmEvent::Kind::kUpgrade) FinishUpgrade(status);
   if (reply.seq == awaited_seq_) {
     awaited_status_ = std::move(status);
   } else if (!status.ok()) {
@@ -102,6 +108,7 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
   vm_open_ = false;
   opening_ = false;
   StopAllTimers();  // The game's timers died with its VM; restored() sets them again.
+  held_fires_.clear();
   const auto culprit =
       std::find_if(unanswered.begin(), unanswered.end(),
                    [culprit_seq](const VmEvent& e) { return e.seq == culprit_seq; });
@@ -118,18 +125,25 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
         why.message());
     if (culprit->kind == VmEvent::Kind::kOpen && define_) {
       FinishDefine(Status::Error(error::kDefineFailed, why.message()));
+      FailUpgrades(Status::Error(error::kDefineFailed, "the table's game never loaded"));
       RunWaitersUpTo(UINT64_MAX);
       return;  // The game never loaded: nothing to rebuild.
     }
-    if (Player* cause = FindPlayer(causes[culprit_seq]); cause != nullptr && cause->peer) {
+    if (culprit->kind == VmEvent::Kind::kUpgrade) {
+      // The new code's fault, not the table's: the table goes on with its old version.
+      FinishUpgrade(
+          Status::Error(answer.code(), "the new version killed its worker: " + why.message()));
+    } else if (Player* cause = FindPlayer(causes[culprit_seq]); cause != nullptr && cause->peer) {
       cause->peer->SendError(answer);
     }
-    const uint64_t now = deps_.timers->NowMs();
-    losses_ms_.push_back(now);
-    while (!losses_ms_.empty() && losses_ms_.front() + deps_.restart_period_ms <= now) {
-      losses_ms_.pop_front();
+    if (culprit->kind != VmEvent::Kind::kUpgrade) {
+      const uint64_t now = deps_.timers->NowMs();
+      losses_ms_.push_back(now);
+      while (!losses_ms_.empty() && losses_ms_.front() + deps_.restart_period_ms <= now) {
+        losses_ms_.pop_front();
+      }
+      if (static_cast<int>(losses_ms_.size()) >= deps_.restart_limit) return Crash(why);
     }
-    if (static_cast<int>(losses_ms_.size()) >= deps_.restart_limit) return Crash(why);
   }
   std::deque<std::pair<uint64_t, std::function<void()>>> waiters = std::move(waiters_);
   waiters_.clear();
@@ -176,6 +190,7 @@ void Table::Crash(const Status& why) {
   for (Player* p : players_) {
     if (p->peer) p->peer->SendError(closed);
   }
+  FailUpgrades(closed);
   RunWaitersUpTo(UINT64_MAX);  // Nothing more will be answered.
 }
 
@@ -211,6 +226,51 @@ void Table::FinishDefine(const Status& verdict) {
   }
   if (define->done) define->done(verdict);
   if (verdict.ok()) GreetSeated(define->seated);
+}
+
+void Table::Upgrade(std::string source, int game_version, std::function<void(Status)> done) {
+  if (crashed_) return done(Status::Error(error::kTableCrashed, "this table is closed"));
+  if (!defined() && !defining()) {
+    return done(Status::Error(error::kNotDefined, "this table's game is not defined"));
+  }
+  if (Status s = BuildVm(); !s.ok()) return done(s);
+  upgrades_.push_back({std::move(source), game_version, std::move(done)});
+  VmEvent upgrade = Event(VmEvent::Kind::kUpgrade);
+  upgrade.source = upgrades_.back().source;
+  upgrade.memory_limit = deps_.vm_options.memory_limit;
+  Status s = Send(std::move(upgrade), nullptr);
+  (void)s;  // FinishUpgrade has reported it, or will.
+}
+
+void Table::FinishUpgrade(const Status& verdict) {
+  if (upgrades_.empty()) return;  // Failed already (the table ended or closed).
+  PendingUpgrade upgrade = std::move(upgrades_.front());
+  upgrades_.pop_front();
+  if (verdict.ok()) {
+    Log(LogLevel::kInfo, "table " + token() + " game " + row_.game_name + " moved to version " +
+                             std::to_string(upgrade.game_version));
+    row_.source = std::move(upgrade.source);
+    row_.game_version = upgrade.game_version;
+    Persist();
+  } else {
+    Log(LogLevel::kWarn, "table " + token() + " game " + row_.game_name + " keeps version " +
+                             std::to_string(row_.game_version) + ": " + verdict.message());
+    if (upgrades_.empty()) {
+      const std::vector<int> held = std::move(held_fires_);
+      held_fires_.clear();
+      for (const int id : held) SendTimer(id);  // The old code stays: its timers are due.
+    }
+  }
+  if (upgrade.done) upgrade.done(verdict);
+}
+
+void Table::FailUpgrades(const Status& why) {
+  std::deque<PendingUpgrade> upgrades = std::move(upgrades_);
+  upgrades_.clear();
+  held_fires_.clear();
+  for (PendingUpgrade& u : upgrades) {
+    if (u.done) u.done(why);
+  }
 }
 
 void Table::GreetSeated(const std::vector<int>& ids) {
@@ -277,6 +337,7 @@ Status Table::Command(Player* player, std::string_view command, std::string_view
 
 void Table::End() {
   StopAllTimers();
+  FailUpgrades(Status::Error(error::kNoSuchTable, "the table ended"));
   deps_.store->DeleteTable(token());
 }
 
@@ -386,6 +447,16 @@ void Table::FireTimer(int vm_timer) {
   if (it == timers_.end() || !vm_open_) return;
   // A one-shot timer is finished once it fires; the clock has forgotten it already.
   if (!it->second.repeat) timers_.erase(it);
+  if (!upgrades_.empty()) {  // Which code runs it is known once the upgrade answers.
+    if (std::find(held_fires_.begin(), held_fires_.end(), vm_timer) == held_fires_.end()) {
+      held_fires_.push_back(vm_timer);
+    }
+    return;
+  }
+  SendTimer(vm_timer);
+}
+
+void Table::SendTimer(int vm_timer) {
   VmEvent fire = Event(VmEvent::Kind::kTimer);
   fire.timer_id = vm_timer;
   Status s = Send(std::move(fire), nullptr);

@@ -86,6 +86,19 @@ class Table final : public VmLink::Receiver {
   // True while a Define waits for the VM's verdict.
   bool defining() const { return define_ != nullptr; }
 
+  // Moves the running table to new code the way a rebuild does: a new VM from `source` and
+  // the table's namespaces, whose restored() runs, while its players stay seated and
+  // connected. `done` gets ok once the table runs `game_version` (then persisted), or why
+  // it keeps its old version: define_failed (the source does not load here), script_error
+  // (restored() threw), script_timeout (the new code ran past the budget), table_crashed,
+  // or the table ended first. Events sent meanwhile run in order on whichever version is
+  // current when they reach the VM. Game timers that come due meanwhile wait for the
+  // verdict: they fire on the old code if it stays, and are dropped if the new code takes
+  // over (its restored() sets its own).
+  void Upgrade(std::string source, int game_version, std::function<void(Status)> done);
+  // True while an Upgrade waits for its verdict.
+  bool upgrading() const { return !upgrades_.empty(); }
+
   // Seats `player` (REQUIRES: !full()), giving it the next player id, and runs the
   // game's playerJoined hook. The player is seated even when the hook throws.
   Status Join(Player* player);
@@ -140,7 +153,16 @@ class Table final : public VmLink::Receiver {
     std::vector<int> seated;  // Players seated before the define: greeted after it.
   };
 
+  struct PendingUpgrade {
+    std::string source;
+    int game_version = 0;
+    std::function<void(Status)> done;
+  };
+
   VmEvent Event(VmEvent::Kind kind) const;
+  void FinishUpgrade(const Status& verdict);
+  void FailUpgrades(const Status& why);
+  void SendTimer(int vm_timer);
   void FinishDefine(const Status& verdict);
   void GreetSeated(const std::vector<int>& ids);
   void Crash(const Status& why);
@@ -166,6 +188,8 @@ class Table final : public VmLink::Receiver {
   std::vector<int> player_ids_;            // Same order; the VM's view of the seats.
   bool vm_open_ = false;                   // The VM answered kOpen; until kClose.
   std::unique_ptr<PendingDefine> define_;  // A Define waiting for its verdict.
+  std::deque<PendingUpgrade> upgrades_;    // Sent as kUpgrade, oldest first; no verdict yet.
+  std::vector<int> held_fires_;            // Timers that came due during an upgrade.
   int seats_ = kMaxSeats;
   int expected_seats_ = kMaxSeats;
   bool crashed_ = false;

@@ -251,5 +251,98 @@ TEST_F(TableTest, ATableThatKeepsKillingItsWorkerIsClosed) {
   EXPECT_EQ(g->table->world().Get("k"), nullptr);  // 'spun' never happened.
 }
 
+// Version 2 of kGame: `later` rings differently, and restored() says it took over.
+constexpr char kGameV2[] = R"JS(
+var seats = 3;
+function restored() { GGS.sendCommandToAll('v2', ''); }
+function playerCommand(id, c, a) {
+  if (c === 'later') GGS.setTimeout(function () { GGS.sendCommandToAll('rang2', a); }, 10);
+  else if (c === 'spin') { for (;;) {} }
+  else GGS.sendCommand(id, 'echo2', a);
+}
+)JS";
+
+// Upgrades the table; returns the verdict's code ("pending" until it comes, "" when ok).
+std::shared_ptr<std::string> Upgrade(Table& table, const std::string& source, int version) {
+  auto verdict = std::make_shared<std::string>("pending");
+  table.Upgrade(source, version, [verdict](Status s) { *verdict = s.code(); });
+  return verdict;
+}
+
+// A timer that comes due while an upgrade is on its way waits for the verdict: the new
+// code drops it (its restored() sets its own), the old code, if it stays, fires it.
+TEST_F(TableTest, TimersDueDuringAnUpgradeWaitForItsVerdict) {
+  auto g = DeferredGame(1);
+  ASSERT_TRUE(g->table->Command(&g->a, "later", "one").ok());
+  g->link.DeliverAll();
+  std::shared_ptr<std::string> refused = Upgrade(*g->table, "function playerCommand( {", 2);
+  timers_.Advance(10);
+  EXPECT_EQ(g->link.queued(), 1u);  // Only the upgrade: the timer waits.
+  g->link.DeliverAll();
+  EXPECT_EQ(*refused, error::kDefineFailed);
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"rang one"});  // Fired on the old code.
+  EXPECT_EQ(g->table->row().game_version, 1);
+
+  ASSERT_TRUE(g->table->Command(&g->a, "later", "two").ok());
+  g->link.DeliverAll();
+  std::shared_ptr<std::string> moved = Upgrade(*g->table, kGameV2, 2);
+  timers_.Advance(10);
+  g->link.DeliverAll();
+  EXPECT_EQ(*moved, "");
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"v2 "});  // "rang two" was the old code's.
+  EXPECT_EQ(timers_.size(), 0u);
+  EXPECT_EQ(g->table->row().game_version, 2);
+  ASSERT_TRUE(g->table->Command(&g->a, "later", "three").ok());
+  g->link.DeliverAll();
+  timers_.Advance(10);
+  g->link.DeliverAll();
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"rang2 three"});
+}
+
+// New code that kills its worker while loading is refused; it does not count against the
+// table, which comes back on its old code with the events sent after the upgrade.
+TEST_F(TableTest, AnUpgradeThatKillsTheWorkerIsRefusedAndTheTableGoesOn) {
+  auto g = DeferredGame(1, 1);  // One loss of its own would close the table.
+  std::shared_ptr<std::string> verdict = Upgrade(*g->table, "for (;;) {}", 2);
+  ASSERT_TRUE(g->table->Command(&g->a, "echo", "after").ok());
+  g->link.Lose(g->link.seq_at(0), Status::Error(error::kScriptTimeout, "ran past 100 ms"));
+  EXPECT_EQ(*verdict, error::kScriptTimeout);
+  EXPECT_TRUE(g->pa.Take().empty());  // No player caused it.
+  g->link.DeliverAll();
+  EXPECT_FALSE(g->table->crashed());
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"echo after"});
+  EXPECT_EQ(g->table->row().game_version, 1);
+}
+
+// A worker lost for another's sake takes the upgrade's VM with it: the table is rebuilt on
+// its old code and the upgrade sent again.
+TEST_F(TableTest, AnUpgradeLostWithAnInnocentWorkerIsSentAgain) {
+  auto g = DeferredGame(1);
+  std::shared_ptr<std::string> verdict = Upgrade(*g->table, kGameV2, 2);
+  g->link.Lose(0, Status::Error(error::kInternal, "worker killed by signal 9"));
+  EXPECT_EQ(*verdict, "pending");
+  g->link.DeliverAll();
+  EXPECT_EQ(*verdict, "");
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"v2 "});
+  ASSERT_TRUE(g->table->Command(&g->a, "echo", "x").ok());
+  g->link.DeliverAll();
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"echo2 x"});
+}
+
+TEST_F(TableTest, AnUpgradeOfAClosedOrEndedTableIsRefused) {
+  auto ending = DeferredGame(1);
+  std::shared_ptr<std::string> ended = Upgrade(*ending->table, kGameV2, 2);
+  ending->table->End();
+  EXPECT_EQ(*ended, error::kNoSuchTable);
+  ending->link.DeliverAll();  // A reply after the end changes nothing.
+  EXPECT_EQ(ending->table->row().game_version, 1);
+
+  auto g = DeferredGame(1, 1);
+  ASSERT_TRUE(g->table->Command(&g->a, "spin", "").ok());
+  g->link.Lose(g->link.seq_at(0), Status::Error(error::kScriptTimeout, "ran past 100 ms"));
+  ASSERT_TRUE(g->table->crashed());
+  EXPECT_EQ(*Upgrade(*g->table, kGameV2, 2), error::kTableCrashed);
+}
+
 }  // namespace
 }  // namespace ggs

@@ -35,6 +35,7 @@ VmReply VmHost::Handle(const VmEvent& event) {
     return reply;
   }
   Table& table = *it->second;
+  if (event.kind == VmEvent::Kind::kUpgrade) return Upgrade(table, event);
   VmResult result = Run(table, event);
   reply.status = std::move(result.status);
   reply.effects = std::move(result.effects);
@@ -66,6 +67,37 @@ VmReply VmHost::Open(const VmEvent& event) {
   return reply;
 }
 
+VmReply VmHost::Upgrade(Table& old, const VmEvent& event) {
+  VmReply reply;
+  reply.seq = event.seq;
+  reply.table = event.table;
+  auto table = std::make_unique<Table>();
+  table->world = old.world;
+  table->local = old.local;
+  table->players = old.players;
+  VmContext context{&table->world, &table->local, &table->players};
+  VmOptions options;
+  options.memory_limit = event.memory_limit;
+  Result<std::unique_ptr<GameVm>> vm = GameVm::Create(event.source, context, options);
+  reply.memory_used = old.vm->memory_used();
+  if (!vm.ok()) {
+    reply.status = vm.status();
+    return reply;
+  }
+  table->vm = std::move(vm.value());
+  VmResult restored = table->vm->Restored();
+  if (!restored.status.ok()) {
+    reply.status = std::move(restored.status);
+    reply.effects.logs = std::move(restored.effects.logs);
+    return reply;
+  }
+  reply.effects = std::move(restored.effects);
+  reply.seats = table->vm->seats();
+  reply.memory_used = table->vm->memory_used();
+  tables_[event.table] = std::move(table);  // Destroys the old VM.
+  return reply;
+}
+
 VmResult VmHost::Run(Table& table, const VmEvent& event) {
   GameVm& vm = *table.vm;
   switch (event.kind) {
@@ -88,6 +120,7 @@ VmResult VmHost::Run(Table& table, const VmEvent& event) {
       return {};
     case VmEvent::Kind::kOpen:
     case VmEvent::Kind::kClose:
+    case VmEvent::Kind::kUpgrade:
       break;
   }
   return {};

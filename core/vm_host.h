@@ -31,6 +31,11 @@ class VmHost {
   //             list); a callback that throws gives script_error, no writes, only logs.
   //   kForgetTimer  forgets a cleared timer's function; ok and empty.
   //   kClose    drops the table's VM and replicas; ok and empty.
+  //   kUpgrade  creates a second VM from the new source and copies of the replicas and runs
+  //             its restored(); when both succeed it replaces the table's VM and the reply
+  //             carries its seats and restored()'s effects. Otherwise the old VM stays, as
+  //             if nothing happened, and the reply carries define_failed (the source does
+  //             not load) or script_error (restored() threw).
   // Any event but kOpen for a table without a VM fails with no_such_table.
   VmReply Handle(const VmEvent& event);
 
@@ -40,6 +45,7 @@ class VmHost {
  private:
   struct Table;
   VmReply Open(const VmEvent& event);
+  VmReply Upgrade(Table& old, const VmEvent& event);
   VmResult Run(Table& table, const VmEvent& event);
 
   std::unordered_map<uint64_t, std::unique_ptr<Table>> tables_;

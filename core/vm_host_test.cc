@@ -115,6 +115,7 @@ class DirectTable {
         return {};
       case Kind::kOpen:
       case Kind::kClose:
+      case Kind::kUpgrade:
         break;
     }
     ADD_FAILURE() << "no direct call for kind " << static_cast<int>(e.kind);
@@ -246,7 +247,7 @@ TEST(VmHostTest, TablesAreSeparateAndCloseDropsOne) {
 TEST(VmHostTest, EveryKindForAnUnknownTableIsRefused) {
   VmHost host;
   for (Kind kind : {Kind::kCommand, Kind::kJoined, Kind::kLeft, Kind::kResumed, Kind::kRestored,
-                    Kind::kTimer, Kind::kForgetTimer, Kind::kClose}) {
+                    Kind::kTimer, Kind::kForgetTimer, Kind::kClose, Kind::kUpgrade}) {
     const VmReply reply = host.Handle(Event(kind, 1, 404));
     EXPECT_EQ(reply.status.code(), error::kNoSuchTable) << static_cast<int>(kind);
     EXPECT_EQ(reply.table, 404u);
@@ -262,6 +263,62 @@ TEST(VmHostTest, OpeningAgainReplacesTheVmAndItsReplicas) {
   ASSERT_TRUE(host.Handle(reopen).status.ok());
   EXPECT_EQ(host.tables(), 1u);
   EXPECT_EQ(host.Handle(Command(4, 1, "get", "k")).effects.sends.at(0).args, "stored");
+}
+
+VmEvent Upgrade(uint64_t seq, std::string source) {
+  VmEvent e = Event(Kind::kUpgrade, seq);
+  e.source = std::move(source);
+  e.memory_limit = 8 << 20;
+  return e;
+}
+
+// Version 2 of kGame's `get`: it answers with a prefix, and restored() reports its world.
+constexpr char kGameV2[] = R"JS(
+var seats = 4;
+function restored() {
+  GGS.world.setItem("upgraded", "yes");
+  GGS.sendCommandToAll("v2", String(GGS.world.getItem("k")));
+}
+function playerCommand(p, c, a) {
+  if (c === "get") GGS.sendCommand(p, "value", "v2:" + String(GGS.world.getItem(a)));
+}
+)JS";
+
+TEST(VmHostTest, AnUpgradeMovesTheTableToNewCodeWithItsReplicas) {
+  VmHost host;
+  ASSERT_TRUE(host.Handle(Open(1, kGame)).status.ok());
+  ASSERT_TRUE(host.Handle(Command(2, 1, "set", "k=v")).status.ok());
+  const VmReply up = host.Handle(Upgrade(3, kGameV2));
+  ASSERT_TRUE(up.status.ok()) << up.status.message();
+  EXPECT_EQ(up.seq, 3u);
+  EXPECT_EQ(up.seats, 4);
+  EXPECT_GT(up.memory_used, 0u);
+  EXPECT_EQ(Describe(up.effects),
+            Describe(VmEffects{{{0, "world_set", "upgraded=yes"}, {0, "v2", "v"}},
+                               {{Namespace::kWorld, KvWrite::Op::kSet, "upgraded", "yes"}},
+                               {},
+                               {}}));
+  EXPECT_EQ(host.Handle(Command(4, 1, "get", "k")).effects.sends.at(0).args, "v2:v");
+  EXPECT_EQ(host.Handle(Command(5, 1, "get", "upgraded")).effects.sends.at(0).args, "v2:yes");
+  EXPECT_EQ(host.tables(), 1u);
+}
+
+TEST(VmHostTest, AFailedUpgradeLeavesTheOldVmAsItWas) {
+  VmHost host;
+  ASSERT_TRUE(host.Handle(Open(1, kGame)).status.ok());
+  ASSERT_TRUE(host.Handle(Command(2, 1, "set", "k=v")).status.ok());
+  const VmReply syntax = host.Handle(Upgrade(3, "function playerCommand( {"));
+  EXPECT_EQ(syntax.status.code(), error::kDefineFailed);
+  EXPECT_EQ(syntax.seats, 0);
+  const VmReply throws = host.Handle(Upgrade(4, R"JS(
+    function restored() { GGS.world.setItem("k", "lost"); GGS.log("trying"); throw new Error("no"); }
+    function playerCommand() {}
+  )JS"));
+  EXPECT_EQ(throws.status.code(), error::kScriptError);
+  EXPECT_TRUE(throws.effects.writes.empty());
+  EXPECT_EQ(throws.effects.logs, std::vector<std::string>{"trying"});
+  // The old code still answers, from replicas the failed attempts did not touch.
+  EXPECT_EQ(host.Handle(Command(5, 1, "get", "k")).effects.sends.at(0).args, "v");
 }
 
 }  // namespace

@@ -208,7 +208,7 @@ void ReadEffects(FieldReader& r, VmEffects& effects) {
 }
 
 bool IsEventKind(uint8_t type) {
-  return type >= static_cast<uint8_t>(Kind::kOpen) && type <= static_cast<uint8_t>(Kind::kClose);
+  return type >= static_cast<uint8_t>(Kind::kOpen) && type <= static_cast<uint8_t>(Kind::kUpgrade);
 }
 
 // Reads the fields that follow seq and table, per kind.
@@ -240,6 +240,10 @@ void ReadEventFields(FieldReader& r, VmEvent& e) {
       break;
     case Kind::kRestored:
     case Kind::kClose:
+      break;
+    case Kind::kUpgrade:
+      e.source = r.String("source");
+      e.memory_limit = r.U64("memory limit");
       break;
   }
 }
@@ -291,6 +295,10 @@ void AppendEvent(std::string& out, const VmEvent& e) {
       break;
     case Kind::kRestored:
     case Kind::kClose:
+      break;
+    case Kind::kUpgrade:
+      PutString(out, e.source);
+      PutU64(out, e.memory_limit);
       break;
   }
   EndMessage(out, at);

@@ -58,14 +58,15 @@ struct VmEvent {
     kTimer = 7,        // timer_id: fire the game's timer.
     kForgetTimer = 8,  // timer_id: forget a cleared timer's function.
     kClose = 9,        // Drop the VM and the table's replicas.
+    kUpgrade = 10,     // source, memory_limit: a new VM from new code and the replicas.
   };
 
   Kind kind = Kind::kCommand;
   uint64_t seq = 0;    // The server's sequence number; the reply echoes it.
   uint64_t table = 0;  // The server's table id.
 
-  std::string source;         // kOpen: the game's script.
-  uint64_t memory_limit = 0;  // kOpen: bytes the VM's allocator may hold.
+  std::string source;         // kOpen, kUpgrade: the game's script.
+  uint64_t memory_limit = 0;  // kOpen, kUpgrade: bytes the VM's allocator may hold.
   KvItems world;              // kOpen: the table's `world`.
   KvItems local;              // kOpen: the table's `localStorage`.
   std::vector<int> players;   // kOpen, kJoined, kLeft: player ids at the table, seat order.
@@ -85,7 +86,7 @@ struct VmReply {
   // no_such_table (no VM for this table on the worker).
   Status status;
   VmEffects effects;         // What the event asked for; only logs when it failed.
-  int seats = 0;             // For a kOpen that succeeded: the game's seats; else 0.
+  int seats = 0;             // For a kOpen or kUpgrade that succeeded: the game's seats; else 0.
   uint64_t memory_used = 0;  // Bytes the table's VM holds after the event; 0 without one.
 };
 

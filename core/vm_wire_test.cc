@@ -119,6 +119,10 @@ std::vector<VmEvent> EveryKind() {
   VmEvent forget = Event(Kind::kForgetTimer, 9, 7);
   forget.timer_id = -5;
   events.push_back(forget);
+  VmEvent upgrade = Event(Kind::kUpgrade, 10, 7);
+  upgrade.source = kAwkward + kNul;
+  upgrade.memory_limit = 1;
+  events.push_back(upgrade);
   events.push_back(Event(Kind::kClose, std::numeric_limits<uint64_t>::max(), 0));
   return events;
 }
@@ -255,7 +259,7 @@ TEST(VmWireTest, MalformedEventsFailAsBadWire) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"zero length", U32(0)},
       {"unknown type 0", Frame(std::string(1, '\0') + seq_table)},
-      {"unknown type 10", Frame("\x0a" + seq_table)},
+      {"unknown type 11", Frame("\x0b" + seq_table)},
       {"a reply where an event belongs", Frame("\x80" + seq_table)},
       {"truncated seq", Frame(std::string(1, command) + "\x01\x02\x03")},
       {"truncated player id", Frame(command + seq_table + "\x01")},
@@ -312,10 +316,10 @@ TEST(VmWireTest, MalformedRepliesFailAsBadWire) {
 
 TEST(VmWireTest, TheErrorIsStickyAndSaysWhatBroke) {
   VmWireReader reader;
-  reader.Feed(Frame("\x0a" + U64(1) + U64(2)));
+  reader.Feed(Frame("\x0b" + U64(1) + U64(2)));
   EXPECT_FALSE(reader.NextEvent().has_value());
   EXPECT_EQ(reader.error().code(), wire::kBadWire);
-  EXPECT_NE(reader.error().message().find("unknown event type 10"), std::string::npos)
+  EXPECT_NE(reader.error().message().find("unknown event type 11"), std::string::npos)
       << reader.error().message();
   reader.Feed(EncodeEvents(EveryKind()));
   EXPECT_FALSE(reader.NextEvent().has_value());

@@ -26,14 +26,19 @@ class DeferredLink final : public VmLink {
   void Send(VmEvent event) override { queued_.push_back(std::move(event)); }
   // Runs every queued event (and those their replies send) and delivers the replies.
   void DeliverAll() {
-    while (!queued_.empty()) {
-      VmEvent event = std::move(queued_.front());
-      queued_.pop_front();
-      VmReply reply = host_->Handle(event);
-      if (auto it = receivers_.find(event.table); it != receivers_.end()) {
-        it->second->OnReply(std::move(reply));
-      }
+    while (DeliverNext()) {
     }
+  }
+  // Runs the oldest queued event and delivers its reply; false when none is queued.
+  bool DeliverNext() {
+    if (queued_.empty()) return false;
+    VmEvent event = std::move(queued_.front());
+    queued_.pop_front();
+    VmReply reply = host_->Handle(event);
+    if (auto it = receivers_.find(event.table); it != receivers_.end()) {
+      it->second->OnReply(std::move(reply));
+    }
+    return true;
   }
   size_t queued() const { return queued_.size(); }
   // The seq of the queued event at `index`.
