@@ -123,7 +123,9 @@ void AddServe(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option(
       "--admin-token", flags->admin_token,
-      "Secret that authorizes uploads (or env GGS_ADMIN_TOKEN); none = uploads refused");
+      "Secret that authorizes uploads; none = uploads refused. Prefer env GGS_ADMIN_TOKEN "
+      "or the config file: a flag's value is visible to every local user in "
+      "/proc/PID/cmdline and `ps`");
   cmd->add_option("--log-level", flags->log_level, "debug, info, warn, error or off")
       ->capture_default_str();
   cmd->add_option("--workers", flags->workers,

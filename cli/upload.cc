@@ -79,7 +79,8 @@ void AddUpload(CLI::App& app, int* exit_code) {
       ->required();
   cmd->add_option("--server", flags->server, "HOST:PORT of the server")->capture_default_str();
   cmd->add_option("--admin-token", flags->admin_token,
-                  "The server's admin token (or env GGS_ADMIN_TOKEN)");
+                  "The server's admin token; prefer env GGS_ADMIN_TOKEN, since a flag's "
+                  "value is visible to other local users in `ps`");
   cmd->add_flag("--live", flags->live,
                 "Also move every running table of the game to the new version: each table's "
                 "VM is rebuilt from the new source and its stored state, restored() runs, "

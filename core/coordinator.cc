@@ -5,24 +5,13 @@
 #include <cctype>
 #include <chrono>
 
+#include "core/digest.h"
 #include "core/log.h"
 #include "core/protocol.h"
 #include "core/uuid.h"
 
 namespace ggs {
 namespace {
-
-// Compares secrets in time that depends only on their lengths, not on where they differ.
-bool SecretsEqual(std::string_view a, std::string_view b) {
-  if (a.empty() || b.empty()) return false;
-  unsigned diff = static_cast<unsigned>(a.size() ^ b.size());
-  const size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    diff |= static_cast<unsigned>(static_cast<unsigned char>(a[i % a.size()]) ^
-                                  static_cast<unsigned char>(b[i % b.size()]));
-  }
-  return diff == 0;
-}
 
 bool ValidGameName(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
