@@ -22,6 +22,7 @@ struct ServeFlags {
   size_t max_header = 8 * 1024;
   size_t max_payload = 1024 * 1024;
   size_t table_memory = 32 * 1024 * 1024;
+  VmLimits game_limits;
   uint64_t flush_ms = 50;
   double reconnect_grace = 30;
   std::string admin_token;
@@ -57,6 +58,7 @@ int RunServe(const ServeFlags& f) {
   o.network.max_connections = f.max_connections ? f.max_connections : capacity;
   o.coordinator.reconnect_grace_ms = static_cast<uint64_t>(f.reconnect_grace * 1000);
   o.coordinator.vm.memory_limit = f.table_memory;
+  o.coordinator.vm.limits = f.game_limits;
   o.coordinator.admin_token = f.admin_token;
   o.coordinator.restart_limit = f.restart_limit;
   o.coordinator.restart_period_ms = static_cast<uint64_t>(f.restart_period * 1000);
@@ -111,6 +113,32 @@ void AddServe(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--table-memory", flags->table_memory,
                   "Memory cap of each table's JavaScript VM (32MiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  VmLimits& limits = flags->game_limits;
+  cmd->add_option("--max-sends-per-event", limits.sends_per_event,
+                  "Most GGS.sendCommand/sendCommandToAll calls one game callback may make; past "
+                  "it the call throws (the game may catch it)")
+      ->check(CLI::Range(1u, 100000000u))
+      ->capture_default_str();
+  cmd->add_option("--max-writes-per-event", limits.writes_per_event,
+                  "Most storage writes (setItem, removeItem, clear) one game callback may make")
+      ->check(CLI::Range(1u, 100000000u))
+      ->capture_default_str();
+  cmd->add_option("--max-event-bytes", limits.event_bytes,
+                  "Most bytes one game callback's sends, writes and log lines may carry (4MiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  cmd->add_option("--max-timers", limits.timers, "Most pending timers one table may hold")
+      ->check(CLI::Range(1u, 100000000u))
+      ->capture_default_str();
+  cmd->add_option("--max-keys", limits.keys,
+                  "Most keys in each table's GGS.world and GGS.localStorage")
+      ->check(CLI::Range(1u, 100000000u))
+      ->capture_default_str();
+  cmd->add_option("--max-storage-bytes", limits.namespace_bytes,
+                  "Most bytes (keys and values) in each table's GGS.world and "
+                  "GGS.localStorage (16MiB)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   cmd->add_option("--flush-ms", flags->flush_ms,

@@ -32,6 +32,8 @@ function playerCommand(id, cmd, args) {
   }
   if (cmd === 'hog') { var a = []; for (;;) a.push('xxxxxxxxxxxxxxxxxxxxxxxx' + a.length); }
   if (cmd === 'echo') return GGS.sendCommand(id, 'echo', args);
+  if (cmd === 'spam') { for (var i = 0; i < Number(args); i++) GGS.sendCommand(id, 's', ''); return; }
+  if (cmd === 'fill') { for (var j = 0; j < Number(args); j++) GGS.localStorage.setItem('f' + j, ''); return; }
   if (cmd === 'players') return GGS.sendCommand(id, 'players', GGS.players().join(','));
   if (cmd === 'later') {
     GGS.setTimeout(function () { GGS.sendCommandToAll('fired', args); }, 30);
@@ -147,6 +149,24 @@ TEST_F(ServeTest, ScriptOverTheMemoryCapGetsOutOfMemoryNotTheServer) {
   auto b = Connect();
   ASSERT_TRUE(b->SendServer("ping", "1").ok());
   Expect(*b, "pong");
+}
+
+// Each limit on what a callback may do is a script_error that names its flag; the callback's
+// effects never happen, and the table goes on.
+TEST_F(ServeTest, ACallbackPastAGameLimitFailsAndNamesTheFlag) {
+  StartServer({"--max-sends-per-event", "100", "--max-keys", "50"});
+  auto a = Connect();
+  NewProbeTable(*a);
+  ASSERT_TRUE(a->SendGame("spam", "101").ok());
+  Packet err = ExpectError(*a, "script_error");
+  EXPECT_NE(err.payload.find("--max-sends-per-event"), std::string::npos) << err.payload;
+  ASSERT_TRUE(a->SendGame("fill", "51").ok());
+  err = ExpectError(*a, "script_error");
+  EXPECT_NE(err.payload.find("--max-keys"), std::string::npos) << err.payload;
+  EXPECT_EQ(Ask(*a, "lget", "f0", "value"), "null");  // None of the 51 writes happened.
+  ASSERT_TRUE(a->SendGame("spam", "100").ok());
+  for (int i = 0; i < 100; ++i) Expect(*a, "s");
+  EXPECT_EQ(Ask(*a, "echo", "alive", "echo"), "alive");
 }
 
 TEST_F(ServeTest, ResumeByTokenKeepsSeatAndPlayerId) {

@@ -209,7 +209,7 @@ void ClearTimerSlotStep(js_State* J, void* data) {
 class VmCore {
  public:
   VmCore(VmContext context, VmOptions options)
-      : allocator_(options.memory_limit), context_(context) {}
+      : allocator_(options.memory_limit), context_(context), limits_(options.limits) {}
   // allocator_, destroyed after this body, then frees whatever js_freestate missed.
   ~VmCore() { js_freestate(J_); }
   VmCore(const VmCore&) = delete;
@@ -234,6 +234,13 @@ class VmCore {
   const std::vector<int>* players() const { return context_.players; }
   // Counts `bytes` of effects against the memory limit; false when that exceeds it.
   bool Charge(size_t bytes) noexcept;
+  // Each counts one more effect of its kind against the event's and the table's limits
+  // (VmLimits) and returns nullptr when it fits, else what it would pass.
+  const char* CountSend(size_t bytes) noexcept;
+  const char* CountLog(size_t bytes) noexcept;
+  // A set when `value` is not null, else a removal or a clear.
+  const char* CountWrite(Namespace ns, const char* key, const char* value) noexcept;
+  const char* CountTimer() const noexcept;
   void AddSend(int player_id, const char* command, const char* args) noexcept;
   void AddLog(const char* line) noexcept;
   void SetItem(Namespace ns, const char* key, const char* value) noexcept;
@@ -257,9 +264,13 @@ class VmCore {
   VmAllocator allocator_;
   js_State* J_ = nullptr;
   VmContext context_;
+  VmLimits limits_;
   bool in_event_ = false;
   VmEffects effects_;
   size_t effect_bytes_ = 0;
+  uint32_t event_sends_ = 0;
+  uint32_t event_writes_ = 0;
+  uint64_t event_bytes_ = 0;  // What sends, writes and logs carried, against the limit.
   size_t bytes_after_gc_ = 0;
   // Timer functions live in one registry array whose slots are reused, rather than under a
   // registry key per timer: MuJS interns every property name forever, so a key per timer
@@ -287,6 +298,11 @@ void Charge(js_State* J, size_t bytes) {
   }
 }
 
+// Throws a catchable Error when `problem` (a Count* verdict) says a limit would be passed.
+void Limit(js_State* J, const char* function, const char* problem) {
+  if (problem != nullptr) js_error(J, "%s: %s", function, problem);
+}
+
 const char* ArgsOrEmpty(js_State* J, int index) {
   return js_isundefined(J, index) ? "" : js_tostring(J, index);
 }
@@ -312,6 +328,7 @@ void GgsSendCommand(js_State* J) {
   }
   const char* command = ValidCommandName(J, 2, "GGS.sendCommand");
   const char* args = ArgsOrEmpty(J, 3);
+  Limit(J, "GGS.sendCommand", CoreOf(J)->CountSend(strlen(command) + strlen(args)));
   Charge(J, strlen(command) + strlen(args));
   CoreOf(J)->AddSend(static_cast<int>(player_id), command, args);
   js_pushundefined(J);
@@ -321,6 +338,7 @@ void GgsSendCommandToAll(js_State* J) {
   RequireEvent(J, "GGS.sendCommandToAll");
   const char* command = ValidCommandName(J, 1, "GGS.sendCommandToAll");
   const char* args = ArgsOrEmpty(J, 2);
+  Limit(J, "GGS.sendCommandToAll", CoreOf(J)->CountSend(strlen(command) + strlen(args)));
   Charge(J, strlen(command) + strlen(args));
   CoreOf(J)->AddSend(0, command, args);
   js_pushundefined(J);
@@ -334,6 +352,7 @@ void GgsSetTimer(js_State* J) {
                  kRepeat ? "GGS.setInterval" : "GGS.setTimeout");
   }
   const double ms = js_tonumber(J, 2);
+  Limit(J, kRepeat ? "GGS.setInterval" : "GGS.setTimeout", CoreOf(J)->CountTimer());
   Charge(J, 0);
   // The function is stored before the timer is recorded, so that running out of memory
   // while storing it leaves no record of a timer without a function.
@@ -366,6 +385,7 @@ void GgsLog(js_State* J) {
     js_concat(J);
   }
   const char* line = js_tostring(J, -1);
+  Limit(J, "GGS.log", CoreOf(J)->CountLog(strlen(line)));
   Charge(J, strlen(line));
   CoreOf(J)->AddLog(line);
   js_pushundefined(J);
@@ -418,6 +438,8 @@ void StorageSetItem(js_State* J) {
   if (kNs == Namespace::kWorld && strpbrk(key, "=\r\n") != nullptr) {
     js_error(J, "GGS.world.setItem: a world key cannot contain '=' or a line break");
   }
+  Limit(J, kNs == Namespace::kWorld ? "GGS.world.setItem" : "GGS.localStorage.setItem",
+        CoreOf(J)->CountWrite(kNs, key, value));
   const size_t size = strlen(key) + strlen(value);
   // The world also broadcasts the change, which costs as much again.
   Charge(J, kNs == Namespace::kWorld ? 2 * size : size);
@@ -430,6 +452,8 @@ void StorageRemoveItem(js_State* J) {
   RequireEvent(J,
                kNs == Namespace::kWorld ? "GGS.world.removeItem" : "GGS.localStorage.removeItem");
   const char* key = js_tostring(J, 1);
+  Limit(J, kNs == Namespace::kWorld ? "GGS.world.removeItem" : "GGS.localStorage.removeItem",
+        CoreOf(J)->CountWrite(kNs, key, nullptr));
   Charge(J, strlen(key));
   CoreOf(J)->RemoveItem(kNs, key);
   js_pushundefined(J);
@@ -438,6 +462,8 @@ void StorageRemoveItem(js_State* J) {
 template <Namespace kNs>
 void StorageClear(js_State* J) {
   RequireEvent(J, kNs == Namespace::kWorld ? "GGS.world.clear" : "GGS.localStorage.clear");
+  Limit(J, kNs == Namespace::kWorld ? "GGS.world.clear" : "GGS.localStorage.clear",
+        CoreOf(J)->CountWrite(kNs, "", nullptr));
   Charge(J, 0);
   CoreOf(J)->ClearItems(kNs);
   js_pushundefined(J);
@@ -583,6 +609,9 @@ void VmCore::BeginEvent() {
   in_event_ = true;
   effects_ = VmEffects();
   effect_bytes_ = 0;
+  event_sends_ = 0;
+  event_writes_ = 0;
+  event_bytes_ = 0;
   event_timers_.clear();
   context_.world->Begin();
   context_.local->Begin();
@@ -626,6 +655,62 @@ void VmCore::CollectIfGrown(bool force) {
 bool VmCore::Charge(size_t bytes) noexcept {
   effect_bytes_ += bytes + kEffectOverhead;
   return allocator_.used() + effect_bytes_ <= allocator_.limit();
+}
+
+const char* VmCore::CountSend(size_t bytes) noexcept {
+  if (event_sends_ >= limits_.sends_per_event) {
+    return "this event sent as many commands as one event may (ggs serve --max-sends-per-event)";
+  }
+  if (event_bytes_ + bytes > limits_.event_bytes) {
+    return "this event's effects would pass the bytes one event may carry (ggs serve "
+           "--max-event-bytes)";
+  }
+  ++event_sends_;
+  event_bytes_ += bytes;
+  return nullptr;
+}
+
+const char* VmCore::CountLog(size_t bytes) noexcept {
+  if (event_bytes_ + bytes > limits_.event_bytes) {
+    return "this event's effects would pass the bytes one event may carry (ggs serve "
+           "--max-event-bytes)";
+  }
+  event_bytes_ += bytes;
+  return nullptr;
+}
+
+const char* VmCore::CountWrite(Namespace ns, const char* key, const char* value) noexcept {
+  if (event_writes_ >= limits_.writes_per_event) {
+    return "this event made as many storage writes as one event may (ggs serve "
+           "--max-writes-per-event)";
+  }
+  const size_t bytes = strlen(key) + (value ? strlen(value) : 0);
+  if (event_bytes_ + bytes > limits_.event_bytes) {
+    return "this event's effects would pass the bytes one event may carry (ggs serve "
+           "--max-event-bytes)";
+  }
+  if (value != nullptr) {
+    const KvNamespace& kv = *Kv(ns);
+    const std::string* old = kv.Get(std::string(key));
+    if (old == nullptr && kv.Length() >= limits_.keys) {
+      return "the namespace holds as many keys as a table's may (ggs serve --max-keys)";
+    }
+    const size_t freed = old ? strlen(key) + old->size() : 0;
+    if (kv.bytes() - freed + bytes > limits_.namespace_bytes) {
+      return "the namespace would pass the bytes a table's may hold (ggs serve "
+             "--max-storage-bytes)";
+    }
+  }
+  ++event_writes_;
+  event_bytes_ += bytes;
+  return nullptr;
+}
+
+const char* VmCore::CountTimer() const noexcept {
+  if (timers_.size() >= limits_.timers) {
+    return "the table has as many pending timers as a table may (ggs serve --max-timers)";
+  }
+  return nullptr;
 }
 
 void VmCore::AddSend(int player_id, const char* command, const char* args) noexcept {

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -70,8 +71,24 @@ struct VmContext {
   const std::vector<int>* players = nullptr;  // Player ids at the table, in seat order.
 };
 
+// What one table's game may do, beyond its memory. Each bounds work the server does on the
+// game's behalf (packets, storage writes and flushes, clock timers), so that no callback
+// within them holds up other tables. Passing one throws an Error the game may catch; if it
+// does not, the event fails with script_error and none of its effects happen.
+struct VmLimits {
+  uint32_t sends_per_event = 10000;               // GGS.sendCommand and sendCommandToAll calls.
+  uint32_t writes_per_event = 10000;              // setItem, removeItem and clear calls.
+  uint64_t event_bytes = uint64_t{4} << 20;       // Bytes those carry, with log lines.
+  uint32_t timers = 1000;                         // Pending timers of the table.
+  uint32_t keys = 10000;                          // Keys in each of world and localStorage.
+  uint64_t namespace_bytes = uint64_t{16} << 20;  // Keys and values in each of them.
+
+  bool operator==(const VmLimits&) const = default;
+};
+
 struct VmOptions {
   size_t memory_limit = 32 * 1024 * 1024;  // Bytes the MuJS allocator may hold.
+  VmLimits limits;
 };
 
 class GameVm {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/protocol.h"
@@ -600,6 +601,8 @@ constexpr char kHungryGame[] =
 TEST_F(GameVmTest, RunningOutOfMemoryIsAScriptErrorAndTheVmGoesOn) {
   VmOptions options;
   options.memory_limit = 4 << 20;
+  options.limits.sends_per_event = UINT32_MAX;  // Memory, not the count, is under test.
+  options.limits.event_bytes = UINT64_MAX;
   auto vm = Make(kHungryGame, options);
   for (const char* command : {"array", "string", "sends", "array", "keep", "forget"}) {
     VmResult hungry = vm->PlayerCommand(1, command, "");
@@ -631,7 +634,7 @@ TEST_F(GameVmTest, CreateUnderATinyLimitFailsCleanly) {
   }
   EXPECT_GT(limit, 0u);
   EXPECT_LT(limit, size_t{8} << 20);
-  EXPECT_EQ(GameVm::Check("function playerCommand() {}", VmOptions{100}).status().code(),
+  EXPECT_EQ(GameVm::Check("function playerCommand() {}", VmOptions{100, {}}).status().code(),
             error::kDefineFailed);
 }
 
@@ -674,6 +677,77 @@ TEST_F(GameVmTest, ManyTimersDoNotGrowMemory) {
     if (i == 1000) used_at_1000 = vm->memory_used();
   }
   EXPECT_LE(vm->memory_used(), used_at_1000 + (1 << 20));
+}
+
+// ---- Limits on what one event and one table may do (VmLimits).
+
+constexpr char kBusyGame[] = R"JS(
+function playerCommand(p, c, a) {
+  var n = Number(a), i;
+  if (c === 'send') for (i = 0; i < n; i++) GGS.sendCommand(p, 'x', 'y');
+  if (c === 'all') for (i = 0; i < n; i++) GGS.sendCommandToAll('x', 'yyyyyyyyyy');
+  if (c === 'write') for (i = 0; i < n; i++) GGS.world.setItem('k' + (i % 3), 'v');
+  if (c === 'keys') for (i = 0; i < n; i++) GGS.localStorage.setItem('k' + i, 'v');
+  if (c === 'key') GGS.localStorage.setItem(a, 'v');
+  if (c === 'big') GGS.localStorage.setItem('big', new Array(n + 1).join('x'));
+  if (c === 'timers') for (i = 0; i < n; i++) GGS.setTimeout(function () {}, 1000);
+  if (c === 'log') for (i = 0; i < n; i++) GGS.log('0123456789');
+  if (c === 'catch') {
+    try { for (i = 0; ; i++) GGS.sendCommand(p, 'x', 'y'); }
+    catch (e) { GGS.world.setItem('caught', String(i)); }
+  }
+}
+)JS";
+
+VmOptions SmallLimits() {
+  VmOptions options;
+  options.limits = {5, 4, 1000, 3, 4, 100};
+  return options;
+}
+
+TEST_F(GameVmTest, AnEventPastALimitFailsAndNamesTheFlag) {
+  auto vm = Make(kBusyGame, SmallLimits());
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"send", "6", "--max-sends-per-event"},
+      {"all", "6", "--max-sends-per-event"},
+      {"all", "5", ""},
+      {"write", "5", "--max-writes-per-event"},
+      {"big", "101", "--max-storage-bytes"},
+      {"keys", "4", ""},
+      {"key", "extra", "--max-keys"},
+      {"log", "101", "--max-event-bytes"},
+      {"timers", "4", "--max-timers"},
+  };
+  for (const auto& [command, n, flag] : cases) {
+    SCOPED_TRACE(command + " " + n);
+    VmResult r = vm->PlayerCommand(1, command, n);
+    if (flag.empty()) {
+      EXPECT_TRUE(r.status.ok()) << r.status.message();
+      continue;
+    }
+    EXPECT_EQ(r.status.code(), error::kScriptError);
+    EXPECT_NE(r.status.message().find(flag), std::string::npos) << r.status.message();
+    EXPECT_TRUE(r.effects.sends.empty());
+    EXPECT_TRUE(r.effects.writes.empty());
+    EXPECT_TRUE(r.effects.timers.empty());
+  }
+  // Within the limits every kind goes through, event after event.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(vm->PlayerCommand(1, "send", "5").effects.sends.size(), 5u);
+    EXPECT_TRUE(vm->PlayerCommand(1, "write", "4").status.ok());
+  }
+  EXPECT_TRUE(vm->PlayerCommand(1, "keys", "4").status.ok());  // Overwriting takes no new key.
+  EXPECT_TRUE(vm->PlayerCommand(1, "keys", "4").status.ok());
+  EXPECT_TRUE(vm->PlayerCommand(1, "timers", "3").status.ok());
+  EXPECT_EQ(vm->PlayerCommand(1, "timers", "1").status.code(), error::kScriptError);  // Pending.
+}
+
+TEST_F(GameVmTest, AGameMayCatchALimitAndGoOn) {
+  auto vm = Make(kBusyGame, SmallLimits());
+  VmResult r = vm->PlayerCommand(1, "catch", "");
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(r.effects.sends.size(), 6u);  // Five commands, then the world_set of `caught`.
+  EXPECT_EQ(*world_.Get("caught"), "5");
 }
 
 // A representative game: what a fresh VM costs is what a table costs at rest.

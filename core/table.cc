@@ -198,6 +198,7 @@ Status Table::CreateVm(std::string_view source) {
   VmEvent open = Event(VmEvent::Kind::kOpen);
   open.source = std::string(source);
   open.memory_limit = deps_.vm_options.memory_limit;
+  open.limits = deps_.vm_options.limits;
   open.world = ItemsOf(world_);
   open.local = ItemsOf(local_);
   open.players = player_ids_;
@@ -238,6 +239,7 @@ void Table::Upgrade(std::string source, int game_version, std::function<void(Sta
   VmEvent upgrade = Event(VmEvent::Kind::kUpgrade);
   upgrade.source = upgrades_.back().source;
   upgrade.memory_limit = deps_.vm_options.memory_limit;
+  upgrade.limits = deps_.vm_options.limits;
   Status s = Send(std::move(upgrade), nullptr);
   (void)s;  // FinishUpgrade has reported it, or will.
 }

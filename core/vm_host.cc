@@ -55,6 +55,7 @@ VmReply VmHost::Open(const VmEvent& event) {
   VmContext context{&table->world, &table->local, &table->players};
   VmOptions options;
   options.memory_limit = event.memory_limit;
+  options.limits = event.limits;
   Result<std::unique_ptr<GameVm>> vm = GameVm::Create(event.source, context, options);
   if (!vm.ok()) {
     reply.status = vm.status();
@@ -78,6 +79,7 @@ VmReply VmHost::Upgrade(Table& old, const VmEvent& event) {
   VmContext context{&table->world, &table->local, &table->players};
   VmOptions options;
   options.memory_limit = event.memory_limit;
+  options.limits = event.limits;
   Result<std::unique_ptr<GameVm>> vm = GameVm::Create(event.source, context, options);
   reply.memory_used = old.vm->memory_used();
   if (!vm.ok()) {

@@ -21,6 +21,15 @@ void PutU64(std::string& out, uint64_t v) {
 
 void PutI32(std::string& out, int v) { PutU32(out, static_cast<uint32_t>(v)); }
 
+void PutLimits(std::string& out, const VmLimits& l) {
+  PutU32(out, l.sends_per_event);
+  PutU32(out, l.writes_per_event);
+  PutU64(out, l.event_bytes);
+  PutU32(out, l.timers);
+  PutU32(out, l.keys);
+  PutU64(out, l.namespace_bytes);
+}
+
 void PutCount(std::string& out, size_t n) { PutU32(out, static_cast<uint32_t>(n)); }
 
 void PutString(std::string& out, std::string_view s) {
@@ -207,6 +216,17 @@ void ReadEffects(FieldReader& r, VmEffects& effects) {
   for (uint32_t i = 0; i < n && !r.failed(); ++i) effects.logs.push_back(r.String("log line"));
 }
 
+VmLimits ReadLimits(FieldReader& r) {
+  VmLimits l;
+  l.sends_per_event = r.U32("sends per event");
+  l.writes_per_event = r.U32("writes per event");
+  l.event_bytes = r.U64("event bytes");
+  l.timers = r.U32("timers");
+  l.keys = r.U32("keys");
+  l.namespace_bytes = r.U64("namespace bytes");
+  return l;
+}
+
 bool IsEventKind(uint8_t type) {
   return type >= static_cast<uint8_t>(Kind::kOpen) && type <= static_cast<uint8_t>(Kind::kUpgrade);
 }
@@ -217,6 +237,7 @@ void ReadEventFields(FieldReader& r, VmEvent& e) {
     case Kind::kOpen:
       e.source = r.String("source");
       e.memory_limit = r.U64("memory limit");
+      e.limits = ReadLimits(r);
       e.world = ReadItems(r, "world");
       e.local = ReadItems(r, "local");
       e.players = ReadInts(r, "players");
@@ -244,6 +265,7 @@ void ReadEventFields(FieldReader& r, VmEvent& e) {
     case Kind::kUpgrade:
       e.source = r.String("source");
       e.memory_limit = r.U64("memory limit");
+      e.limits = ReadLimits(r);
       break;
   }
 }
@@ -272,6 +294,7 @@ void AppendEvent(std::string& out, const VmEvent& e) {
     case Kind::kOpen:
       PutString(out, e.source);
       PutU64(out, e.memory_limit);
+      PutLimits(out, e.limits);
       PutItems(out, e.world);
       PutItems(out, e.local);
       PutInts(out, e.players);
@@ -299,6 +322,7 @@ void AppendEvent(std::string& out, const VmEvent& e) {
     case Kind::kUpgrade:
       PutString(out, e.source);
       PutU64(out, e.memory_limit);
+      PutLimits(out, e.limits);
       break;
   }
   EndMessage(out, at);

@@ -49,7 +49,7 @@ using KvItems = std::vector<std::pair<std::string, std::string>>;
 // at their defaults and are not on the wire.
 struct VmEvent {
   enum class Kind : uint8_t {
-    kOpen = 1,         // source, memory_limit, world, local, players: create the VM.
+    kOpen = 1,         // source, memory_limit, limits, world, local, players: create the VM.
     kCommand = 2,      // player_id, command, args: playerCommand.
     kJoined = 3,       // player_id, players (already including it): playerJoined.
     kLeft = 4,         // player_id, players (already without it): playerLeft.
@@ -58,7 +58,7 @@ struct VmEvent {
     kTimer = 7,        // timer_id: fire the game's timer.
     kForgetTimer = 8,  // timer_id: forget a cleared timer's function.
     kClose = 9,        // Drop the VM and the table's replicas.
-    kUpgrade = 10,     // source, memory_limit: a new VM from new code and the replicas.
+    kUpgrade = 10,     // source, memory_limit, limits: a new VM from new code and replicas.
   };
 
   Kind kind = Kind::kCommand;
@@ -67,6 +67,7 @@ struct VmEvent {
 
   std::string source;         // kOpen, kUpgrade: the game's script.
   uint64_t memory_limit = 0;  // kOpen, kUpgrade: bytes the VM's allocator may hold.
+  VmLimits limits;            // kOpen, kUpgrade: what else the game may do.
   KvItems world;              // kOpen: the table's `world`.
   KvItems local;              // kOpen: the table's `localStorage`.
   std::vector<int> players;   // kOpen, kJoined, kLeft: player ids at the table, seat order.

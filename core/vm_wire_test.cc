@@ -90,6 +90,7 @@ std::vector<VmEvent> EveryKind() {
   VmEvent open = Event(Kind::kOpen, 1, 0xfedcba9876543210ull);
   open.source = "var seats = 2;\nfunction playerCommand(p, c, a) {}\n" + kNul + kAwkward;
   open.memory_limit = 32ull << 20;
+  open.limits = {1, 2, 0xffffffffffull, 0xffffffffu, 5, 6};
   open.world = {{"", ""}, {kNul, kAwkward}, {"big", kLong}};
   open.local = {{"\xff", "\n"}};
   open.players = {1, 2, 0x7fffffff, -1};
@@ -122,6 +123,7 @@ std::vector<VmEvent> EveryKind() {
   VmEvent upgrade = Event(Kind::kUpgrade, 10, 7);
   upgrade.source = kAwkward + kNul;
   upgrade.memory_limit = 1;
+  upgrade.limits.keys = 0;
   events.push_back(upgrade);
   events.push_back(Event(Kind::kClose, std::numeric_limits<uint64_t>::max(), 0));
   return events;

@@ -76,9 +76,13 @@ inline std::string Describe(const VmReply& r) {
 }
 
 inline std::string Describe(const VmEvent& e) {
-  std::string out = "event " + std::to_string(static_cast<int>(e.kind)) + " " +
-                    std::to_string(e.seq) + " " + std::to_string(e.table) + " " +
-                    Counted(e.source) + " " + std::to_string(e.memory_limit) + " world[";
+  std::string out =
+      "event " + std::to_string(static_cast<int>(e.kind)) + " " + std::to_string(e.seq) + " " +
+      std::to_string(e.table) + " " + Counted(e.source) + " " + std::to_string(e.memory_limit) +
+      " limits " + std::to_string(e.limits.sends_per_event) + "," +
+      std::to_string(e.limits.writes_per_event) + "," + std::to_string(e.limits.event_bytes) + "," +
+      std::to_string(e.limits.timers) + "," + std::to_string(e.limits.keys) + "," +
+      std::to_string(e.limits.namespace_bytes) + " world[";
   for (const auto& [k, v] : e.world) out += Counted(k) + "=" + Counted(v) + ";";
   out += "] local[";
   for (const auto& [k, v] : e.local) out += Counted(k) + "=" + Counted(v) + ";";

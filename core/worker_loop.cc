@@ -1,4 +1,5 @@
-// RunWorker: read a batch, run it, write its replies in one go; repeat until end of file.
+// RunWorker: read a batch, run it, write its replies in one go (or in pieces, when it runs
+// long); repeat until end of file.
 #include "core/worker_loop.h"
 
 #include <unistd.h>
@@ -16,6 +17,8 @@ namespace ggs {
 namespace {
 
 constexpr size_t kReadSize = 64 * 1024;
+// How long a batch's finished replies may wait for the rest of the batch.
+constexpr uint64_t kFlushAfterNs = 1'000'000;
 
 // Writes all of `bytes`, however many calls the kernel needs.
 Status WriteAll(int fd, std::string_view bytes) {
@@ -61,7 +64,16 @@ int RunWorker(int in_fd, int out_fd, size_t max_message, WorkerProgress* progres
     }
     reader.Feed(std::string_view(in.data(), static_cast<size_t>(n)));
     out.clear();
+    uint64_t written_ns = MonotonicNs();
     while (std::optional<VmEvent> event = reader.NextEvent()) {
+      // A batch that takes long sends the replies it has before going on, so that its
+      // other tables do not wait for the whole batch, nor lose their answers if a later
+      // event gets the worker killed.
+      if (!out.empty() && MonotonicNs() - written_ns > kFlushAfterNs) {
+        if (Status s = WriteAll(out_fd, out); !s.ok()) return Fail(1, s.message());
+        out.clear();
+        written_ns = MonotonicNs();
+      }
       AppendReply(out, Run(host, *event, progress));
     }
     if (Status s = WriteAll(out_fd, out); !s.ok()) return Fail(1, s.message());

@@ -344,8 +344,8 @@ void WorkerPool::OnExit(Child* child, int64_t exit_status, int term_signal) {
   Log(LogLevel::kWarn, "worker " + std::to_string(slot.index) + " (pid " + std::to_string(pid) +
                            ") lost with " + std::to_string(unanswered.size()) +
                            " events unanswered: " + why.ToString());
-  if (answered) {
-    Respawn(slot);
+  if (answered || timed_out) {
+    Respawn(slot);  // A worker the watchdog stopped in an event had started up.
   } else {
     // It may have died starting up (a bad binary, a filter or cap the platform refuses):
     // restarting it at once could repeat that forever, so the watchdog tries a second later.

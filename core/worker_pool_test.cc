@@ -202,6 +202,20 @@ TEST_F(WorkerPoolTest, AnEventOverItsBudgetGetsItsWorkerKilledAndNamed) {
   EXPECT_EQ(owner_.losses.size(), 1u);
 }
 
+// Regression: a worker whose first batch held an endless event was taken for one that cannot
+// start, and replaced only a second later, while every table on it waited.
+TEST_F(WorkerPoolTest, AWorkerStoppedByTheBudgetBeforeItAnsweredIsReplacedAtOnce) {
+  StartPool(1, 50);
+  Send(0, Open(1));
+  const uint64_t spin = Send(0, Command(1, "spin"));
+  ASSERT_TRUE(RunUntil([&] { return !owner_.losses.empty(); }));
+  EXPECT_EQ(owner_.losses[0].culprit_seq, spin);
+  EXPECT_NE(pool_->pid(0), 0);  // Started again already.
+  const size_t seen = owner_.replies.size();
+  Send(0, Open(1));
+  ASSERT_TRUE(RunUntilReplies(seen + 1));
+}
+
 TEST_F(WorkerPoolTest, AWorkerKilledFromOutsideIsReplaced) {
   StartPool(2);
   Send(1, Open(1));
