@@ -136,7 +136,7 @@ void AddBench(CLI::App& app, int* exit_code) {
   cmd->add_option("--json", flags->json, "Write every figure to this file");
   cmd->add_option("--filter", flags->filter,
                   "Regex over benchmark names (BM_...) and scenarios (pong, pong_file_db, writes, "
-                  "durability, recovery)");
+                  "durability, recovery, writes_workers or workers, worker_recovery, neighbour)");
   cmd->add_option("--bots", flags->bots, "Pong bot counts, comma-separated")
       ->delimiter(',')
       ->capture_default_str();
