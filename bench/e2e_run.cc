@@ -171,7 +171,8 @@ void E2eRun::RunWorkerRecovery() {
 }
 
 void E2eRun::RunNeighbour() {
-  if (!Selected({"neighbour"})) return;
+  // Also named worker_neighbour, so that the filter "worker" selects every worker scenario.
+  if (!Selected({"neighbour", "worker_neighbour"})) return;
   Result<NeighbourFigures> n = bench::RunNeighbour(context_, options_.sizes.neighbours);
   if (!n.ok()) return Fail("neighbour", n.status());
   if (n->kills == 0) {
