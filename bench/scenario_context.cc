@@ -35,8 +35,8 @@ std::string FreshDbPath(const ScenarioContext& c, const std::string& name) {
 
 std::vector<std::string> ServeArgs(const ScenarioContext& c, Db db, const std::string& name,
                                    int workers) {
-  std::vector<std::string> args = {"--games", c.dir + "/games", "--log-level",
-                                   "warn",    "--workers",      std::to_string(workers)};
+  std::vector<std::string> args = {"--games", c.dir + "/games", "--log-level", "warn"};
+  args.insert(args.end(), {"--workers", std::to_string(workers)});
   if (db == Db::kMemory) {
     args.insert(args.end(), {"--db", ":memory:"});
   } else {
