@@ -104,10 +104,10 @@ std::string WorkerRecoveryTable(const std::vector<WorkerRecoveryFigures>& rows) 
 
 std::string NeighbourTable(const NeighbourFigures& n) {
   std::string out = fmt::sprintf(
-      "Neighbours of a runaway table (ggs serve --workers %d; %zu/%zu neighbours in a closed\n"
-      "  loop, %.1f s per window; the runaway's every command loops until its worker is "
-      "killed)\n",
-      n.workers, n.ready, n.neighbours, n.window_s);
+      "Neighbours of a runaway table (ggs serve --workers %d; %zu/%zu neighbours at %.0f\n"
+      "  commands/s each, timed from their schedule, %.1f s per window; the runaway's every\n"
+      "  command loops until its worker is killed)\n",
+      n.workers, n.ready, n.neighbours, n.rate_hz, n.window_s);
   out += fmt::sprintf("  %-14s %11s %8s %8s %9s\n", "window", "round trips", "p50 ms", "p99 ms",
                       "max ms");
   for (auto [name, w] : {std::pair<const char*, const NeighbourWindow*>{"alone", &n.quiet},
@@ -303,6 +303,7 @@ void WriteNeighbour(bots::JsonWriter& w, const NeighbourFigures& n) {
       .Field("neighbours", static_cast<uint64_t>(n.neighbours))
       .Field("ready", static_cast<uint64_t>(n.ready))
       .Field("workers", static_cast<int64_t>(n.workers))
+      .Field("rate_hz", n.rate_hz)
       .Field("window_s", n.window_s);
   WriteNeighbourWindow(w, "quiet", n.quiet);
   WriteNeighbourWindow(w, "looping", n.looping);

@@ -108,12 +108,13 @@ struct NeighbourWindow {
   double max_ms = -1;
 };
 
-// Neighbours in a closed loop (one command in flight each) at one-seat tables, first alone,
-// then beside a runaway table whose every command loops until its worker is killed.
+// Neighbours at one-seat tables, each sending commands at a fixed rate, first alone, then
+// beside a runaway table whose every command loops until its worker is killed.
 struct NeighbourFigures {
   size_t neighbours = 0;
-  size_t ready = 0;  // Neighbours seated.
-  int workers = 0;   // The server's --workers.
+  size_t ready = 0;    // Neighbours seated.
+  int workers = 0;     // The server's --workers.
+  double rate_hz = 0;  // Commands per second per neighbour.
   double window_s = 0;
   NeighbourWindow quiet;              // Without the runaway table.
   NeighbourWindow looping;            // While it loops.

@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
 
 #include "bots/bot_socket.h"
 #include "bots/run_clock.h"
@@ -156,6 +158,56 @@ bots::Task<> TablePlayers::LoopOne(Player* p, const std::string& command, uint64
     }
     out->rtt.Record(bots::NowUs() - sent);
     if (IsError(*reply)) ++out->errors[std::string(ErrorCodeOf(*reply))];
+  }
+}
+
+TablePlayers::LoopFigures TablePlayers::Paced(const std::string& command, uint64_t period_us,
+                                              uint64_t end_us) {
+  LoopFigures out;
+  std::vector<Player*> ready_players;
+  for (auto& p : players_) {
+    if (p->ready) ready_players.push_back(p.get());
+  }
+  const uint64_t start = bots::NowUs();
+  std::vector<bots::Task<>> tasks;
+  for (size_t i = 0; i < ready_players.size(); ++i) {
+    const uint64_t first = start + period_us * i / ready_players.size();
+    tasks.push_back(PacedOne(ready_players[i], command, first, period_us, end_us, &out));
+  }
+  RunUntilDone(tasks);
+  return out;
+}
+
+bots::Task<> TablePlayers::PacedOne(Player* p, const std::string& command, uint64_t first_us,
+                                    uint64_t period_us, uint64_t end_us, LoopFigures* out) {
+  std::deque<uint64_t> due;  // The scheduled times of the commands not yet answered.
+  uint64_t next = first_us;
+  for (;;) {
+    const uint64_t now = bots::NowUs();
+    for (; next <= now && next < end_us; next += period_us) {
+      if (!p->socket.Write(command).ok()) {
+        ++out->dropped;
+        co_return p->Drop();
+      }
+      due.push_back(next);
+    }
+    if (next >= end_us && due.empty()) co_return;
+    // Read until the next command is due, or until the oldest unanswered one is given up.
+    uint64_t wake = next < end_us ? next : UINT64_MAX;
+    if (!due.empty()) wake = std::min(wake, due.front() + kStepTimeoutUs);
+    Result<Packet> reply = co_await p->socket.Read(wake);
+    if (reply.ok()) {
+      if (due.empty()) continue;  // Nothing was asked: not a reply.
+      out->rtt.Record(bots::NowUs() - due.front());
+      due.pop_front();
+      if (IsError(*reply)) ++out->errors[std::string(ErrorCodeOf(*reply))];
+      continue;
+    }
+    const bool given_up = !due.empty() && bots::NowUs() >= due.front() + kStepTimeoutUs;
+    if (!reply.status().IsTimeout() || given_up) {
+      ++out->dropped;
+      co_return p->Drop();
+    }
   }
 }
 

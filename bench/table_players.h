@@ -53,7 +53,7 @@ class TablePlayers {
   // the kill of a worker just before. A dropped player is no longer ready.
   Answers AskAll(const std::string& command, uint64_t since_us, uint64_t timeout_us);
 
-  // The figures of a closed loop.
+  // The figures of a closed loop or a paced load.
   struct LoopFigures {
     bots::Histogram rtt;                     // One value per round trip, microseconds.
     std::map<std::string, uint64_t> errors;  // Error replies by their Error-Code.
@@ -63,6 +63,15 @@ class TablePlayers {
   // too), and sends again, until bots::NowUs() reaches `end_us`: one command in flight per
   // player. A reply later than 10 s drops its player.
   LoopFigures Loop(const std::string& command, uint64_t end_us);
+
+  // Every ready player sends the bytes `command` every `period_us`, whether or not its
+  // earlier commands have been answered (the players' schedules staggered over one period),
+  // until bots::NowUs() reaches `end_us`, then waits for the replies still due. A round trip
+  // is timed from the command's scheduled time, and a player that falls behind sends every
+  // command it owes, each stamped with its own schedule: so a table that stops answering
+  // for a second shows as a second's worth of late replies, not as one slow round trip
+  // (which is what a closed loop would record). A reply more than 10 s late drops its player.
+  LoopFigures Paced(const std::string& command, uint64_t period_us, uint64_t end_us);
 
   size_t ready() const;
 
@@ -74,6 +83,8 @@ class TablePlayers {
   bots::Task<> JoinOne(Player* p, const std::string& hello, const std::string& command);
   bots::Task<> AwaitAnswer(Player* p, uint64_t since_us, uint64_t deadline_us, Answers* out);
   bots::Task<> LoopOne(Player* p, const std::string& command, uint64_t end_us, LoopFigures* out);
+  bots::Task<> PacedOne(Player* p, const std::string& command, uint64_t first_us,
+                        uint64_t period_us, uint64_t end_us, LoopFigures* out);
 
   std::unique_ptr<bots::Scheduler> scheduler_;
   int port_;

@@ -1,5 +1,6 @@
 // TablePlayers against a real `ggs serve --workers 0` with the benchmark games: players are
-// seated, answer together, and loop; a hello the server refuses leaves its player out.
+// seated, answer together, loop and keep a pace; a hello the server refuses leaves its
+// player out.
 #include "bench/table_players.h"
 
 #include <gtest/gtest.h>
@@ -55,6 +56,16 @@ TEST_F(TablePlayersTest, AClosedLoopCountsEveryRoundTrip) {
   EXPECT_GE(f.rtt.count(), 3u);
   EXPECT_TRUE(f.errors.empty());
   EXPECT_EQ(f.dropped, 0u);
+}
+
+TEST_F(TablePlayersTest, APacedLoadAnswersEveryPlayerOnSchedule) {
+  ASSERT_EQ(players_->Join(3, Solo(), ""), 3u);
+  // A 20 ms period over 200 ms: every player's first command is due within the window.
+  TablePlayers::LoopFigures f = players_->Paced(Say(), 20000, bots::NowUs() + 200000);
+  EXPECT_GE(f.rtt.count(), 3u);
+  EXPECT_TRUE(f.errors.empty());
+  EXPECT_EQ(f.dropped, 0u);
+  EXPECT_EQ(players_->ready(), 3u);
 }
 
 }  // namespace

@@ -21,6 +21,9 @@ namespace {
 
 constexpr uint64_t kAnswerTimeoutUs = 10000000;  // A table not answering by then is dropped.
 constexpr int kNeighbourWorkers = 2;
+// Each neighbour's commands per second: a steady load well below saturation, so that the
+// round trips measure waiting, not queueing behind the load itself.
+constexpr double kNeighbourHz = 50;
 // The neighbour scenario's runaway table kills its worker several times a second; the
 // default restart intensity (3 in 60 s) would close it within the first second.
 constexpr char kRestartLimit[] = "1000";
@@ -117,13 +120,16 @@ Result<NeighbourFigures> RunNeighbour(const ScenarioContext& c, size_t neighbour
   if (n.ready == 0) return Status::Io("no neighbour could be seated");
   n.window_s = c.duration_s;
 
-  (*players)->Loop(Add(), bots::NowUs() + Us(c.warmup_s));
-  const TablePlayers::LoopFigures quiet = (*players)->Loop(Add(), bots::NowUs() + Us(c.duration_s));
+  n.rate_hz = kNeighbourHz;
+  const uint64_t period = Us(1 / kNeighbourHz);
+  (*players)->Paced(Add(), period, bots::NowUs() + Us(c.warmup_s));
+  const TablePlayers::LoopFigures quiet =
+      (*players)->Paced(Add(), period, bots::NowUs() + Us(c.duration_s));
 
   Runaway runaway;
   const uint64_t end_us = bots::NowUs() + Us(c.duration_s);
   std::thread runaway_thread([&runaway, port, end_us] { runaway.Run(port, end_us); });
-  const TablePlayers::LoopFigures looping = (*players)->Loop(Add(), end_us);
+  const TablePlayers::LoopFigures looping = (*players)->Paced(Add(), period, end_us);
   runaway_thread.join();
   players->reset();
   (*server)->Stop();

@@ -23,12 +23,12 @@ namespace ggs::bench {
 Result<WorkerRecoveryFigures> RunWorkerRecovery(const ScenarioContext& c, size_t tables);
 
 // Starts `ggs serve --workers 2 --restart-limit 1000` and seats `neighbours` players at
-// one-seat counter tables, each in a closed loop of commands (one in flight). Measures
-// their round trips for c.duration_s with nothing else running (after c.warmup_s), then for
-// c.duration_s while one more player, at a table of the `spin` game (every command loops
-// forever), sends a command, gets script_timeout when the budget kill comes, and sends the
-// next. Fails with code "io" when the server does not start or no neighbour or no runaway
-// player could be seated.
+// one-seat counter tables, each sending 50 commands a second (TablePlayers::Paced: round
+// trips timed from each command's schedule). Measures their round trips for c.duration_s
+// with nothing else running (after c.warmup_s), then for c.duration_s while one more
+// player, at a table of the `spin` game (every command loops forever), sends a command,
+// gets script_timeout when the budget kill comes, and sends the next at once. Fails with code "io"
+// when the server does not start or no neighbour or no runaway player could be seated.
 Result<NeighbourFigures> RunNeighbour(const ScenarioContext& c, size_t neighbours);
 
 }  // namespace ggs::bench
