@@ -22,6 +22,13 @@ var seats = 1;
 function playerCommand(id, command, args) { GGS.sendCommand(id, 'ok', args); }
 )js";
 
+const char kSpinSource[] = R"js(
+var seats = 1;
+function playerCommand(id, command, args) {
+  while (true) {}
+}
+)js";
+
 namespace {
 
 Status WriteGame(const std::filesystem::path& dir, const std::string& name, const char* source) {
@@ -36,6 +43,7 @@ Status WriteGame(const std::filesystem::path& dir, const std::string& name, cons
 Status WriteBenchGames(const std::string& dir) {
   for (auto [name, source] : {std::pair<const char*, const char*>{"counter", kCounterSource},
                               {"solo", kSoloSource},
+                              {"spin", kSpinSource},
                               {"pong", kPongSource}}) {
     Status s = WriteGame(dir, name, source);
     if (!s.ok()) return s;

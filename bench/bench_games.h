@@ -1,6 +1,7 @@
 // The small games the benchmarks install next to the shipped ones: a counter that writes
-// the world on every command (the durability scenario) and a one-seat game that does
-// nothing (the start-up scenario's 5,000 tables). Pong itself is embedded from games/.
+// the world on every command (the durability scenario), a one-seat game that does
+// nothing (the start-up scenario's 5,000 tables) and one whose every command never ends
+// (the neighbour scenario's runaway table). Pong itself is embedded from games/.
 #pragma once
 
 #include <string>
@@ -15,8 +16,12 @@ extern const char kCounterSource[];
 // `solo`: one seat; every command is answered with `ok`; it keeps no state.
 extern const char kSoloSource[];
 
-// Writes DIR/counter/counter.js, DIR/solo/solo.js and DIR/pong/pong.js, the layout
-// `ggs serve --games DIR` installs. Fails with code "io".
+// `spin`: one seat; every command loops forever, so that with --workers the server kills
+// its worker when the event budget runs out and answers script_timeout.
+extern const char kSpinSource[];
+
+// Writes DIR/counter/counter.js, DIR/solo/solo.js, DIR/spin/spin.js and DIR/pong/pong.js,
+// the layout `ggs serve --games DIR` installs. Fails with code "io".
 Status WriteBenchGames(const std::string& dir);
 
 }  // namespace ggs::bench

@@ -50,19 +50,20 @@ std::string E2eTable(const std::vector<E2eRow>& rows) {
   std::string out =
       "End to end (127.0.0.1; msgs/s = messages in + out at the clients; ratio = msgs/s / ceiling;"
       "\n  cpu ratio = the same per second of server CPU)\n";
-  out += fmt::sprintf("  %-15s %6s %9s %9s %6s %6s %8s %8s %6s %8s %8s %7s %6s\n", "scenario",
-                      "conns", "msgs/s", "ceiling", "ratio", "cpu r.", "p50 ms", "p99 ms", "ticks",
-                      "srv cpu", "srv MB", "cli cpu", "errs");
+  out += fmt::sprintf("  %-16s %3s %6s %9s %9s %6s %6s %8s %8s %6s %8s %7s %8s %7s %6s\n",
+                      "scenario", "wrk", "conns", "msgs/s", "ceiling", "ratio", "cpu r.", "p50 ms",
+                      "p99 ms", "ticks", "srv cpu", "us/msg", "srv MB", "cli cpu", "errs");
   for (const E2eRow& r : rows) {
     std::string conns = std::to_string(r.connections);
     if (r.failed > 0) conns += "!" + std::to_string(r.failed);
     out += fmt::sprintf(
-        "  %-15s %6s %9s %9s %6.3f %6.3f %8s %8s %6s %8s %8s %7s %6llu\n", r.scenario.c_str(),
-        conns.c_str(), Rate(r.msgs_per_s()).c_str(), Rate(r.ceiling_msgs_per_s).c_str(), r.ratio(),
-        r.cpu_ratio(), Optional(r.rtt_p50_ms, 2).c_str(), Optional(r.rtt_p99_ms, 2).c_str(),
+        "  %-16s %3s %6s %9s %9s %6.3f %6.3f %8s %8s %6s %8s %7s %8s %7s %6llu\n",
+        r.scenario.c_str(), r.workers < 0 ? "-" : std::to_string(r.workers).c_str(), conns.c_str(),
+        Rate(r.msgs_per_s()).c_str(), Rate(r.ceiling_msgs_per_s).c_str(), r.ratio(), r.cpu_ratio(),
+        Optional(r.rtt_p50_ms, 2).c_str(), Optional(r.rtt_p99_ms, 2).c_str(),
         Optional(r.ticks_delivered, 3).c_str(), Optional(r.server_cpu_cores, 2).c_str(),
-        Optional(r.server_rss_mb, 0).c_str(), Optional(r.client_cpu_cores, 2).c_str(),
-        static_cast<unsigned long long>(r.errors));
+        Optional(r.server_cpu_us_per_msg(), 2).c_str(), Optional(r.server_rss_mb, 0).c_str(),
+        Optional(r.client_cpu_cores, 2).c_str(), static_cast<unsigned long long>(r.errors));
   }
   return out;
 }
@@ -87,7 +88,58 @@ std::string RecoveryTable(const RecoveryFigures& r) {
       r.tables, r.create_s, r.accepting_s, r.answered, r.tables, r.serving_s);
 }
 
+std::string WorkerRecoveryTable(const std::vector<WorkerRecoveryFigures>& rows) {
+  std::string out =
+      "Worker recovery (ggs serve --workers 1; SIGKILL of the worker while every table's\n"
+      "  player sends a command; time from the kill until each table's reply)\n";
+  out += fmt::sprintf("  %7s %6s %9s %6s %7s %9s %9s\n", "tables", "ready", "recovered", "errors",
+                      "dropped", "p50 ms", "max ms");
+  for (const WorkerRecoveryFigures& r : rows) {
+    out += fmt::sprintf("  %7zu %6zu %9zu %6zu %7zu %9s %9s\n", r.tables, r.ready, r.recovered,
+                        r.errors, r.dropped, Optional(r.p50_ms, 2).c_str(),
+                        Optional(r.max_ms, 2).c_str());
+  }
+  return out;
+}
+
+std::string NeighbourTable(const NeighbourFigures& n) {
+  std::string out = fmt::sprintf(
+      "Neighbours of a runaway table (ggs serve --workers %d; %zu/%zu neighbours at %.0f\n"
+      "  commands/s each, timed from their schedule, %.1f s per window; the runaway's every\n"
+      "  command loops until its worker is killed)\n",
+      n.workers, n.ready, n.neighbours, n.rate_hz, n.window_s);
+  out += fmt::sprintf("  %-14s %11s %8s %8s %9s\n", "window", "round trips", "p50 ms", "p99 ms",
+                      "max ms");
+  for (auto [name, w] : {std::pair<const char*, const NeighbourWindow*>{"alone", &n.quiet},
+                         {"beside runaway", &n.looping}}) {
+    out += fmt::sprintf("  %-14s %11llu %8s %8s %9s\n", name,
+                        static_cast<unsigned long long>(w->round_trips),
+                        Optional(w->p50_ms, 2).c_str(), Optional(w->p99_ms, 2).c_str(),
+                        Optional(w->max_ms, 2).c_str());
+  }
+  out += fmt::sprintf(
+      "  %llu budget kills of the runaway's worker (%llu other runaway errors); neighbours: %llu "
+      "error replies, %zu dropped\n",
+      static_cast<unsigned long long>(n.kills),
+      static_cast<unsigned long long>(n.runaway_other_errors),
+      static_cast<unsigned long long>(n.errors), n.dropped);
+  return out;
+}
+
 const char* Met(bool met) { return met ? "met" : "NOT met"; }
+
+// The worker-recovery row the target speaks of: the one at the most tables.
+const WorkerRecoveryFigures* LargestWorkerRecovery(const BenchReport& report) {
+  const WorkerRecoveryFigures* largest = nullptr;
+  for (const WorkerRecoveryFigures& r : report.worker_recovery) {
+    if (largest == nullptr || r.tables > largest->tables) largest = &r;
+  }
+  return largest;
+}
+
+bool WorkerRecoveryMet(const WorkerRecoveryFigures& r) {
+  return r.all_recovered() && r.max_ms <= kWorkerRecoveryTargetMs;
+}
 
 std::string TargetsTable(const BenchReport& report) {
   std::string out = "Targets (this machine; reported, never asserted)\n";
@@ -106,6 +158,13 @@ std::string TargetsTable(const BenchReport& report) {
     bool met = r.serving_s <= kRecoveryTargetS && r.answered == r.tables;
     out += fmt::sprintf("  %zu tables serving again <= %.0f s after a restart: %.2f s  %s\n",
                         r.tables, kRecoveryTargetS, r.serving_s, Met(met));
+  }
+  if (const WorkerRecoveryFigures* r = LargestWorkerRecovery(report)) {
+    out += fmt::sprintf(
+        "  tables of a killed worker answering <= %.0f ms after the kill (target at %zu "
+        "tables): %.2f ms at %zu tables, %zu/%zu recovered  %s\n",
+        kWorkerRecoveryTargetMs, kWorkerRecoveryTargetTables, r->max_ms, r->tables, r->recovered,
+        r->tables, Met(WorkerRecoveryMet(*r)));
   }
   return out;
 }
@@ -140,6 +199,16 @@ void WriteTargets(bots::JsonWriter& w, const BenchReport& report) {
         .Field("met", r.serving_s <= kRecoveryTargetS && r.answered == r.tables)
         .EndObject();
   }
+  if (const WorkerRecoveryFigures* r = LargestWorkerRecovery(report)) {
+    w.Key("worker_recovery")
+        .BeginObject()
+        .Field("target_ms", kWorkerRecoveryTargetMs)
+        .Field("target_tables", static_cast<uint64_t>(kWorkerRecoveryTargetTables))
+        .Field("tables", static_cast<uint64_t>(r->tables))
+        .Field("max_ms", r->max_ms)
+        .Field("met", WorkerRecoveryMet(*r))
+        .EndObject();
+  }
   w.EndObject();
 }
 
@@ -159,6 +228,7 @@ void WriteE2e(bots::JsonWriter& w, const E2eRow& r) {
   w.BeginObject()
       .Field("scenario", r.scenario)
       .Field("db", r.db)
+      .Field("workers", static_cast<int64_t>(r.workers))
       .Field("connections", static_cast<uint64_t>(r.connections))
       .Field("failed", static_cast<uint64_t>(r.failed))
       .Field("window_s", r.window_s)
@@ -174,6 +244,7 @@ void WriteE2e(bots::JsonWriter& w, const E2eRow& r) {
       .Field("rtt_p99_ms", r.rtt_p99_ms)
       .Field("ticks_delivered_ratio", r.ticks_delivered)
       .Field("server_cpu_cores", r.server_cpu_cores)
+      .Field("server_cpu_us_per_msg", r.server_cpu_us_per_msg())
       .Field("server_rss_mb", r.server_rss_mb)
       .Field("client_cpu_cores", r.client_cpu_cores)
       .Field("client_cpu_us_per_connection_s", r.client_cpu_us_per_connection())
@@ -205,6 +276,44 @@ void WriteRecovery(bots::JsonWriter& w, const RecoveryFigures& r) {
       .EndObject();
 }
 
+void WriteWorkerRecovery(bots::JsonWriter& w, const WorkerRecoveryFigures& r) {
+  w.BeginObject()
+      .Field("tables", static_cast<uint64_t>(r.tables))
+      .Field("ready", static_cast<uint64_t>(r.ready))
+      .Field("recovered", static_cast<uint64_t>(r.recovered))
+      .Field("errors", static_cast<uint64_t>(r.errors))
+      .Field("dropped", static_cast<uint64_t>(r.dropped))
+      .Field("p50_ms", r.p50_ms)
+      .Field("max_ms", r.max_ms)
+      .EndObject();
+}
+
+void WriteNeighbourWindow(bots::JsonWriter& w, const char* name, const NeighbourWindow& n) {
+  w.Key(name)
+      .BeginObject()
+      .Field("round_trips", n.round_trips)
+      .Field("p50_ms", n.p50_ms)
+      .Field("p99_ms", n.p99_ms)
+      .Field("max_ms", n.max_ms)
+      .EndObject();
+}
+
+void WriteNeighbour(bots::JsonWriter& w, const NeighbourFigures& n) {
+  w.BeginObject()
+      .Field("neighbours", static_cast<uint64_t>(n.neighbours))
+      .Field("ready", static_cast<uint64_t>(n.ready))
+      .Field("workers", static_cast<int64_t>(n.workers))
+      .Field("rate_hz", n.rate_hz)
+      .Field("window_s", n.window_s);
+  WriteNeighbourWindow(w, "quiet", n.quiet);
+  WriteNeighbourWindow(w, "looping", n.looping);
+  w.Field("kills", n.kills)
+      .Field("runaway_other_errors", n.runaway_other_errors)
+      .Field("errors", n.errors)
+      .Field("dropped", static_cast<uint64_t>(n.dropped))
+      .EndObject();
+}
+
 }  // namespace
 
 double E2eRow::ratio() const {
@@ -226,6 +335,10 @@ double E2eRow::client_cpu_us_per_connection() const {
 
 double E2eRow::msgs_per_cpu_s() const {
   return server_cpu_cores > 0 ? msgs_per_s() / server_cpu_cores : 0;
+}
+
+double E2eRow::server_cpu_us_per_msg() const {
+  return server_cpu_cores >= 0 && msgs_per_s() > 0 ? server_cpu_cores * 1e6 / msgs_per_s() : -1;
 }
 
 double E2eRow::cpu_ratio() const {
@@ -252,7 +365,11 @@ std::string RenderTable(const BenchReport& report) {
   if (!report.e2e.empty()) out += "\n" + E2eTable(report.e2e);
   if (!report.durability.empty()) out += "\n" + DurabilityTable(report.durability);
   if (report.recovery) out += "\n" + RecoveryTable(*report.recovery);
-  if (!report.e2e.empty() || report.recovery) out += "\n" + TargetsTable(report);
+  if (!report.worker_recovery.empty()) out += "\n" + WorkerRecoveryTable(report.worker_recovery);
+  if (report.neighbour) out += "\n" + NeighbourTable(*report.neighbour);
+  if (!report.e2e.empty() || report.recovery || !report.worker_recovery.empty()) {
+    out += "\n" + TargetsTable(report);
+  }
   for (const std::string& f : report.failures) out += "\nFAILED: " + f + "\n";
   return out;
 }
@@ -274,6 +391,14 @@ std::string RenderJson(const BenchReport& report) {
   w.EndArray().Key("recovery");
   if (report.recovery) {
     WriteRecovery(w, *report.recovery);
+  } else {
+    w.BeginObject().EndObject();
+  }
+  w.Key("worker_recovery").BeginArray();
+  for (const WorkerRecoveryFigures& r : report.worker_recovery) WriteWorkerRecovery(w, r);
+  w.EndArray().Key("neighbour");
+  if (report.neighbour) {
+    WriteNeighbour(w, *report.neighbour);
   } else {
     w.BeginObject().EndObject();
   }

@@ -40,6 +40,18 @@ BenchReport SampleReport() {
   report.durability.push_back(Durability("writes", 1000, 900));
   report.recovery = RecoveryFigures{
       .tables = 5, .answered = 5, .create_s = 0.1, .accepting_s = 0.2, .serving_s = 0.3};
+  report.worker_recovery.push_back(WorkerRecoveryFigures{
+      .tables = 10, .ready = 10, .recovered = 10, .p50_ms = 12, .max_ms = 40});
+  report.worker_recovery.push_back(WorkerRecoveryFigures{
+      .tables = 500, .ready = 500, .recovered = 500, .p50_ms = 60, .max_ms = 150});
+  NeighbourFigures n;
+  n.neighbours = n.ready = 50;
+  n.workers = 2;
+  n.window_s = 1;
+  n.quiet = {.round_trips = 1000, .p50_ms = 0.2, .p99_ms = 0.9, .max_ms = 2};
+  n.looping = {.round_trips = 800, .p50_ms = 0.3, .p99_ms = 95, .max_ms = 130};
+  n.kills = 7;
+  report.neighbour = n;
   return report;
 }
 
@@ -82,6 +94,42 @@ TEST(E2eRow, CpuRatioComparesMessagesPerServerCpuSecond) {
   EXPECT_EQ(row.cpu_ratio(), 0);
 }
 
+TEST(E2eRow, ServerCpuPerMessageIsCoresOverMessages) {
+  E2eRow row;
+  row.msgs_in_per_s = 1000;
+  row.msgs_out_per_s = 1000;
+  row.server_cpu_cores = 0.5;
+  EXPECT_DOUBLE_EQ(row.server_cpu_us_per_msg(), 250);
+  row.server_cpu_cores = -1;
+  EXPECT_EQ(row.server_cpu_us_per_msg(), -1);
+}
+
+TEST(WorkerRecoveryFigures, AllRecoveredNeedsEveryTableAnsweredWithoutLoss) {
+  WorkerRecoveryFigures r{.tables = 3, .ready = 3, .recovered = 3};
+  EXPECT_TRUE(r.all_recovered());
+  r.dropped = 1;
+  r.recovered = 2;
+  EXPECT_FALSE(r.all_recovered());
+  EXPECT_FALSE((WorkerRecoveryFigures{.tables = 3, .ready = 2, .recovered = 2}).all_recovered());
+}
+
+TEST(RenderJson, HasTheWorkerScenarios) {
+  std::string json = RenderJson(SampleReport());
+  for (const char* key :
+       {"\"worker_recovery\"", "\"recovered\": 500", "\"max_ms\": 150", "\"neighbour\"",
+        "\"quiet\"", "\"looping\"", "\"p99_ms\": 95", "\"kills\": 7", "\"workers\"",
+        "\"server_cpu_us_per_msg\"", "\"target_ms\": 100"}) {
+    EXPECT_NE(json.find(key), std::string::npos) << key << " missing from\n" << json;
+  }
+}
+
+TEST(RenderTable, TheWorkerRecoveryTargetIsJudgedAtTheMostTables) {
+  // 150 ms at 500 tables misses the target although 10 tables made it in 40 ms.
+  std::string table = RenderTable(SampleReport());
+  EXPECT_NE(table.find("150.00 ms at 500 tables, 500/500 recovered  NOT met"), std::string::npos)
+      << table;
+}
+
 TEST(RenderJson, EveryScenarioCarriesThroughputCeilingAndRatio) {
   std::string json = RenderJson(SampleReport());
   for (const char* key :
@@ -107,8 +155,10 @@ TEST(BestPong, IsTheHighestPongRatio) {
 
 TEST(RenderTable, ShowsEverySection) {
   std::string table = RenderTable(SampleReport());
-  for (const char* part : {"Micro benchmarks", "End to end", "Durability cost",
-                           "Start-up and recovery", "Targets", "BM_ParseWhole", "pong", "0.80"}) {
+  for (const char* part :
+       {"Micro benchmarks", "End to end", "Durability cost", "Start-up and recovery", "Targets",
+        "BM_ParseWhole", "pong", "0.80", "Worker recovery", "Neighbours of a runaway table",
+        "beside runaway", "7 budget kills"}) {
     EXPECT_NE(table.find(part), std::string::npos) << part << " missing from\n" << table;
   }
 }

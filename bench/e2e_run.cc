@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <regex>
 
+#include "bench/worker_scenarios.h"
+
 namespace ggs::bench {
 
 E2eSizes E2eSizesFor(bool quick, const std::vector<size_t>& bots, double duration_s) {
@@ -13,6 +15,8 @@ E2eSizes E2eSizesFor(bool quick, const std::vector<size_t>& bots, double duratio
     s.bots = {20};
     s.writers = 8;
     s.recovery_tables = 50;
+    s.worker_recovery_tables = {10};
+    s.neighbours = 8;
     s.duration_s = 1;
     s.warmup_s = 0.3;
   } else {
@@ -40,6 +44,9 @@ void E2eRun::Run() {
   RunDurabilityPong();
   RunWrites();
   RunRecovery();
+  RunWorkerBoundary();
+  RunWorkerRecovery();
+  RunNeighbour();
   context_ = ScenarioContext();  // Removes the scratch directory.
 }
 
@@ -131,6 +138,47 @@ void E2eRun::RunRecovery() {
                                                       " tables did not answer"));
   }
   report_->recovery = *r;
+}
+
+// The writes load at each --workers count, beside the same ceiling: the rows' us/msg is the
+// worker boundary's cost in server CPU per message.
+void E2eRun::RunWorkerBoundary() {
+  if (!Selected({"writes_workers", "workers"})) return;
+  const size_t n = options_.sizes.writers;
+  Ceiling(n);
+  for (int workers : options_.sizes.boundary_workers) {
+    const std::string name = "writes_workers_" + std::to_string(workers);
+    Add(name, bench::RunWrites(context_, n, Db::kMemory, workers, name));
+  }
+}
+
+void E2eRun::RunWorkerRecovery() {
+  if (!Selected({"worker_recovery"})) return;
+  for (size_t tables : options_.sizes.worker_recovery_tables) {
+    const std::string what = "worker_recovery " + std::to_string(tables);
+    Result<WorkerRecoveryFigures> r = bench::RunWorkerRecovery(context_, tables);
+    if (!r.ok()) {
+      Fail(what, r.status());
+      continue;
+    }
+    if (!r->all_recovered()) {
+      Fail(what, Status::Error("not_recovered",
+                               std::to_string(r->tables - std::min(r->tables, r->recovered)) +
+                                   " tables did not answer after the kill"));
+    }
+    report_->worker_recovery.push_back(*r);
+  }
+}
+
+void E2eRun::RunNeighbour() {
+  // Also named worker_neighbour, so that the filter "worker" selects every worker scenario.
+  if (!Selected({"neighbour", "worker_neighbour"})) return;
+  Result<NeighbourFigures> n = bench::RunNeighbour(context_, options_.sizes.neighbours);
+  if (!n.ok()) return Fail("neighbour", n.status());
+  if (n->kills == 0) {
+    Fail("neighbour", Status::Error("no_kills", "the runaway table's worker was never killed"));
+  }
+  report_->neighbour = *n;
 }
 
 }  // namespace ggs::bench

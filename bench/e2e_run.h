@@ -1,7 +1,7 @@
-// E2eRun: the end-to-end half of `ggs bench`. It runs the scenarios (bench/scenarios.h) that
-// a filter selects, at the sizes a run asks for, each beside the echo ceiling measured at the
-// same connection count in the same run, and adds rows, durability figures, recovery
-// figures and failures to a BenchReport.
+// E2eRun: the end-to-end half of `ggs bench`. It runs the scenarios (bench/scenarios.h,
+// bench/worker_scenarios.h) that a filter selects, at the sizes a run asks for, each
+// throughput row beside the echo ceiling measured at the same connection count in the same
+// run, and adds rows, durability, recovery and worker figures and failures to a BenchReport.
 //
 // Thread: blocking; call from one thread. Every server it starts it also stops.
 #pragma once
@@ -22,6 +22,11 @@ struct E2eSizes {
   size_t durability_bots = 0;  // The pong durability run: the middle bot count.
   size_t writers = 200;        // Players of the world-writing counter game.
   size_t recovery_tables = 5000;
+  // Worker recovery: one run per table count, each table's worker killed.
+  std::vector<size_t> worker_recovery_tables = {10, 500};
+  size_t neighbours = 50;  // Neighbours of the runaway table.
+  // The writes load at each of these --workers: the worker boundary's cost.
+  std::vector<int> boundary_workers = {0, 1, 2};
   double duration_s = 10;  // Each load's measurement window.
   double warmup_s = 1;
 };
@@ -41,7 +46,9 @@ class E2eRun {
   // REQUIRES: options.filter is a valid ECMAScript regex. `report` must outlive the run.
   E2eRun(E2eOptions options, BenchReport* report);
   // Runs every selected scenario: pong (one per bot count), pong_file_db (durability),
-  // writes, recovery. A scenario that fails adds a line to report->failures; the others run.
+  // writes, recovery, writes_workers (one per boundary_workers), worker_recovery (one per
+  // table count), neighbour. A scenario that fails adds a line to report->failures; the
+  // others run.
   void Run();
 
  private:
@@ -55,6 +62,9 @@ class E2eRun {
   void RunDurabilityPong();
   void RunWrites();
   void RunRecovery();
+  void RunWorkerBoundary();
+  void RunWorkerRecovery();
+  void RunNeighbour();
 
   E2eOptions options_;
   BenchReport* report_;

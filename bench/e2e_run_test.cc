@@ -10,11 +10,15 @@ namespace {
 
 TEST(E2eSizes, QuickShrinksEverythingAndDurabilityUsesTheMiddleBotCount) {
   const E2eSizes quick = E2eSizesFor(true, {500, 1000}, 30);
+  const E2eSizes full = E2eSizesFor(false, {2000, 500, 1000}, 30);
   EXPECT_EQ(quick.bots, std::vector<size_t>{20});
   EXPECT_EQ(quick.durability_bots, 20u);
   EXPECT_LT(quick.recovery_tables, 100u);
+  EXPECT_EQ(quick.worker_recovery_tables, std::vector<size_t>{10});
+  EXPECT_LT(quick.neighbours, 50u);
+  EXPECT_EQ(full.worker_recovery_tables, (std::vector<size_t>{10, 500}));
+  EXPECT_EQ(full.boundary_workers, (std::vector<int>{0, 1, 2}));
   EXPECT_LE(quick.duration_s, 1);
-  const E2eSizes full = E2eSizesFor(false, {2000, 500, 1000}, 30);
   EXPECT_EQ(full.bots, (std::vector<size_t>{2000, 500, 1000}));
   EXPECT_EQ(full.durability_bots, 1000u);
   EXPECT_EQ(full.duration_s, 30);
@@ -59,11 +63,36 @@ TEST(E2eRun, WritesGetTheirCeilingAndADurabilityPair) {
 
 TEST(E2eRun, RecoveryResumesEveryTable) {
   BenchReport report;
-  E2eRun(Quick("recovery"), &report).Run();
+  E2eRun(Quick("^recovery$"), &report).Run();
   ASSERT_TRUE(report.failures.empty()) << report.failures.front();
   ASSERT_TRUE(report.recovery.has_value());
   EXPECT_GT(report.recovery->tables, 0u);
   EXPECT_EQ(report.recovery->answered, report.recovery->tables);
+}
+
+TEST(E2eRun, WorkerRowsRunTheWritesLoadAtEachWorkersCount) {
+  BenchReport report;
+  E2eRun(Quick("^workers$"), &report).Run();
+  ASSERT_TRUE(report.failures.empty()) << report.failures.front();
+  std::vector<std::string> scenarios;
+  std::vector<int> workers;
+  for (const E2eRow& r : report.e2e) {
+    scenarios.push_back(r.scenario);
+    workers.push_back(r.workers);
+  }
+  EXPECT_EQ(scenarios, (std::vector<std::string>{"echo", "writes_workers_0", "writes_workers_1",
+                                                 "writes_workers_2"}));
+  EXPECT_EQ(workers, (std::vector<int>{-1, 0, 1, 2}));
+}
+
+TEST(E2eRun, WorkerRecoveryReportsEveryTableRecovered) {
+  BenchReport report;
+  E2eRun(Quick("worker_recovery"), &report).Run();
+  ASSERT_TRUE(report.failures.empty()) << report.failures.front();
+  ASSERT_EQ(report.worker_recovery.size(), 1u);
+  EXPECT_EQ(report.worker_recovery[0].tables, 10u);
+  EXPECT_TRUE(report.worker_recovery[0].all_recovered());
+  EXPECT_FALSE(report.recovery.has_value());  // The restart scenario is another one.
 }
 
 }  // namespace

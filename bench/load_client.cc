@@ -162,7 +162,7 @@ void OnWindowEnd(uv_timer_t* timer) {
   f.errors = run->errors - run->errors_at_start;
   f.client_cpu_s = ThreadCpuSeconds() - run->cpu_at_start;
   if (run->options->server_pid != 0) {
-    Result<bots::ProcessSample> end = bots::SampleProcess(run->options->server_pid);
+    Result<bots::ProcessSample> end = bots::SampleProcessTree(run->options->server_pid);
     if (end.ok()) {
       f.server_cpu_s = end->cpu_s - run->server_at_start.cpu_s;
       f.server_rss_mb = end->rss_mb;
@@ -179,7 +179,7 @@ void OnWarmupEnd(uv_timer_t* timer) {
   run->start_ns = uv_hrtime();
   run->cpu_at_start = ThreadCpuSeconds();
   if (run->options->server_pid != 0) {
-    Result<bots::ProcessSample> start = bots::SampleProcess(run->options->server_pid);
+    Result<bots::ProcessSample> start = bots::SampleProcessTree(run->options->server_pid);
     if (start.ok()) run->server_at_start = *start;
   }
   uv_timer_start(&run->phase, OnWindowEnd, static_cast<uint64_t>(run->options->duration_s * 1000),

@@ -28,7 +28,9 @@ struct LoadOptions {
   std::string hello;
   double warmup_s = 1;    // After every connection is ready (or gave up), before measuring.
   double duration_s = 5;  // The measurement window.
-  pid_t server_pid = 0;   // When not 0, the server's CPU and memory are sampled.
+  // When not 0, the CPU and memory of this process and its descendants (a `ggs serve` and
+  // its VM workers) are sampled.
+  pid_t server_pid = 0;
 };
 
 struct LoadFigures {

@@ -5,10 +5,10 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <thread>
 #include <vector>
 
-#include "bench/bench_games.h"
 #include "bench/echo_server.h"
 #include "bench/load_client.h"
 #include "bench/micro.h"
@@ -16,7 +16,6 @@
 #include "client/sync_client.h"
 #include "core/protocol.h"
 #include "testing/server_process.h"
-#include "testing/temp_dir.h"
 
 namespace ggs::bench {
 namespace {
@@ -25,37 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-void Say(const ScenarioContext& c, const std::string& line) {
-  if (c.progress) c.progress(line);
-}
-
-// A fresh database path per server, so that no scenario inherits another's tables.
-std::string FreshDbPath(const ScenarioContext& c, const std::string& name) {
-  static std::atomic<int> sequence{0};
-  return c.dir + "/" + name + "-" + std::to_string(sequence++) + ".db";
-}
-
-std::vector<std::string> ServeArgs(const ScenarioContext& c, Db db, const std::string& name) {
-  std::vector<std::string> args = {"--games", c.dir + "/games", "--log-level", "warn"};
-  if (db == Db::kMemory) {
-    args.insert(args.end(), {"--db", ":memory:"});
-  } else {
-    // Flushing every millisecond puts each world write on disk (in WAL, synchronous=NORMAL)
-    // within a loop turn or two: the most durable setting the server offers.
-    args.insert(args.end(), {"--db", FreshDbPath(c, name), "--flush-ms", "1"});
-  }
-  return args;
-}
-
-Result<std::unique_ptr<ServerProcess>> StartServer(const ScenarioContext& c,
-                                                   const std::vector<std::string>& args) {
-  return ServerProcess::StartServe(c.binary, args, c.dir + "/serve.log");
-}
-
-std::string HelloBytes(const char* header_name, const std::string& value) {
-  return Encode(ServerCommand(command::kHello).Add(header_name, value));
 }
 
 // Says one hello per index on its own short connection, 8 connections at a time, and
@@ -99,21 +67,7 @@ E2eRow FromLoad(std::string scenario, std::string db, size_t connections, const 
   return row;
 }
 
-const char* DbName(Db db) { return db == Db::kMemory ? ":memory:" : "file, --flush-ms 1"; }
-
 }  // namespace
-
-Result<ScenarioContext> MakeContext(const std::string& binary) {
-  auto scratch = std::make_shared<TempDir>("ggs-bench");
-  if (!scratch->ok()) return Status::Io(scratch->error());
-  ScenarioContext c;
-  c.binary = binary;
-  c.dir = scratch->path();
-  c.scratch = std::move(scratch);
-  Status s = WriteBenchGames(c.dir + "/games");
-  if (!s.ok()) return s;
-  return c;
-}
 
 Result<E2eRow> RunEchoCeiling(const ScenarioContext& c, size_t connections) {
   Say(c, "echo ceiling, " + std::to_string(connections) + " connections");
@@ -136,9 +90,10 @@ Result<E2eRow> RunEchoCeiling(const ScenarioContext& c, size_t connections) {
   return row;
 }
 
-Result<E2eRow> RunPong(const ScenarioContext& c, size_t bots, Db db) {
-  Say(c, std::string("pong, ") + std::to_string(bots) + " bots, " + DbName(db));
-  Result<std::unique_ptr<ServerProcess>> server = StartServer(c, ServeArgs(c, db, "pong"));
+Result<E2eRow> RunPong(const ScenarioContext& c, size_t bots, Db db, int workers) {
+  Say(c, std::string("pong, ") + std::to_string(bots) + " bots, " + DbName(db) + ", --workers " +
+             std::to_string(workers));
+  Result<std::unique_ptr<ServerProcess>> server = StartServer(c, ServeArgs(c, db, "pong", workers));
   if (!server.ok()) return server.status();
   bots::SwarmOptions o;
   o.server = "127.0.0.1:" + std::to_string((*server)->port());
@@ -153,6 +108,7 @@ Result<E2eRow> RunPong(const ScenarioContext& c, size_t bots, Db db) {
   E2eRow row;
   row.scenario = db == Db::kMemory ? "pong" : "pong_file_db";
   row.db = DbName(db);
+  row.workers = workers;
   row.connections = bots;
   row.failed = report->stats.bots_failed;
   row.window_s = report->window_s;
@@ -170,9 +126,12 @@ Result<E2eRow> RunPong(const ScenarioContext& c, size_t bots, Db db) {
   return row;
 }
 
-Result<E2eRow> RunWrites(const ScenarioContext& c, size_t connections, Db db) {
-  Say(c, std::string("world writes, ") + std::to_string(connections) + " players, " + DbName(db));
-  Result<std::unique_ptr<ServerProcess>> server = StartServer(c, ServeArgs(c, db, "writes"));
+Result<E2eRow> RunWrites(const ScenarioContext& c, size_t connections, Db db, int workers,
+                         const std::string& scenario) {
+  Say(c, std::string("world writes, ") + std::to_string(connections) + " players, " + DbName(db) +
+             ", --workers " + std::to_string(workers));
+  Result<std::unique_ptr<ServerProcess>> server =
+      StartServer(c, ServeArgs(c, db, "writes", workers));
   if (!server.ok()) return server.status();
   LoadOptions o;
   o.port = (*server)->port();
@@ -186,16 +145,26 @@ Result<E2eRow> RunWrites(const ScenarioContext& c, size_t connections, Db db) {
   Result<LoadFigures> f = RunLoad(o);
   (*server)->Stop();
   if (!f.ok()) return f.status();
-  return FromLoad(db == Db::kMemory ? "writes_memory" : "writes_file_db", DbName(db), connections,
-                  *f);
+  std::string name = scenario;
+  if (name.empty()) name = db == Db::kMemory ? "writes_memory" : "writes_file_db";
+  E2eRow row = FromLoad(std::move(name), DbName(db), connections, *f);
+  row.workers = workers;
+  return row;
 }
 
 Result<RecoveryFigures> RunRecovery(const ScenarioContext& c, size_t tables) {
   Say(c, "start-up and recovery, " + std::to_string(tables) + " tables");
   // A long grace keeps every player (and so its table) while its connection is closed.
-  std::vector<std::string> args = {
-      "--games",           c.dir + "/games", "--db",        FreshDbPath(c, "recovery"),
-      "--reconnect-grace", "3600",           "--log-level", "warn"};
+  std::vector<std::string> args = {"--games",
+                                   c.dir + "/games",
+                                   "--db",
+                                   FreshDbPath(c, "recovery"),
+                                   "--reconnect-grace",
+                                   "3600",
+                                   "--log-level",
+                                   "warn",
+                                   "--workers",
+                                   std::to_string(DefaultWorkers())};
   RecoveryFigures r;
   r.tables = tables;
   Result<std::unique_ptr<ServerProcess>> first = StartServer(c, args);

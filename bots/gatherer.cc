@@ -30,7 +30,7 @@ CpuPoint SampleCpu(pid_t server_pid) {
   p.at_us = NowUs();
   p.swarm_s = SelfCpuSeconds();
   if (server_pid > 0) {
-    if (Result<ProcessSample> s = SampleProcess(server_pid); s.ok()) p.server = s.value();
+    if (Result<ProcessSample> s = SampleProcessTree(server_pid); s.ok()) p.server = s.value();
   }
   if (Result<MachineSample> m = SampleMachine(); m.ok()) p.machine = m.value();
   return p;

@@ -23,8 +23,8 @@
 
 namespace ggs::bots {
 
-// CPU time of the swarm, the server (when its pid is known and readable) and the machine at
-// one moment.
+// CPU time of the swarm, the server with its workers (when its pid is known and readable)
+// and the machine at one moment.
 struct CpuPoint {
   uint64_t at_us = 0;
   double swarm_s = 0;

@@ -9,12 +9,20 @@
 #include <sstream>
 #include <string>
 
+#include "base/process_tree.h"
+
 namespace ggs::bots {
 namespace {
 
-// The utime and stime fields (14 and 15) of /proc/PID/stat, in seconds. The second field,
-// the command name, may contain spaces, so fields are counted after its closing ')'.
-Result<double> CpuSeconds(pid_t pid) {
+// Which CPU fields of /proc/PID/stat to add up.
+enum class Cpu {
+  kOwn,                   // utime and stime (fields 14 and 15).
+  kOwnAndReapedChildren,  // Also cutime and cstime (16 and 17): children waited for.
+};
+
+// CPU fields of /proc/PID/stat, in seconds. The second field, the command name, may contain
+// spaces, so fields are counted after its closing ')'.
+Result<double> CpuSeconds(pid_t pid, Cpu which = Cpu::kOwn) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   if (!std::getline(in, line)) return Status::Io("no process " + std::to_string(pid));
@@ -22,12 +30,12 @@ Result<double> CpuSeconds(pid_t pid) {
   if (paren == std::string::npos) return Status::Io("unexpected /proc/PID/stat");
   std::istringstream fields(line.substr(paren + 1));
   std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  const int last = which == Cpu::kOwn ? 15 : 17;
+  unsigned long long ticks = 0;
+  for (int i = 3; i <= last && fields >> field; ++i) {
+    if (i >= 14) ticks += std::strtoull(field.c_str(), nullptr, 10);
   }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 // A `Name:   123 kB` line of /proc/PID/status, in MB; 0 when absent.
@@ -37,10 +45,8 @@ double StatusMb(const std::string& status, const std::string& name) {
   return std::strtod(status.c_str() + at + name.size() + 2, nullptr) / 1024.0;
 }
 
-}  // namespace
-
-Result<ProcessSample> SampleProcess(pid_t pid) {
-  Result<double> cpu = CpuSeconds(pid);
+Result<ProcessSample> Sample(pid_t pid, Cpu which) {
+  Result<double> cpu = CpuSeconds(pid, which);
   if (!cpu.ok()) return cpu.status();
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::stringstream status;
@@ -50,6 +56,24 @@ Result<ProcessSample> SampleProcess(pid_t pid) {
   s.rss_mb = StatusMb(status.str(), "VmRSS");
   s.hwm_mb = StatusMb(status.str(), "VmHWM");
   return s;
+}
+
+}  // namespace
+
+Result<ProcessSample> SampleProcess(pid_t pid) { return Sample(pid, Cpu::kOwn); }
+
+Result<ProcessSample> SampleProcessTree(pid_t pid) {
+  Result<ProcessSample> total = Sample(pid, Cpu::kOwnAndReapedChildren);
+  if (!total.ok()) return total.status();
+  for (pid_t descendant : ProcessTree(pid)) {
+    if (descendant == pid) continue;
+    Result<ProcessSample> s = Sample(descendant, Cpu::kOwnAndReapedChildren);
+    if (!s.ok()) continue;  // It ended meanwhile.
+    total->cpu_s += s->cpu_s;
+    total->rss_mb += s->rss_mb;
+    total->hwm_mb += s->hwm_mb;
+  }
+  return total;
 }
 
 Result<MachineSample> SampleMachine() {

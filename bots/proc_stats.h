@@ -1,5 +1,6 @@
 // Process figures from Linux: CPU time and memory of the swarm itself and, when its pid is
-// known, of the server it measures (from /proc/PID/stat and /proc/PID/status).
+// known, of the server it measures with its worker children (from /proc/PID/stat and
+// /proc/PID/status).
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +29,15 @@ struct MachineSample {
 
 // Samples process `pid`. Fails with code "io" when it cannot be read (no such process).
 Result<ProcessSample> SampleProcess(pid_t pid);
+
+// Samples process `pid` with every live descendant (base/process_tree.h): a `ggs serve`
+// together with its VM workers. cpu_s is the sum over the tree of each process's own CPU
+// plus the CPU of its children that have ended and been reaped (utime, stime, cutime and
+// cstime), so a worker that is killed and reaped keeps counting through its parent; rss_mb
+// and hwm_mb are sums over the live processes (the peaks of different processes may not
+// have coincided, so hwm_mb is an upper bound). Fails with code "io" when `pid` cannot be
+// read; a descendant that ends during the sample is left out.
+Result<ProcessSample> SampleProcessTree(pid_t pid);
 
 // Samples /proc/stat. Fails with code "io" when it cannot be read.
 Result<MachineSample> SampleMachine();

@@ -30,7 +30,9 @@ struct SwarmOptions {
   double input_hz = -1;  // Inputs per bot per second; negative: the game's default.
   double ping_hz = 1;    // Pings per bot per second; 0: none.
   double churn = 0;      // The share of bots that drop their connection once and resume.
-  pid_t server_pid = 0;  // When not 0, the server's CPU and memory are sampled.
+  // When not 0, the CPU and memory of the server and its descendants (its VM workers) are
+  // sampled (bots/proc_stats.h, SampleProcessTree).
+  pid_t server_pid = 0;
   // Called once a second of the run is complete, with that second's figures.
   std::function<void(const SeriesPoint&)> on_second;
   // When set and it turns true, the run ends early (the bots still say goodbye).

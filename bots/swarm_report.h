@@ -28,7 +28,8 @@ struct SeriesPoint {
   double server_cpu_cores = -1;  // -1 without --server-pid.
 };
 
-// The server process's figures over the measurement window (--server-pid).
+// The server's figures over the measurement window (--server-pid): the server process and
+// its descendants, its VM workers, summed (bots/proc_stats.h, SampleProcessTree).
 struct ServerFigures {
   int pid = 0;
   double cpu_s = 0;

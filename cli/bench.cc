@@ -134,9 +134,11 @@ void AddBench(CLI::App& app, int* exit_code) {
       "measured in the same run (docs/performance.md)");
   cmd->add_flag("--quick", flags->quick, "Smoke run: every benchmark once, at tiny sizes");
   cmd->add_option("--json", flags->json, "Write every figure to this file");
-  cmd->add_option("--filter", flags->filter,
-                  "Regex over benchmark names (BM_...) and scenarios (pong, pong_file_db, writes, "
-                  "durability, recovery)");
+  cmd->add_option(
+      "--filter", flags->filter,
+      "Regex over benchmark names (BM_...) and scenarios (pong, pong_file_db, writes, "
+      "durability, recovery, writes_workers or workers, worker_recovery, neighbour; worker "
+      "selects the last three)");
   cmd->add_option("--bots", flags->bots, "Pong bot counts, comma-separated")
       ->delimiter(',')
       ->capture_default_str();

@@ -127,7 +127,8 @@ void AddBotSwarm(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option(
       "--server-pid", o.server_pid,
-      "PID of the server, to report its CPU (/proc/PID/stat) and memory (VmRSS, VmHWM)");
+      "PID of the server, to report its CPU (/proc/PID/stat) and memory (VmRSS, VmHWM), "
+      "summed with its worker processes'");
   cmd->add_option("--json", flags->json, "Write every figure to this JSON file");
   cmd->add_option("--report", flags->report, "Write a self-contained HTML report with plots");
   cmd->add_option("--max-error-rate", flags->max_error_rate,

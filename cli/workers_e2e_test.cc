@@ -5,10 +5,10 @@
 #include <signal.h>
 
 #include <chrono>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "base/process_tree.h"
 #include "cli/e2e_support.h"
 
 namespace ggs::e2e {
@@ -49,13 +49,7 @@ class WorkersTest : public E2eTest {
     return Expect(c, reply).payload;
   }
   // The process ids of the server's worker children.
-  std::vector<pid_t> Workers() const {
-    std::vector<pid_t> pids;
-    std::ifstream children("/proc/" + std::to_string(server_->pid()) + "/task/" +
-                           std::to_string(server_->pid()) + "/children");
-    for (pid_t pid; children >> pid;) pids.push_back(pid);
-    return pids;
-  }
+  std::vector<pid_t> Workers() const { return ChildProcesses(server_->pid()); }
 };
 
 TEST_F(WorkersTest, ARunawayCallbackStopsOnlyItsOwnTable) {
