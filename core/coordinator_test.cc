@@ -287,6 +287,24 @@ TEST_F(CoordinatorTest, ARestoredTableIsRebuiltAtOnceWhenNeeded) {
   EXPECT_EQ(coordinator_->Hello(&c, join).code(), "table_full");
 }
 
+// A defined (ad-hoc) game's seats are stored with its table: after a restart, players who
+// join by table token before its VM is rebuilt are counted against them.
+TEST_F(CoordinatorTest, ARestoredDefinedTableKnowsItsSeatsBeforeItsVmAnswers) {
+  RecordingPeer a, b;
+  const auto ha = Hello(a);
+  ASSERT_TRUE(coordinator_->Define(&a, kGame).ok());  // Two seats.
+  HelloRequest join;
+  join.table_token = ha[2];
+  Hello(b, join);
+  ASSERT_TRUE(store_->Flush().ok());
+  DeferredLink& link = UseDeferredLink();
+  ASSERT_TRUE(coordinator_->Restore().ok());
+  RecordingPeer c;
+  EXPECT_EQ(coordinator_->Hello(&c, join).code(), error::kTableFull);
+  link.DeliverAll();
+  EXPECT_EQ(coordinator_->Hello(&c, join).code(), error::kTableFull);
+}
+
 TEST_F(CoordinatorTest, UploadChecksTheTokenAndTheSource) {
   EXPECT_EQ(Upload("wrong", "duo", kGame).status().code(), "unauthorized");
   EXPECT_EQ(Upload("", "duo", kGame).status().code(), "unauthorized");

@@ -18,7 +18,7 @@ namespace ggs {
 namespace {
 
 // Bump with every schema change, and teach CreateSchema() to migrate the older version.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 // A statement that meets another connection's lock waits this long before failing "busy".
 constexpr int kBusyTimeoutMs = 5000;
 
@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS games(
   PRIMARY KEY(name, version));
 CREATE TABLE IF NOT EXISTS tables(
   token BLOB PRIMARY KEY NOT NULL, game_name BLOB NOT NULL, game_version INTEGER NOT NULL,
-  source BLOB NOT NULL, creator_token BLOB NOT NULL, next_player_id INTEGER NOT NULL);
+  source BLOB NOT NULL, creator_token BLOB NOT NULL, next_player_id INTEGER NOT NULL,
+  seats INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS players(
   token BLOB PRIMARY KEY NOT NULL, table_token BLOB NOT NULL, player_id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS players_by_table ON players(table_token);
@@ -96,7 +97,11 @@ Status CreateSchema(sqlite3* db) {
                                                " is newer than this server's " +
                                                std::to_string(kSchemaVersion));
   }
-  return ExecSql(db, std::string("BEGIN IMMEDIATE;") + kSchemaSql +
+  // Version 1 tables had no seats column: their seats are unknown (0) until a VM declares them.
+  const char* migrate = version == 1 ? "ALTER TABLE tables ADD COLUMN seats INTEGER NOT NULL "
+                                       "DEFAULT 0;"
+                                     : kSchemaSql;
+  return ExecSql(db, std::string("BEGIN IMMEDIATE;") + migrate +
                          "PRAGMA user_version = " + std::to_string(kSchemaVersion) + "; COMMIT;");
 }
 
@@ -170,8 +175,8 @@ class Query {
 };
 
 TableRow ReadTableRow(const Query& row) {
-  return TableRow{row.Bytes(0), row.Bytes(1), row.Int32(2),
-                  row.Bytes(3), row.Bytes(4), row.Int32(5)};
+  return TableRow{row.Bytes(0), row.Bytes(1), row.Int32(2), row.Bytes(3),
+                  row.Bytes(4), row.Int32(5), row.Int32(6)};
 }
 
 PlayerRow ReadPlayerRow(const Query& row) {
@@ -239,16 +244,16 @@ struct Storage::Statements {
   // Creation order: an upsert keeps a row's rowid, and a new row gets one above every row
   // there is, so a restarted coordinator still knows which open table is the oldest.
   Statement select_tables{
-      "SELECT token, game_name, game_version, source, creator_token, next_player_id"
+      "SELECT token, game_name, game_version, source, creator_token, next_player_id, seats"
       " FROM tables ORDER BY rowid"};
   Statement select_players{"SELECT token, table_token, player_id FROM players"};
   Statement select_kv{"SELECT table_token, ns, key, value FROM kv"};
   Statement put_table{
-      "INSERT INTO tables(token, game_name, game_version, source, creator_token, next_player_id)"
-      " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(token) DO UPDATE SET"
+      "INSERT INTO tables(token, game_name, game_version, source, creator_token, next_player_id,"
+      " seats) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(token) DO UPDATE SET"
       " game_name = excluded.game_name, game_version = excluded.game_version,"
       " source = excluded.source, creator_token = excluded.creator_token,"
-      " next_player_id = excluded.next_player_id"};
+      " next_player_id = excluded.next_player_id, seats = excluded.seats"};
   Statement delete_table{"DELETE FROM tables WHERE token = ?1"};
   Statement delete_table_players{"DELETE FROM players WHERE table_token = ?1"};
   Statement delete_table_kv{"DELETE FROM kv WHERE table_token = ?1"};
@@ -312,7 +317,7 @@ Status Storage::Statements::ApplyOne(const StorageOp& op) {
   switch (op.kind) {
     case StorageOp::Kind::kPutTable:
       return Exec(put_table, t.token, t.game_name, int64_t{t.game_version}, t.source,
-                  t.creator_token, int64_t{t.next_player_id});
+                  t.creator_token, int64_t{t.next_player_id}, int64_t{t.seats});
     case StorageOp::Kind::kDeleteTable:
       return DeleteTable(t.token);
     case StorageOp::Kind::kPutPlayer:

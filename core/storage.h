@@ -34,6 +34,7 @@ struct TableRow {
   std::string source;     // Empty while the table awaits its `define`.
   std::string creator_token;
   int next_player_id = 1;
+  int seats = 0;  // As the game's VM declared them; 0 until it has.
 };
 
 struct PlayerRow {

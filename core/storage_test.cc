@@ -117,7 +117,7 @@ TEST(StorageTest, FileDatabaseUsesWalAndRecordsSchemaVersion) {
   std::unique_ptr<Storage> storage = OpenOrDie(dir.File("ggs.db"));
   ASSERT_NE(storage, nullptr);
   EXPECT_EQ(SqlValue(dir.File("ggs.db"), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(SqlValue(dir.File("ggs.db"), "PRAGMA user_version"), "1");
+  EXPECT_EQ(SqlValue(dir.File("ggs.db"), "PRAGMA user_version"), "2");
   EXPECT_EQ(SqlValue(dir.File("ggs.db"), "SELECT count(*) FROM sqlite_schema WHERE type='table'"),
             "4");
 }
@@ -184,8 +184,39 @@ TEST(StorageTest, PutTableUpsertsTheWholeRow) {
   std::unique_ptr<Storage> storage = OpenOrDie(":memory:");
   ASSERT_NE(storage, nullptr);
   ASSERT_TRUE(storage->Apply({PutTable(Row("t1"))}).ok());
-  ASSERT_TRUE(storage->Apply({PutTable(TableRow{"t1", "", 0, "defined", "c2", 7})}).ok());
-  EXPECT_EQ(DumpStorage(*storage), "table t1 game=/0 source=defined creator=c2 next=7\n");
+  ASSERT_TRUE(storage->Apply({PutTable(TableRow{"t1", "", 0, "defined", "c2", 7, 5})}).ok());
+  EXPECT_EQ(DumpStorage(*storage), "table t1 game=/0 source=defined creator=c2 next=7 seats=5\n");
+}
+
+// A database of schema version 1 (no seats column) opens, keeps its rows, and gains the
+// column with seats unknown (0).
+TEST(StorageTest, AVersionOneDatabaseIsMigrated) {
+  ScratchDir dir;
+  const std::string path = dir.File("ggs.db");
+  SqlValue(path.c_str(),
+           "CREATE TABLE tables(token BLOB PRIMARY KEY NOT NULL, game_name BLOB NOT NULL,"
+           " game_version INTEGER NOT NULL, source BLOB NOT NULL, creator_token BLOB NOT NULL,"
+           " next_player_id INTEGER NOT NULL)");
+  SqlValue(path.c_str(),
+           "CREATE TABLE players(token BLOB PRIMARY KEY NOT NULL, table_token BLOB NOT NULL,"
+           " player_id INTEGER NOT NULL)");
+  SqlValue(path.c_str(),
+           "CREATE TABLE games(name BLOB NOT NULL, version INTEGER NOT NULL, source BLOB NOT "
+           "NULL, created INTEGER NOT NULL, PRIMARY KEY(name, version))");
+  SqlValue(path.c_str(),
+           "CREATE TABLE kv(table_token BLOB NOT NULL, ns INTEGER NOT NULL CHECK(ns IN (0, 1)),"
+           " key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY(table_token, ns, key))"
+           " WITHOUT ROWID");
+  SqlValue(path.c_str(),
+           "INSERT INTO tables VALUES(CAST('t1' AS BLOB), CAST('chat' AS BLOB), 2,"
+           " CAST('src' AS BLOB), CAST('c' AS BLOB), 3)");
+  SqlValue(path.c_str(), "PRAGMA user_version = 1");
+  std::unique_ptr<Storage> storage = OpenOrDie(path);
+  ASSERT_NE(storage, nullptr);
+  EXPECT_EQ(SqlValue(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(DumpStorage(*storage), "table t1 game=chat/2 source=src creator=c next=3\n");
+  ASSERT_TRUE(storage->Apply({PutTable(TableRow{"t1", "chat", 2, "src", "c", 3, 64})}).ok());
+  EXPECT_EQ(DumpStorage(*storage), "table t1 game=chat/2 source=src creator=c next=3 seats=64\n");
 }
 
 TEST(StorageTest, PlayersComeOrderedByPlayerId) {

@@ -73,7 +73,12 @@ void Table::OnReply(VmReply reply) {
     opening_ = false;
     vm_open_ = reply.status.ok();
     seats_ = reply.status.ok() ? std::clamp(reply.seats, 1, kMaxSeats) : kMaxSeats;
-    if (define_) FinishDefine(status);
+    if (define_) {
+      FinishDefine(status);  // Persists the row, seats included.
+    } else if (vm_open_ && row_.seats != seats_) {
+      row_.seats = seats_;
+      Persist();
+    }
   }
   if (event.kind == VmEvent::Kind::kUpgrade) FinishUpgrade(status);
   if (reply.seq == awaited_seq_) {
@@ -223,6 +228,7 @@ void Table::FinishDefine(const Status& verdict) {
   if (verdict.ok()) {
     row_.source = std::move(define->source);
     row_.game_version = define->game_version;
+    row_.seats = seats_;
     Persist();
   }
   if (define->done) define->done(verdict);
@@ -253,6 +259,7 @@ void Table::FinishUpgrade(const Status& verdict) {
                              std::to_string(upgrade.game_version));
     row_.source = std::move(upgrade.source);
     row_.game_version = upgrade.game_version;
+    row_.seats = seats_;
     Persist();
   } else {
     Log(LogLevel::kWarn, "table " + token() + " game " + row_.game_name + " keeps version " +
@@ -344,6 +351,7 @@ void Table::End() {
 }
 
 void Table::Restore(const StoredTable& stored, const std::vector<Player*>& players) {
+  if (row_.seats > 0) expected_seats_ = row_.seats;  // As its VM declared them last time.
   for (const auto& [k, v] : stored.world) world_.Load(k, v);
   for (const auto& [k, v] : stored.local) local_.Load(k, v);
   for (Player* p : players) {

@@ -12,7 +12,8 @@ std::string DumpTables(const std::vector<StoredTable>& tables) {
     out += "table " + ReadableBytes(r.token) + " game=" + ReadableBytes(r.game_name) + "/" +
            std::to_string(r.game_version) + " source=" + ReadableBytes(r.source) +
            " creator=" + ReadableBytes(r.creator_token) +
-           " next=" + std::to_string(r.next_player_id) + "\n";
+           " next=" + std::to_string(r.next_player_id) +
+           (r.seats != 0 ? " seats=" + std::to_string(r.seats) : "") + "\n";
     for (const PlayerRow& p : t.players) {
       out += "  player " + ReadableBytes(p.token) + " id=" + std::to_string(p.player_id) + " in " +
              ReadableBytes(p.table_token) + "\n";
