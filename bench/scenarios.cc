@@ -38,7 +38,16 @@ std::string FreshDbPath(const ScenarioContext& c, const std::string& name) {
 }
 
 std::vector<std::string> ServeArgs(const ScenarioContext& c, Db db, const std::string& name) {
-  std::vector<std::string> args = {"--games", c.dir + "/games", "--log-level", "warn"};
+  // Every bot and load client connects from loopback, and some pipeline as fast as they can:
+  // the per-address and rate limits are for strangers, not for the bench's own clients.
+  std::vector<std::string> args = {"--games",
+                                   c.dir + "/games",
+                                   "--log-level",
+                                   "warn",
+                                   "--max-connections-per-ip",
+                                   "0",
+                                   "--max-commands-per-s",
+                                   "0"};
   if (db == Db::kMemory) {
     args.insert(args.end(), {"--db", ":memory:"});
   } else {
