@@ -19,6 +19,12 @@ struct ServeFlags {
   std::string db = "ggs.db";
   std::string games;
   size_t max_connections = 0;
+  size_t max_connections_per_ip = 256;
+  uint64_t packet_timeout_ms = 10000;
+  uint64_t hello_timeout_ms = 10000;
+  uint64_t idle_timeout_ms = 0;
+  double max_commands_per_s = 200;
+  size_t packets_per_turn = 32;
   size_t max_header = 8 * 1024;
   size_t max_payload = 1024 * 1024;
   size_t table_memory = 32 * 1024 * 1024;
@@ -56,6 +62,10 @@ int RunServe(const ServeFlags& f) {
   o.flush_ms = f.flush_ms;
   o.network.limits = {f.max_header, f.max_payload};
   o.network.max_connections = f.max_connections ? f.max_connections : capacity;
+  o.network.max_connections_per_ip = f.max_connections_per_ip;
+  o.network.deadlines = {f.packet_timeout_ms, f.hello_timeout_ms, f.idle_timeout_ms};
+  o.network.max_commands_per_s = f.max_commands_per_s;
+  o.network.packets_per_turn = f.packets_per_turn;
   o.coordinator.reconnect_grace_ms = static_cast<uint64_t>(f.reconnect_grace * 1000);
   o.coordinator.vm.memory_limit = f.table_memory;
   o.coordinator.vm.limits = f.game_limits;
@@ -103,6 +113,32 @@ void AddServe(CLI::App& app, int* exit_code) {
                   "Install DIR/NAME/NAME.js as game NAME at start (new version only when changed)");
   cmd->add_option("--max-connections", flags->max_connections,
                   "Connections held at once; 0 = as many as the open-file limit allows")
+      ->capture_default_str();
+  cmd->add_option("--max-connections-per-ip", flags->max_connections_per_ip,
+                  "Connections held at once from one IPv4 address or IPv6 /64; one more is "
+                  "refused with too_many_connections. 0 = no limit")
+      ->capture_default_str();
+  cmd->add_option("--packet-timeout", flags->packet_timeout_ms,
+                  "Milliseconds a started packet has to arrive whole; then the error timeout "
+                  "and the connection is closed. 0 = none")
+      ->capture_default_str();
+  cmd->add_option("--hello-timeout", flags->hello_timeout_ms,
+                  "Milliseconds a new connection has to say hello; then the error timeout "
+                  "and the connection is closed. 0 = none")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", flags->idle_timeout_ms,
+                  "Milliseconds a connection may send nothing; then the error timeout and "
+                  "the connection is closed. 0 = none")
+      ->capture_default_str();
+  cmd->add_option("--max-commands-per-s", flags->max_commands_per_s,
+                  "Packets one connection may send per second, in bursts of up to a second's "
+                  "worth; one over it is dropped and answered rate_limited. 0 = no limit")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  cmd->add_option("--packets-per-turn", flags->packets_per_turn,
+                  "Packets of one connection handled per event-loop turn before the other "
+                  "connections get their turn (a flooder slows only itself)")
+      ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   cmd->add_option("--max-header", flags->max_header,
                   "Largest header section of a packet (bytes; 8KiB)")

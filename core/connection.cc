@@ -3,6 +3,8 @@
 
 #include <uv.h>
 
+#include <cstring>
+
 #include "core/log.h"
 #include "core/network.h"
 
@@ -36,15 +38,18 @@ void ShrinkIfLarge(std::string& s) {
 }  // namespace
 
 Connection::Connection(Network* network, ConnectionHandler* handler, uint64_t id,
-                       ParserLimits limits, size_t max_queued_bytes)
+                       ParserLimits limits, size_t max_queued_bytes, TokenBucket commands,
+                       uint64_t now_ms)
     : network_(network),
       handler_(handler),
       id_(id),
       max_queued_bytes_(max_queued_bytes),
       io_(std::make_unique<Io>()),
-      parser_(limits) {
+      parser_(limits),
+      commands_(commands) {
   io_->tcp.data = this;
   io_->write.data = this;
+  times_.accepted_ms = times_.last_read_ms = now_ms;
 }
 
 Connection::~Connection() = default;
@@ -59,6 +64,29 @@ bool Connection::Accept(uv_stream_t* listener) {
   return true;
 }
 
+std::string Connection::AddressGroup() const {
+  sockaddr_storage addr{};
+  int len = sizeof addr;
+  if (uv_tcp_getpeername(&io_->tcp, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "";
+  char name[64] = {};
+  if (addr.ss_family == AF_INET) {
+    uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&addr), name, sizeof name);
+    return name;
+  }
+  if (addr.ss_family != AF_INET6) return "";
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
+  if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+    sockaddr_in v4{};
+    v4.sin_family = AF_INET;
+    std::memcpy(&v4.sin_addr, &v6->sin6_addr.s6_addr[12], 4);
+    uv_ip4_name(&v4, name, sizeof name);
+    return name;
+  }
+  std::memset(&v6->sin6_addr.s6_addr[8], 0, 8);  // Keep the /64.
+  uv_ip6_name(v6, name, sizeof name);
+  return std::string(name) + "/64";
+}
+
 void Connection::StartReading() {
   uv_read_start(AsStream(&io_->tcp), AllocRead, [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     auto* conn = static_cast<Connection*>(s->data);
@@ -68,20 +96,66 @@ void Connection::StartReading() {
 }
 
 void Connection::OnRead(const char* data, size_t size) {
-  if (closing_ || close_after_flush_) return;
+  if (Stopped()) return;
+  times_.last_read_ms = network_->loop_->NowMs();
   parser_.Feed(std::string_view(data, size));
-  while (!closing_ && !close_after_flush_) {
+  HandlePackets();
+}
+
+void Connection::HandlePackets() {
+  const uint64_t now = network_->loop_->NowMs();
+  if (budget_turn_ != network_->turn_) {
+    budget_turn_ = network_->turn_;
+    handled_in_turn_ = 0;
+  }
+  bool handled_any = false;
+  while (!Stopped()) {
+    if (handled_in_turn_ >= network_->options_.packets_per_turn) {
+      // Its bytes wait in the kernel and the parser; everyone else gets this turn.
+      paused_ = times_.waiting_for_server = true;
+      uv_read_stop(AsStream(&io_->tcp));
+      network_->Pause(this);
+      return;
+    }
     std::optional<Packet> packet = parser_.Next();
     if (!packet) break;
+    ++handled_in_turn_;
+    handled_any = true;
+    if (!commands_.Take(now)) {
+      handler_->OnRefused(*this, Status::Error(error::kRateLimited,
+                                               "over the server's limit of commands per "
+                                               "second; this command was dropped"));
+      continue;
+    }
     handler_->OnPacket(*this, std::move(*packet));
   }
-  if (!parser_.error().ok() && !closing_ && !close_after_flush_ && !framing_failed_) {
+  // A packet's deadline runs from the read that began it.
+  if (parser_.buffered() == 0) {
+    times_.packet_started_ms = 0;
+  } else if (handled_any || times_.packet_started_ms == 0) {
+    times_.packet_started_ms = now;
+  }
+  if (!parser_.error().ok() && !Stopped()) {
     // Nothing more can be read; the handler answers and closes, once its earlier replies
     // are out (they may still be on their way from a game's VM).
-    framing_failed_ = true;
+    ending_ = true;
     uv_read_stop(AsStream(&io_->tcp));
     handler_->OnFramingError(*this, parser_.error());
   }
+}
+
+void Connection::ResumeAfterPause() {
+  paused_ = times_.waiting_for_server = false;
+  if (Stopped()) return;
+  HandlePackets();
+  if (!paused_ && !Stopped()) StartReading();
+}
+
+void Connection::End(const Status& error) {
+  if (Stopped()) return;
+  ending_ = true;
+  uv_read_stop(AsStream(&io_->tcp));
+  handler_->OnRefused(*this, error);
 }
 
 void Connection::Send(std::string_view bytes) {

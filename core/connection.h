@@ -12,9 +12,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/deadlines.h"
 #include "core/peer.h"
 #include "core/protocol.h"
 #include "core/status.h"
+#include "core/token_bucket.h"
 
 struct uv_stream_s;
 
@@ -31,13 +33,20 @@ class ConnectionHandler {
   // The stream broke the protocol's framing and reading has stopped; the handler answers
   // and closes the connection (CloseAfterFlush), when its earlier replies are out.
   virtual void OnFramingError(Connection& connection, const Status& error) = 0;
+  // The network refuses something of the connection's: one packet (rate_limited: the
+  // packet is dropped, the connection stays) or the connection itself (timeout: reading
+  // has stopped). The handler answers `error`, in order behind its earlier replies, and
+  // closes the connection when the code closes it (error::ClosesConnection).
+  virtual void OnRefused(Connection& connection, const Status& error) = 0;
   // The connection is closed; `connection` is freed right after this returns.
   virtual void OnClose(Connection& connection) = 0;
 };
 
 // Created and destroyed by Network only. Output is queued by Send and written by the
 // network at most once per loop turn (Network::MarkDirty); unwritten output beyond
-// `max_queued_bytes` closes the connection.
+// `max_queued_bytes` closes the connection. Input is bounded too: at most the network's
+// packets_per_turn packets are handled per loop turn (then reading pauses until the next
+// turn, so a flooder slows only itself), and packets over the command rate are refused.
 class Connection final : public Peer {
  public:
   void Send(std::string_view bytes) override;
@@ -51,16 +60,28 @@ class Connection final : public Peer {
   friend class Network;
   struct Io;  // libuv handles, defined in connection.cc.
 
-  // `network` and `handler` must outlive the connection.
+  // `network` and `handler` must outlive the connection; `now_ms` is the accept time.
   Connection(Network* network, ConnectionHandler* handler, uint64_t id, ParserLimits limits,
-             size_t max_queued_bytes);
+             size_t max_queued_bytes, TokenBucket commands, uint64_t now_ms);
   ~Connection() override;
   // Accepts the pending connection of `listener`. On failure the connection frees itself
   // (after libuv has closed its stream) without calling the handler, and returns false.
   [[nodiscard]] bool Accept(uv_stream_s* listener);
+  // The client's address group for --max-connections-per-ip, printable: an IPv4 address
+  // (also when mapped into IPv6), or an IPv6 address's /64, which one subscriber usually
+  // holds whole. "" when the peer's address is unknown.
+  std::string AddressGroup() const;
   // Starts feeding what the client sends to the parser and the handler.
   void StartReading();
   void OnRead(const char* data, size_t size);
+  // Hands complete packets to the handler, at most the per-turn budget of them; past it,
+  // pauses reading and asks the network to call ResumeAfterPause next turn.
+  void HandlePackets();
+  void ResumeAfterPause();
+  // Stops reading and has the handler answer `error` (a deadline passed).
+  void End(const Status& error);
+  // Reading has stopped for good or for now: no packet is handled.
+  bool Stopped() const { return closing_ || close_after_flush_ || ending_; }
   // Network's once-per-turn write: starts writing what is queued, or closes when nothing is
   // left and CloseAfterFlush was asked for.
   void Flush();
@@ -72,12 +93,18 @@ class Connection final : public Peer {
   size_t max_queued_bytes_;
   std::unique_ptr<Io> io_;
   Parser parser_;
+  TokenBucket commands_;   // --max-commands-per-s.
+  ConnectionTimes times_;  // What its deadlines depend on.
+  std::string address_group_;
+  uint64_t budget_turn_ = 0;  // The loop turn handled_in_turn_ counts in.
+  size_t handled_in_turn_ = 0;
   std::string queued_;     // Waiting for this turn's write.
   std::string in_flight_;  // Handed to libuv, not yet written.
   bool dirty_ = false;     // In the network's list of connections to flush this turn.
   bool writing_ = false;
   bool close_after_flush_ = false;
-  bool framing_failed_ = false;  // The handler has been told; it closes the connection.
+  bool paused_ = false;  // Reading stopped by the budget; the network resumes it next turn.
+  bool ending_ = false;  // A framing error or a deadline: the handler closes the connection.
   bool closing_ = false;
 };
 

@@ -25,6 +25,11 @@ void Dispatcher::FramingError(Peer* peer, const Status& error) {
   coordinator_->Reply(peer, std::move(bytes), true);
 }
 
+void Dispatcher::Refuse(Peer* peer, const Status& error) {
+  if (peer->closing) return;  // It said bye, or broke the framing: it hears nothing more.
+  Fail(peer, error);
+}
+
 // Answers `error`, in order behind the player's earlier requests (Coordinator::Reply).
 void Dispatcher::Fail(Peer* peer, const Status& error) {
   std::string bytes;

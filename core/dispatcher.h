@@ -21,6 +21,9 @@ class Dispatcher {
   void Handle(Peer* peer, Packet packet);
   // Replies with the framing error and closes the connection after it is written.
   void FramingError(Peer* peer, const Status& error);
+  // Replies with an error the network raised (rate_limited, timeout), in order behind the
+  // peer's earlier replies, closing after it when its code closes the connection.
+  void Refuse(Peer* peer, const Status& error);
 
  private:
   struct Command;

@@ -1,6 +1,8 @@
 // Network: the TCP side of the dispatcher — the listening socket, the Connections it
-// accepts (core/connection.h), the connection limit, and one write per connection per
-// loop turn. The loop, network and connection files are the only ones that call uv_*.
+// accepts (core/connection.h), the connection limits (in all and per address), the
+// connections' deadlines (core/deadlines.h), a bounded amount of input handled per
+// connection per loop turn, and one write per connection per loop turn. The loop, network
+// and connection files are the only ones that call uv_*.
 //
 // Thread: the event-loop thread only.
 #pragma once
@@ -9,10 +11,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "core/connection.h"
+#include "core/deadlines.h"
 #include "core/loop.h"
 #include "core/protocol.h"
 #include "core/status.h"
@@ -20,14 +24,23 @@
 struct uv_tcp_s;
 struct uv_prepare_s;
 struct uv_check_s;
+struct uv_idle_s;
 struct uv_stream_s;
 
 namespace ggs {
 
+// docs/operations.md says why each limit is there and what a client hears at it.
 struct NetworkOptions {
   ParserLimits limits;
   size_t max_connections = 10000;
+  size_t max_connections_per_ip = 256;  // Per address group (Connection::AddressGroup); 0: any.
   size_t max_queued_bytes = 16 * 1024 * 1024;  // Unwritten output per connection.
+  DeadlineOptions deadlines;
+  // Packets (of any kind) per connection per second, in bursts of up to one second's
+  // worth; one over it is answered rate_limited and dropped. 0: no limit.
+  double max_commands_per_s = 200;
+  // Packets one connection may have handled per loop turn before the others get theirs.
+  size_t packets_per_turn = 32;
 };
 
 class Network {
@@ -52,6 +65,8 @@ class Network {
   size_t connection_count() const { return connections_.size(); }
   uint64_t accepted() const { return accepted_; }
   uint64_t refused() const { return refused_; }
+  // Loop turns seen so far: the unit of the per-connection input budget.
+  uint64_t turn() const { return turn_; }
 
   // For Connection: queue `connection` for this turn's write.
   void MarkDirty(Connection* connection);
@@ -62,17 +77,27 @@ class Network {
   void Accept();
   void FlushDirty();
   void Forget(Connection* connection);
-
+  // For Connection: it spent this turn's budget; resume it next turn.
+  void Pause(Connection* connection);
+  void ResumePaused();
+  // Ends each connection past one of its deadlines. O(connections), every
+  // DeadlineCheckIntervalMs.
+  void CheckDeadlines();
   Loop* loop_;
   ConnectionHandler* handler_;
   NetworkOptions options_;
   std::unique_ptr<uv_tcp_s> listener_;
   std::unique_ptr<uv_prepare_s> prepare_;
   std::unique_ptr<uv_check_s> check_;
+  std::unique_ptr<uv_idle_s> idle_;  // Runs while connections are paused; keeps poll short.
+  Timers::Id deadline_timer_ = 0;
   bool listening_ = false;
   int port_ = 0;
   std::unordered_set<Connection*> connections_;
+  std::unordered_map<std::string, size_t> per_address_;  // Connections per address group.
   std::vector<Connection*> dirty_;
+  std::vector<Connection*> paused_;
+  uint64_t turn_ = 1;
   uint64_t accepted_ = 0;
   uint64_t refused_ = 0;
 };

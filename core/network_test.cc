@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -35,6 +36,7 @@ class RecordingHandler final : public ConnectionHandler {
     AppendClientCommand(bytes, "echo", packet.payload);
     connection.Send(bytes);
     packets.push_back(std::move(packet));
+    if (network) turns.push_back(network->turn());
   }
   void OnFramingError(Connection& connection, const Status& error) override {
     std::string bytes;
@@ -43,6 +45,10 @@ class RecordingHandler final : public ConnectionHandler {
     connection.CloseAfterFlush();
     framing_errors.push_back(error);
   }
+  void OnRefused(Connection& connection, const Status& error) override {
+    connection.SendError(error);
+    refusals.push_back(error);
+  }
   void OnClose(Connection& connection) override {
     open.erase(std::remove(open.begin(), open.end(), &connection), open.end());
     ++closes;
@@ -50,6 +56,9 @@ class RecordingHandler final : public ConnectionHandler {
 
   std::vector<Packet> packets;
   std::vector<Status> framing_errors;
+  std::vector<Status> refusals;
+  const Network* network = nullptr;  // When set, each packet's loop turn goes to turns.
+  std::vector<uint64_t> turns;
   std::vector<Connection*> open;  // Connections that sent a packet and are not closed.
   int closes = 0;
 };
@@ -241,6 +250,124 @@ TEST_F(NetworkTest, ConnectionPastTheLimitGetsServerFullAndIsClosed) {
   EXPECT_EQ(network_->refused(), 1u);
   EXPECT_EQ(handler_.packets.size(), 2u);
   EXPECT_EQ(handler_.closes, 2);
+}
+
+TEST_F(NetworkTest, ConnectionPastThePerAddressLimitIsRefusedAndOthersGoOn) {
+  NetworkOptions options;
+  options.max_connections_per_ip = 1;  // Every client here is 127.0.0.1.
+  StartNetwork(options);
+  Seen first_reply, refusal, first_again;
+  bool refused_closed = false;
+  std::jthread client([&] {
+    std::unique_ptr<SyncClient> first = Connect(port_);
+    if (first && first->SendServer("ping", "1").ok()) first_reply = Next(*first);
+    if (std::unique_ptr<SyncClient> second = Connect(port_)) {
+      refusal = Next(*second);
+      refused_closed = second->WaitClosed();
+    }
+    if (first && first->SendServer("ping", "2").ok()) first_again = Next(*first);
+    first.reset();
+    // Its slot is free again once the server has seen it close; until then a new
+    // connection is refused like the second.
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      std::unique_ptr<SyncClient> third = Connect(port_);
+      if (!third || !third->SendServer("ping", "3").ok()) break;
+      const Seen seen = Next(*third);
+      if (seen.command == "echo") {
+        first_reply.payload += seen.payload;
+        break;
+      }
+    }
+    client_done_ = true;
+  });
+  EXPECT_TRUE(RunUntil([&] { return client_done_ && network_->connection_count() == 0; }));
+  client.join();
+  EXPECT_EQ(first_reply.payload, "13");
+  EXPECT_EQ(refusal.code, error::kTooManyConnections);
+  EXPECT_TRUE(refused_closed) << "the refused connection was left open";
+  EXPECT_EQ(first_again.payload, "2") << "the connection within the limit was disturbed";
+  EXPECT_GE(network_->refused(), 1u);
+}
+
+TEST_F(NetworkTest, OneConnectionGetsAtMostItsBudgetOfPacketsPerLoopTurn) {
+  NetworkOptions options;
+  options.packets_per_turn = 4;
+  options.max_commands_per_s = 0;
+  StartNetwork(options);
+  handler_.network = network_.get();
+  constexpr int kPackets = 500;
+  int echoes = 0;
+  std::jthread client([&] {
+    if (std::unique_ptr<SyncClient> c = Connect(port_)) {
+      std::string bytes;
+      for (int i = 0; i < kPackets; ++i) bytes += Encode(ServerCommand("ping", std::to_string(i)));
+      if (c->SendRaw(bytes).ok()) {
+        while (echoes < kPackets && Next(*c).command == "echo") ++echoes;
+      }
+    }
+    client_done_ = true;
+  });
+  EXPECT_TRUE(RunUntil([&] { return client_done_ && network_->connection_count() == 0; }));
+  client.join();
+  EXPECT_EQ(echoes, kPackets);
+  ASSERT_EQ(handler_.packets.size(), size_t{kPackets});
+  for (int i = 0; i < kPackets; ++i) EXPECT_EQ(handler_.packets[i].payload, std::to_string(i));
+  std::map<uint64_t, int> per_turn;
+  for (uint64_t turn : handler_.turns) ++per_turn[turn];
+  for (const auto& [turn, n] : per_turn) EXPECT_LE(n, 4) << "turn " << turn;
+  EXPECT_GE(per_turn.size(), size_t{kPackets / 4});
+}
+
+TEST_F(NetworkTest, PacketsOverTheRateAreRefusedAndTheConnectionStays) {
+  NetworkOptions options;
+  options.max_commands_per_s = 5;  // A burst of 5; 100 in one write cannot all fit.
+  StartNetwork(options);
+  int echoes = 0, limited = 0;
+  std::jthread client([&] {
+    if (std::unique_ptr<SyncClient> c = Connect(port_)) {
+      std::string bytes;
+      for (int i = 0; i < 100; ++i) bytes += Encode(ServerCommand("ping"));
+      if (c->SendRaw(bytes).ok()) {
+        for (int i = 0; i < 100; ++i) {
+          const Seen seen = Next(*c);
+          echoes += seen.command == "echo";
+          limited += seen.code == error::kRateLimited;
+        }
+      }
+    }
+    client_done_ = true;
+  });
+  EXPECT_TRUE(RunUntil([&] { return client_done_ && network_->connection_count() == 0; }));
+  client.join();
+  EXPECT_GE(echoes, 5);
+  EXPECT_GE(limited, 1);
+  EXPECT_EQ(echoes + limited, 100) << "every packet is answered one way or the other";
+  EXPECT_EQ(handler_.refusals.size(), size_t(limited));
+}
+
+TEST_F(NetworkTest, AConnectionPastADeadlineIsAnsweredTimeoutAndClosed) {
+  NetworkOptions options;
+  options.deadlines = {.packet_timeout_ms = 50, .hello_timeout_ms = 0, .idle_timeout_ms = 0};
+  StartNetwork(options);
+  Seen reply, timeout;
+  bool closed = false;
+  std::jthread client([&] {
+    if (std::unique_ptr<SyncClient> c = Connect(port_)) {
+      // One whole packet, then half of one that never ends.
+      if (c->SendRaw(Encode(ServerCommand("ping", "whole")) + "Server-Comm").ok()) {
+        reply = Next(*c);
+        timeout = Next(*c);
+        closed = c->WaitClosed();
+      }
+    }
+    client_done_ = true;
+  });
+  EXPECT_TRUE(RunUntil([&] { return client_done_ && network_->connection_count() == 0; }));
+  client.join();
+  EXPECT_EQ(reply.payload, "whole");
+  EXPECT_EQ(timeout.code, error::kTimeout);
+  EXPECT_TRUE(closed);
+  ASSERT_EQ(handler_.refusals.size(), 1u);
 }
 
 TEST_F(NetworkTest, CloseAllWritesWhatIsQueuedThenClosesEveryConnection) {

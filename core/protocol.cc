@@ -44,24 +44,6 @@ std::optional<size_t> ParseLength(std::string_view s) {
   return n;
 }
 
-// Where the header section ends: `end` is the offset of the blank line, `body` the offset
-// of the payload (0 when no blank line has arrived yet), `resume` where the next search may
-// start without missing a blank line that is still arriving.
-struct BlankLine {
-  size_t end = 0;
-  size_t body = 0;
-  size_t resume = 0;
-};
-
-BlankLine FindBlankLine(std::string_view s, size_t from) {
-  for (size_t nl = s.find('\n', from); nl != std::string_view::npos; nl = s.find('\n', nl + 1)) {
-    if (nl + 1 < s.size() && s[nl + 1] == '\n') return {nl + 1, nl + 2, 0};
-    if (nl + 2 < s.size() && s[nl + 1] == '\r' && s[nl + 2] == '\n') return {nl + 1, nl + 3, 0};
-    if (nl + 2 >= s.size()) return {0, 0, nl};  // The blank line may still be arriving.
-  }
-  return {0, 0, s.size()};
-}
-
 // The encoder's layout, in one place: `Name: value\n` per header, then the Content-Length
 // line, a blank line and the payload.
 constexpr std::string_view kHeaderSeparator = ": ";
@@ -119,11 +101,11 @@ void Parser::Feed(std::string_view bytes) {
 }
 
 // Drops consumed bytes once they dominate the buffer, so memory stays bounded by the
-// limits without moving bytes on every packet.
+// limits without moving bytes on every packet. The header scan's offsets are relative to
+// consumed_, so they survive the move.
 void Parser::Compact() {
   if (consumed_ == 0 || consumed_ < buffer_.size() / 2) return;
   buffer_.erase(0, consumed_);
-  scan_from_ -= std::min(scan_from_, consumed_);
   consumed_ = 0;
   if (buffer_.empty()) buffer_.shrink_to_fit();
 }
@@ -132,42 +114,15 @@ void Parser::Fail(const char* code, std::string message) {
   error_ = Status::Error(code, std::move(message));
   buffer_.clear();
   buffer_.shrink_to_fit();
-  consumed_ = scan_from_ = 0;
+  consumed_ = scanned_ = line_start_ = 0;
 }
 
 std::optional<Packet> Parser::Next() {
   if (!error_.ok()) return std::nullopt;
-  if (!in_payload_) {
-    const std::string_view rest = std::string_view(buffer_).substr(consumed_);
-    // A leading empty line is a packet with no headers: never valid.
-    if (rest.starts_with("\n") || rest.starts_with("\r\n")) {
-      Fail(error::kMalformed, "empty header section");
-      return std::nullopt;
-    }
-    const BlankLine blank = FindBlankLine(rest, scan_from_ - consumed_);
-    if (blank.body == 0) {
-      if (rest.size() > limits_.max_header) {
-        Fail(error::kHeaderTooLarge,
-             "header section exceeds " + std::to_string(limits_.max_header) + " bytes");
-      }
-      scan_from_ = consumed_ + blank.resume;
-      return std::nullopt;
-    }
-    const size_t end = blank.end, body = blank.body;
-    if (body > limits_.max_header) {
-      Fail(error::kHeaderTooLarge,
-           "header section exceeds " + std::to_string(limits_.max_header) + " bytes");
-      return std::nullopt;
-    }
-    if (!ParseHeaderSection(rest.substr(0, end))) return std::nullopt;
-    consumed_ += body;
-    scan_from_ = consumed_;
-    in_payload_ = true;
-  }
+  if (!in_payload_ && !ScanHeaderSection()) return std::nullopt;
   if (buffer_.size() - consumed_ < payload_length_) return std::nullopt;
   pending_.payload.assign(buffer_, consumed_, payload_length_);
   consumed_ += payload_length_;
-  scan_from_ = consumed_;
   in_payload_ = false;
   payload_length_ = 0;
   Packet out = std::move(pending_);
@@ -175,43 +130,90 @@ std::optional<Packet> Parser::Next() {
   return out;
 }
 
-// Parses "Name: value" lines (each ending in LF, maybe after CR) into pending_.
-bool Parser::ParseHeaderSection(std::string_view section) {
-  bool has_length = false;
-  while (!section.empty()) {
-    const size_t nl = section.find('\n');
-    std::string_view line = section.substr(0, nl);
-    section.remove_prefix(nl + 1);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      Fail(error::kMalformed, "header line without a name and a colon");
+// Checks the header section's new bytes in order, each only against the bytes before it
+// (and a CR against the byte after it, which it waits for), so that where and how a stream
+// fails does not depend on how it was cut. O(1) per new byte. Returns true once the blank
+// line has been read: the headers are in pending_, payload_length_ is set and consumed_
+// is at the payload.
+bool Parser::ScanHeaderSection() {
+  const std::string_view rest = std::string_view(buffer_).substr(consumed_);
+  for (; scanned_ < rest.size(); ++scanned_) {
+    if (scanned_ >= limits_.max_header) {
+      Fail(error::kHeaderTooLarge,
+           "header section exceeds " + std::to_string(limits_.max_header) + " bytes");
       return false;
     }
-    const std::string_view name = line.substr(0, colon);
-    const std::string_view value = Trim(line.substr(colon + 1));
-    if (!std::all_of(name.begin(), name.end(), IsTokenChar) ||
-        !std::all_of(value.begin(), value.end(), IsValueChar)) {
-      Fail(error::kMalformed, "invalid character in a header line");
+    const char c = rest[scanned_];
+    if (c == '\r') {
+      // Valid only as the first half of a CRLF line break.
+      if (scanned_ + 1 == rest.size()) return false;
+      if (rest[scanned_ + 1] != '\n') {
+        Fail(error::kMalformed, "a CR that is not followed by LF");
+        return false;
+      }
+    } else if (c == '\n') {
+      std::string_view line = rest.substr(line_start_, scanned_ - line_start_);
+      if (line.ends_with('\r')) line.remove_suffix(1);
+      if (line.empty()) {
+        // A leading empty line is a packet with no headers: never valid.
+        if (line_start_ == 0) {
+          Fail(error::kMalformed, "empty header section");
+          return false;
+        }
+        consumed_ += scanned_ + 1;
+        scanned_ = line_start_ = 0;
+        has_length_ = false;
+        in_payload_ = true;
+        return true;
+      }
+      if (!colon_) {
+        Fail(error::kMalformed, "header line without a name and a colon");
+        return false;
+      }
+      if (!AddHeaderLine(line)) return false;
+      line_start_ = scanned_ + 1;
+      colon_ = false;
+    } else if (!colon_) {
+      if (c == ':' && scanned_ == line_start_) {
+        Fail(error::kMalformed, "header line without a name and a colon");
+        return false;
+      }
+      if (c == ':') {
+        colon_ = true;
+      } else if (!IsTokenChar(c)) {
+        Fail(error::kMalformed, "invalid character in a header name");
+        return false;
+      }
+    } else if (!IsValueChar(c)) {
+      Fail(error::kMalformed, "invalid character in a header value");
       return false;
     }
-    if (EqualsIgnoreCase(name, header::kContentLength)) {
-      const std::optional<size_t> length = ParseLength(value);
-      if (has_length || !length) {
-        Fail(error::kMalformed, has_length ? "duplicate Content-Length" : "bad Content-Length");
-        return false;
-      }
-      if (*length > limits_.max_payload) {
-        Fail(error::kPayloadTooLarge,
-             "payload exceeds " + std::to_string(limits_.max_payload) + " bytes");
-        return false;
-      }
-      has_length = true;
-      payload_length_ = *length;
-      continue;
-    }
-    pending_.headers.push_back({std::string(name), std::string(value)});
   }
+  return false;
+}
+
+// Adds one complete "Name: value" line, its characters already checked, to pending_; the
+// Content-Length line sets payload_length_ instead.
+bool Parser::AddHeaderLine(std::string_view line) {
+  const size_t colon = line.find(':');
+  const std::string_view name = line.substr(0, colon);
+  const std::string_view value = Trim(line.substr(colon + 1));
+  if (!EqualsIgnoreCase(name, header::kContentLength)) {
+    pending_.headers.push_back({std::string(name), std::string(value)});
+    return true;
+  }
+  const std::optional<size_t> length = ParseLength(value);
+  if (has_length_ || !length) {
+    Fail(error::kMalformed, has_length_ ? "duplicate Content-Length" : "bad Content-Length");
+    return false;
+  }
+  if (*length > limits_.max_payload) {
+    Fail(error::kPayloadTooLarge,
+         "payload exceeds " + std::to_string(limits_.max_payload) + " bytes");
+    return false;
+  }
+  has_length_ = true;
+  payload_length_ = *length;
   return true;
 }
 

@@ -67,6 +67,10 @@ inline constexpr char kMalformed[] = "malformed";
 inline constexpr char kHeaderTooLarge[] = "header_too_large";
 inline constexpr char kPayloadTooLarge[] = "payload_too_large";
 inline constexpr char kServerFull[] = "server_full";
+// This client's address holds --max-connections-per-ip connections already.
+inline constexpr char kTooManyConnections[] = "too_many_connections";
+// A deadline passed: --packet-timeout, --hello-timeout or --idle-timeout (the message says).
+inline constexpr char kTimeout[] = "timeout";
 inline constexpr char kResumed[] = "resumed";  // The player resumed on another connection.
 
 // Request errors: the connection stays open.
@@ -89,13 +93,15 @@ inline constexpr char kScriptTimeout[] = "script_timeout";
 // is closed; its state stays in storage.
 inline constexpr char kTableCrashed[] = "table_crashed";
 inline constexpr char kUnauthorized[] = "unauthorized";
+// Over --max-commands-per-s: this command was dropped, unanswered otherwise.
+inline constexpr char kRateLimited[] = "rate_limited";
 inline constexpr char kInternal[] = "internal";
 
 // True for the codes after which the server closes the connection: the one home of that
 // rule, for the server that closes and the clients that expect it.
 inline bool ClosesConnection(std::string_view code) {
   return code == kMalformed || code == kHeaderTooLarge || code == kPayloadTooLarge ||
-         code == kServerFull || code == kResumed;
+         code == kServerFull || code == kTooManyConnections || code == kTimeout || code == kResumed;
 }
 }  // namespace error
 
@@ -125,6 +131,12 @@ struct ParserLimits {
 
 // Parser turns a byte stream, fed in chunks of any size, into packets.
 // Once it reports an error it stays failed: framing cannot be recovered.
+// Header bytes are checked as they arrive, not when the header section ends: a header line
+// is checked as soon as its line break arrives, and a byte that no valid line could hold
+// (a NUL, a control character, a space in a name, a CR not before LF) fails the stream at
+// once, so junk is refused without waiting for a blank line that may never come. The
+// error for a stream is the same in every chunking: bytes are judged in order, each by the
+// bytes before it alone.
 // Not thread-safe; one parser per connection.
 class Parser {
  public:
@@ -143,14 +155,21 @@ class Parser {
   size_t buffered() const { return buffer_.size() - consumed_; }
 
  private:
-  bool ParseHeaderSection(std::string_view section);
+  bool ScanHeaderSection();
+  bool AddHeaderLine(std::string_view line);
   void Fail(const char* code, std::string message);
   void Compact();
 
   ParserLimits limits_;
   std::string buffer_;
-  size_t consumed_ = 0;      // Bytes of buffer_ already turned into packets.
-  size_t scan_from_ = 0;     // Where the search for the blank line resumes.
+  size_t consumed_ = 0;  // Bytes of buffer_ already turned into packets.
+  // While in the header section, offsets from consumed_ (its first byte), which Compact
+  // leaves unchanged: every byte before scanned_ has been checked, and the current line
+  // starts at line_start_; colon_ says whether that line has had its colon yet.
+  size_t scanned_ = 0;
+  size_t line_start_ = 0;
+  bool colon_ = false;
+  bool has_length_ = false;  // The header section so far had a Content-Length.
   bool in_payload_ = false;  // Headers parsed; waiting for payload_length_ bytes.
   size_t payload_length_ = 0;
   Packet pending_;

@@ -127,6 +127,48 @@ TEST(ProtocolTest, MalformedFramingIsAnErrorNeverACrash) {
   }
 }
 
+// Junk is refused as soon as it cannot become a valid header section, without waiting
+// for a blank line (issue 13): a bad line when its line break arrives, a bad byte at once.
+TEST(ProtocolTest, JunkFailsAtOnceWithoutABlankLine) {
+  const std::vector<BadInput> cases = {
+      {"a line without a colon", "garbage\n", "malformed"},
+      {"a good line, then a bad one", "Server-Command: ping\nno colon here\n", "malformed"},
+      {"a space in a name, line unfinished", "Server Command", "malformed"},
+      {"a NUL in a name, line unfinished", std::string("Serv\0", 5), "malformed"},
+      {"a control byte in a value, line unfinished", "Server-Command: p\x01", "malformed"},
+      {"a CR inside a line", "Server-Command: p\rng", "malformed"},
+      {"a colon first", ":", "malformed"},
+      {"a bad Content-Length line", "Content-Length: x\n", "malformed"},
+      {"a Content-Length over the limit", "Content-Length: 1048577\n", "payload_too_large"},
+      {"binary junk", std::string("\xff\xfe\x00\x01", 4), "malformed"},
+  };
+  for (const BadInput& c : cases) {
+    SCOPED_TRACE(c.name);
+    const Outcome o = ParseEveryWay(c.bytes);
+    EXPECT_EQ(o.error_code, c.code);
+    EXPECT_EQ(o.buffered, 0u);
+  }
+  // 2 KiB of random bytes: refused long before any blank line could arrive.
+  std::mt19937 rng(13);
+  for (int round = 0; round < 20; ++round) {
+    std::string junk;
+    for (int i = 0; i < 2048; ++i) junk.push_back(static_cast<char>(rng()));
+    EXPECT_EQ(ParseEveryWay(junk).error_code, "malformed");
+  }
+}
+
+// What may still become valid waits: a partial name, a partial value, a CR that may be
+// half of a CRLF, and a complete good line.
+TEST(ProtocolTest, PartialLinesThatMayBecomeValidWait) {
+  for (const std::string bytes : {"Server-Comm", "Server-Command: pi", "Server-Command: ping\r",
+                                  "Server-Command: ping\n", "Server-Command: ping\r\n\r", "\r"}) {
+    SCOPED_TRACE(bytes);
+    const Outcome o = ParseEveryWay(bytes);
+    EXPECT_EQ(o.error_code, "");
+    EXPECT_EQ(o.buffered, bytes.size());
+  }
+}
+
 TEST(ProtocolTest, HeaderSectionOverLimitFailsWithoutBlankLine) {
   ParserLimits limits{.max_header = 64, .max_payload = 16};
   const Outcome endless = ParseEveryWay("Server-Command: " + std::string(100, 'a'), limits);
@@ -201,13 +243,14 @@ TEST(ProtocolTest, CommandBuildersAndReadersUseTheVocabulary) {
   EXPECT_EQ(ErrorCodeOf(ServerCommand(command::kPing)), "");
 }
 
-TEST(ProtocolTest, OnlyFramingFullAndResumedErrorsCloseTheConnection) {
-  for (const char* code : {error::kMalformed, error::kHeaderTooLarge, error::kPayloadTooLarge,
-                           error::kServerFull, error::kResumed}) {
+TEST(ProtocolTest, OnlyFramingLimitTimeoutAndResumedErrorsCloseTheConnection) {
+  for (const char* code :
+       {error::kMalformed, error::kHeaderTooLarge, error::kPayloadTooLarge, error::kServerFull,
+        error::kTooManyConnections, error::kTimeout, error::kResumed}) {
     EXPECT_TRUE(error::ClosesConnection(code)) << code;
   }
   for (const char* code : {error::kBadRequest, error::kNoSuchTable, error::kScriptError,
-                           error::kUnauthorized, error::kInternal}) {
+                           error::kUnauthorized, error::kRateLimited, error::kInternal}) {
     EXPECT_FALSE(error::ClosesConnection(code)) << code;
   }
 }

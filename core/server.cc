@@ -108,6 +108,10 @@ void Server::OnFramingError(Connection& connection, const Status& error) {
   dispatcher_->FramingError(&connection, error);
 }
 
+void Server::OnRefused(Connection& connection, const Status& error) {
+  dispatcher_->Refuse(&connection, error);
+}
+
 void Server::OnClose(Connection& connection) { coordinator_->Disconnected(&connection); }
 
 }  // namespace ggs

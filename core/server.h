@@ -51,6 +51,7 @@ class Server final : public ConnectionHandler {
  private:
   void OnPacket(Connection& connection, Packet packet) override;
   void OnFramingError(Connection& connection, const Status& error) override;
+  void OnRefused(Connection& connection, const Status& error) override;
   void OnClose(Connection& connection) override;
   Status InstallGamesDir();
   void Flush();

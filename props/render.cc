@@ -116,6 +116,10 @@ std::string CorruptBytes(const Step& s, const RenderContext& c) {
       return ping + "Content-Length: 3\n" + ping + "Content-Length: 3\n\nabc";
     case Corruption::kOversizeHeader:
       return ping + "X-Pad: " + std::string(c.limits.max_header + s.number, 'a') + "\n\n";
+    case Corruption::kUnendedJunkLine:
+      return s.text + "\n";
+    case Corruption::kUnendedBadByte:
+      return "Server-Command: pi" + s.text;
   }
   return "";
 }

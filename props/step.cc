@@ -17,11 +17,11 @@ constexpr std::array<std::string_view, 7> kModeNames = {
 constexpr std::array<std::string_view, 6> kScriptNames = {
     "chat", "echo", "syntax_error", "no_player_command", "throws_on_load", "empty"};
 constexpr std::array<std::string_view, 4> kTokenNames = {"none", "own", "player", "unknown"};
-constexpr std::array<std::string_view, 13> kCorruptionNames = {
-    "no_colon",          "bad_name",         "leading_colon",      "control_in_value",
-    "bad_length",        "duplicate_length", "oversize_length",    "short_length",
-    "truncated_payload", "binary_junk",      "leading_blank_line", "missing_blank_line",
-    "oversize_header"};
+constexpr std::array<std::string_view, 15> kCorruptionNames = {
+    "no_colon",          "bad_name",          "leading_colon",      "control_in_value",
+    "bad_length",        "duplicate_length",  "oversize_length",    "short_length",
+    "truncated_payload", "binary_junk",       "leading_blank_line", "missing_blank_line",
+    "oversize_header",   "unended_junk_line", "unended_bad_byte"};
 constexpr std::array<std::string_view, 4> kOddityNames = {"unknown_command", "both_commands",
                                                           "no_command", "upload"};
 

@@ -66,6 +66,10 @@ enum class Corruption {
   kLeadingBlankLine,  // A blank line (CRLF when number = 1) before a ping.
   kMissingBlankLine,  // A ping's headers without their blank line, then another ping.
   kOversizeHeader,    // A header value of max_header + number bytes.
+  // Junk that is never followed by a blank line: the server must refuse it as soon as it
+  // cannot become valid, not wait for the end of a header section that never comes.
+  kUnendedJunkLine,  // `text` (no colon, no LF) and one LF; nothing after it.
+  kUnendedBadByte,   // `Server-Command: pi` and the control byte `text` (not CR); no LF.
 };
 
 enum class Oddity {

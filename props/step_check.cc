@@ -77,6 +77,10 @@ bool CorruptionApplies(const Model& m, const Step& s) {
              !HasAny(s.extra, ":\n\r");
     case Corruption::kTruncatedPayload:
       return t.size() <= 100 && s.number >= 1 && s.number <= 1000;
+    case Corruption::kUnendedJunkLine:
+      return !t.empty() && t.size() + 2 < m.config.limits.max_header && !HasAny(t, ":\n");
+    case Corruption::kUnendedBadByte:
+      return t.size() == 1 && !IsValueByte(t[0]) && t[0] != '\r' && t[0] != '\n';
     case Corruption::kBinaryJunk:
       return !t.empty() && t.size() + 2 < m.config.limits.max_header && !HasAny(t, ":\n");
     case Corruption::kLeadingBlankLine:

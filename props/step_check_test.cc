@@ -119,6 +119,10 @@ TEST(StepCheck, CorruptionsFollowTheirGrammar) {
   EXPECT_FALSE(Applicable(m, Corrupt(Corruption::kBadLength, " 12\t")));  // A valid length.
   EXPECT_FALSE(Applicable(m, Corrupt(Corruption::kNoColon, "a:b")));
   EXPECT_FALSE(Applicable(m, Corrupt(Corruption::kBinaryJunk, "")));
+  EXPECT_TRUE(Applicable(m, Corrupt(Corruption::kUnendedJunkLine, "garbage")));
+  EXPECT_FALSE(Applicable(m, Corrupt(Corruption::kUnendedJunkLine, "a: b")));  // May be valid.
+  EXPECT_TRUE(Applicable(m, Corrupt(Corruption::kUnendedBadByte, std::string(1, '\0'))));
+  EXPECT_FALSE(Applicable(m, Corrupt(Corruption::kUnendedBadByte, "\r")));  // Half a CRLF.
   EXPECT_FALSE(Applicable(
       m, Corrupt(Corruption::kBinaryJunk, std::string(m.config.limits.max_header, 'x'))));
 }

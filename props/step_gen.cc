@@ -315,6 +315,11 @@ void GenCorruptionParameters(Step& s, const Model& m) {
       s.text = *Bytes(0, 24, AnyByte());
       s.number = *gen::inRange(1, 100);
       break;
+    case Corruption::kUnendedBadByte:
+      s.text = *gen::element<std::string>(std::string(1, '\0'), "\x01", "\x08", "\x0b", "\x1b",
+                                          "\x1f", "\x7f");
+      break;
+    case Corruption::kUnendedJunkLine:
     case Corruption::kBinaryJunk: {
       const int most = static_cast<int>(std::min<size_t>(120, m.config.limits.max_header - 3));
       s.text = *Bytes(1, most, Without(AnyByte(), ":\n"));
@@ -370,7 +375,7 @@ Gen<Step> GenCorruptStep(const Model& m, int client) {
   return gen::exec([m, client] {
     Step s = Base(Op::kCorrupt, client);
     s.corruption = static_cast<Corruption>(
-        *gen::inRange(0, static_cast<int>(Corruption::kOversizeHeader) + 1));
+        *gen::inRange(0, static_cast<int>(Corruption::kUnendedBadByte) + 1));
     GenCorruptionParameters(s, m);
     AddWriteShape(s);
     return s;

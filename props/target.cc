@@ -52,6 +52,12 @@ Status ChildServer::Launch() {
       "--flush-ms", "20",
       // No fuzz step runs long; a busy machine must not time a worker out.
       "--event-budget-ms", "5000",
+      // The model has no clock: sessions may pipeline any number of commands, and a client
+      // may sit idle (without hello) while others act, so rate and deadlines stay out of
+      // reach. Junk is refused at once all the same (Corruption::kUnended*).
+      "--max-commands-per-s", "0",
+      "--hello-timeout", "600000",
+      "--packet-timeout", "600000",
       "--log-level", options_.log_level};
   // clang-format on
   Result<std::unique_ptr<ServerProcess>> started =
