@@ -375,6 +375,7 @@ void Coordinator::Attach(Peer* peer, Player* player) {
   timers_->Stop(player->grace_timer);
   player->grace_timer = 0;
   player->peer = peer;
+  player->attached_after = LastVmEventSeq();
   peer->player = player;
 }
 

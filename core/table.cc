@@ -386,7 +386,7 @@ Status Table::Apply(const VmReply& reply, bool has_cause, int seated_below) {
     return reply.status;
   }
   ApplyWrites(reply.effects.writes);
-  ApplySends(reply.effects.sends, seated_below);
+  ApplySends(reply.effects.sends, reply.seq, seated_below);
   ApplyTimers(reply.effects.timers);
   return Status::Ok();
 }
@@ -410,15 +410,17 @@ void Table::ApplyWrites(const std::vector<KvWrite>& writes) {
   }
 }
 
-// Sends to the players who were seated when the event was sent (a late reply must not reach
-// a player who sat down after it).
-void Table::ApplySends(const std::vector<VmEffects::Send>& sends, int seated_below) {
+// Sends to the players who were seated and connected when the event was sent: a late reply
+// must not reach a player who sat down, or came back, after it, just as it would not have
+// had the VM answered at once.
+void Table::ApplySends(const std::vector<VmEffects::Send>& sends, uint64_t seq, int seated_below) {
   std::string bytes;
   for (const VmEffects::Send& send : sends) {
     bytes.clear();
     AppendClientCommand(bytes, send.command, send.args);
     for (Player* p : players_) {
-      if (p->peer && p->id < seated_below && (send.player_id == 0 || send.player_id == p->id)) {
+      if (p->peer && p->id < seated_below && p->attached_after < seq &&
+          (send.player_id == 0 || send.player_id == p->id)) {
         p->peer->Send(bytes);
       }
     }

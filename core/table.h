@@ -171,7 +171,7 @@ class Table final : public VmLink::Receiver {
   Status Apply(const VmReply& reply, bool has_cause, int seated_below);
   void RunWaitersUpTo(uint64_t seq);
   void ApplyWrites(const std::vector<KvWrite>& writes);
-  void ApplySends(const std::vector<VmEffects::Send>& sends, int seated_below);
+  void ApplySends(const std::vector<VmEffects::Send>& sends, uint64_t seq, int seated_below);
   void ApplyTimers(const std::vector<VmEffects::Timer>& timers);
   Player* FindPlayer(int id) const;
   void FireTimer(int vm_timer);

@@ -281,10 +281,13 @@ std::optional<std::string> Problem(const FieldReader& r, const char* what) {
 
 }  // namespace
 
-uint64_t NextVmEventSeq() {
-  static uint64_t last = 0;
-  return ++last;
-}
+namespace {
+uint64_t last_seq = 0;  // The loop thread's: see NextVmEventSeq.
+}  // namespace
+
+uint64_t NextVmEventSeq() { return ++last_seq; }
+
+uint64_t LastVmEventSeq() { return last_seq; }
 
 void AppendEvent(std::string& out, const VmEvent& e) {
   const size_t at = BeginMessage(out, static_cast<uint8_t>(e.kind));

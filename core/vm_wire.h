@@ -94,6 +94,8 @@ struct VmReply {
 // A sequence number for a new event, unique in this process (the loop thread's counter):
 // a worker's events come from many tables, and its progress page names the running one.
 uint64_t NextVmEventSeq();
+// The sequence number NextVmEventSeq returned last (0 before the first).
+uint64_t LastVmEventSeq();
 
 // Appends one framed message to `out`. REQUIRES: every string, list and the whole message
 // fit the reader's limit (the writer does not check).
