@@ -204,6 +204,7 @@ Status Table::CreateVm(std::string_view source) {
   open.source = std::string(source);
   open.memory_limit = deps_.vm_options.memory_limit;
   open.limits = deps_.vm_options.limits;
+  open.isolate = !losses_ms_.empty();
   open.world = ItemsOf(world_);
   open.local = ItemsOf(local_);
   open.players = player_ids_;

@@ -14,7 +14,13 @@ struct VmHost::Table {
   KvNamespace local{Namespace::kLocal};
   std::vector<int> players;
   std::unique_ptr<GameVm> vm;
+  bool isolate = false;
 };
+
+bool VmHost::isolated(uint64_t table) const {
+  const auto it = tables_.find(table);
+  return it != tables_.end() && it->second->isolate;
+}
 
 VmHost::VmHost() = default;
 VmHost::~VmHost() = default;
@@ -52,6 +58,7 @@ VmReply VmHost::Open(const VmEvent& event) {
   for (const auto& [key, value] : event.world) table->world.Load(key, value);
   for (const auto& [key, value] : event.local) table->local.Load(key, value);
   table->players = event.players;
+  table->isolate = event.isolate;
   VmContext context{&table->world, &table->local, &table->players};
   VmOptions options;
   options.memory_limit = event.memory_limit;
@@ -76,6 +83,7 @@ VmReply VmHost::Upgrade(Table& old, const VmEvent& event) {
   table->world = old.world;
   table->local = old.local;
   table->players = old.players;
+  table->isolate = old.isolate;
   VmContext context{&table->world, &table->local, &table->players};
   VmOptions options;
   options.memory_limit = event.memory_limit;

@@ -41,6 +41,8 @@ class VmHost {
 
   // The number of tables with a VM.
   size_t tables() const { return tables_.size(); }
+  // True when table `table`'s VM was opened with VmEvent::isolate.
+  bool isolated(uint64_t table) const;
 
  private:
   struct Table;

@@ -238,6 +238,7 @@ void ReadEventFields(FieldReader& r, VmEvent& e) {
       e.source = r.String("source");
       e.memory_limit = r.U64("memory limit");
       e.limits = ReadLimits(r);
+      e.isolate = r.Enum(2, "isolate flag") == 1;
       e.world = ReadItems(r, "world");
       e.local = ReadItems(r, "local");
       e.players = ReadInts(r, "players");
@@ -298,6 +299,7 @@ void AppendEvent(std::string& out, const VmEvent& e) {
       PutString(out, e.source);
       PutU64(out, e.memory_limit);
       PutLimits(out, e.limits);
+      PutU8(out, e.isolate ? 1 : 0);
       PutItems(out, e.world);
       PutItems(out, e.local);
       PutInts(out, e.players);

@@ -49,7 +49,7 @@ using KvItems = std::vector<std::pair<std::string, std::string>>;
 // at their defaults and are not on the wire.
 struct VmEvent {
   enum class Kind : uint8_t {
-    kOpen = 1,         // source, memory_limit, limits, world, local, players: create the VM.
+    kOpen = 1,         // source, memory_limit, limits, isolate, world, local, players: new VM.
     kCommand = 2,      // player_id, command, args: playerCommand.
     kJoined = 3,       // player_id, players (already including it): playerJoined.
     kLeft = 4,         // player_id, players (already without it): playerLeft.
@@ -68,13 +68,17 @@ struct VmEvent {
   std::string source;         // kOpen, kUpgrade: the game's script.
   uint64_t memory_limit = 0;  // kOpen, kUpgrade: bytes the VM's allocator may hold.
   VmLimits limits;            // kOpen, kUpgrade: what else the game may do.
-  KvItems world;              // kOpen: the table's `world`.
-  KvItems local;              // kOpen: the table's `localStorage`.
-  std::vector<int> players;   // kOpen, kJoined, kLeft: player ids at the table, seat order.
-  int player_id = 0;          // kCommand, kJoined, kLeft, kResumed.
-  std::string command;        // kCommand.
-  std::string args;           // kCommand.
-  int timer_id = 0;           // kTimer, kForgetTimer.
+  // kOpen: the table's events have killed a worker lately. The worker sends the replies it
+  // holds before each of this table's events, so that a table that may run past its budget
+  // again cannot take the answers of the tables batched before it down with the worker.
+  bool isolate = false;
+  KvItems world;             // kOpen: the table's `world`.
+  KvItems local;             // kOpen: the table's `localStorage`.
+  std::vector<int> players;  // kOpen, kJoined, kLeft: player ids at the table, seat order.
+  int player_id = 0;         // kCommand, kJoined, kLeft, kResumed.
+  std::string command;       // kCommand.
+  std::string args;          // kCommand.
+  int timer_id = 0;          // kTimer, kForgetTimer.
 
   bool operator==(const VmEvent&) const = default;
 };

@@ -91,6 +91,7 @@ std::vector<VmEvent> EveryKind() {
   open.source = "var seats = 2;\nfunction playerCommand(p, c, a) {}\n" + kNul + kAwkward;
   open.memory_limit = 32ull << 20;
   open.limits = {1, 2, 0xffffffffffull, 0xffffffffu, 5, 6};
+  open.isolate = true;
   open.world = {{"", ""}, {kNul, kAwkward}, {"big", kLong}};
   open.local = {{"\xff", "\n"}};
   open.players = {1, 2, 0x7fffffff, -1};

@@ -82,7 +82,7 @@ inline std::string Describe(const VmEvent& e) {
       " limits " + std::to_string(e.limits.sends_per_event) + "," +
       std::to_string(e.limits.writes_per_event) + "," + std::to_string(e.limits.event_bytes) + "," +
       std::to_string(e.limits.timers) + "," + std::to_string(e.limits.keys) + "," +
-      std::to_string(e.limits.namespace_bytes) + " world[";
+      std::to_string(e.limits.namespace_bytes) + (e.isolate ? " isolate" : "") + " world[";
   for (const auto& [k, v] : e.world) out += Counted(k) + "=" + Counted(v) + ";";
   out += "] local[";
   for (const auto& [k, v] : e.local) out += Counted(k) + "=" + Counted(v) + ";";

@@ -68,8 +68,10 @@ int RunWorker(int in_fd, int out_fd, size_t max_message, WorkerProgress* progres
     while (std::optional<VmEvent> event = reader.NextEvent()) {
       // A batch that takes long sends the replies it has before going on, so that its
       // other tables do not wait for the whole batch, nor lose their answers if a later
-      // event gets the worker killed.
-      if (!out.empty() && MonotonicNs() - written_ns > kFlushAfterNs) {
+      // event gets the worker killed; so does one about to run an event of an isolated
+      // table (one whose events killed a worker lately).
+      if (!out.empty() &&
+          (MonotonicNs() - written_ns > kFlushAfterNs || host.isolated(event->table))) {
         if (Status s = WriteAll(out_fd, out); !s.ok()) return Fail(1, s.message());
         out.clear();
         written_ns = MonotonicNs();

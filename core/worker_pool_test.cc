@@ -216,6 +216,25 @@ TEST_F(WorkerPoolTest, AWorkerStoppedByTheBudgetBeforeItAnsweredIsReplacedAtOnce
   ASSERT_TRUE(RunUntilReplies(seen + 1));
 }
 
+// Regression: a table that loops again right after its rebuild took down the answers of
+// every event batched before it, its neighbours' rebuilds and replays included, kill after
+// kill. An isolated table's events are run only after the replies before them are sent.
+TEST_F(WorkerPoolTest, AnIsolatedTableCannotTakeItsBatchMatesAnswersDown) {
+  StartPool(1, 50);
+  VmEvent suspect = Open(1);
+  suspect.isolate = true;
+  const uint64_t open_suspect = Send(0, std::move(suspect));
+  const uint64_t open_neighbour = Send(0, Open(2));
+  const uint64_t neighbour = Send(0, Command(2, "x"));
+  const uint64_t spin = Send(0, Command(1, "spin"));
+  ASSERT_TRUE(RunUntil([&] { return !owner_.losses.empty(); }));
+  ASSERT_EQ(owner_.losses[0].unanswered.size(), 1u);
+  EXPECT_EQ(owner_.losses[0].unanswered[0].seq, spin);
+  std::vector<uint64_t> answered;
+  for (const auto& [worker, reply] : owner_.replies) answered.push_back(reply.seq);
+  EXPECT_EQ(answered, (std::vector<uint64_t>{open_suspect, open_neighbour, neighbour}));
+}
+
 TEST_F(WorkerPoolTest, AWorkerKilledFromOutsideIsReplaced) {
   StartPool(2);
   Send(1, Open(1));
