@@ -18,8 +18,8 @@ namespace {
 // The system calls a worker may make once it is running, each allowed without conditions.
 // Measured with strace over the worker tests, a running worker makes only read, write, brk,
 // mmap, munmap and exit_group; the others are what glibc's malloc, realloc, free and locks
-// call on paths those tests may not reach. mmap is not in this list: it is allowed only
-// without PROT_EXEC, below.
+// call on paths those tests may not reach. mmap and mprotect are not in this list: they are
+// allowed only without PROT_EXEC, below.
 constexpr int kAllowed[] = {
     SCMP_SYS(read),           // Event batches on stdin.
     SCMP_SYS(write),          // Reply batches on stdout, log lines on stderr.
@@ -28,7 +28,7 @@ constexpr int kAllowed[] = {
     SCMP_SYS(brk),            // malloc's main heap.
     SCMP_SYS(munmap),         // malloc returning large blocks.
     SCMP_SYS(mremap),         // realloc of large blocks.
-    SCMP_SYS(madvise),        // free() trimming memory.
+    SCMP_SYS(madvise),        // free() trimming memory; mimalloc purging pages.
     SCMP_SYS(clock_gettime),  // Progress timestamps when the vDSO is bypassed.
     SCMP_SYS(rt_sigreturn),   // Returning from a signal handler.
     SCMP_SYS(futex),          // Locks inside the C and C++ libraries.
@@ -46,10 +46,13 @@ Status AddRules(scmp_filter_ctx filter) {
       return Failed("seccomp_rule_add", rc);
     }
   }
-  // New memory, never executable: the third argument's PROT_EXEC bit must be clear.
-  const int rc = seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-                                  SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-  if (rc != 0) return Failed("seccomp_rule_add(mmap)", rc);
+  // New memory, and mimalloc committing memory it reserved (mprotect to read and write),
+  // never executable: the third argument's PROT_EXEC bit must be clear.
+  for (const int call : {SCMP_SYS(mmap), SCMP_SYS(mprotect)}) {
+    const int rc = seccomp_rule_add(filter, SCMP_ACT_ALLOW, call, 1,
+                                    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    if (rc != 0) return Failed("seccomp_rule_add(mmap, mprotect)", rc);
+  }
   return Status::Ok();
 }
 
