@@ -39,7 +39,8 @@ VmEvent Table::Event(VmEvent::Kind kind) const {
 // status is returned; otherwise ok, and OnReply answers a failure to `cause`.
 Status Table::Send(VmEvent event, const Player* cause) {
   event.seq = NextVmEventSeq();
-  pending_.push_back({event.seq, event.kind, cause ? cause->id : 0, row_.next_player_id});
+  pending_.push_back(
+      {event.seq, event.kind, cause ? cause->id : 0, row_.next_player_id, event.timer_id});
   // A reply may send further events (a cleared timer), so the awaited event nests.
   const uint64_t outer_seq = awaited_seq_;
   std::optional<Status> outer_status = std::move(awaited_status_);
@@ -61,6 +62,9 @@ void Table::OnReply(VmReply reply) {
   }
   const Pending event = pending_.front();
   pending_.pop_front();
+  if (event.kind == VmEvent::Kind::kTimer) {
+    if (auto it = timers_.find(event.timer_id); it != timers_.end()) it->second.in_flight = false;
+  }
   if (event.kind == VmEvent::Kind::kUpgrade && reply.status.ok()) {
     StopAllTimers();  // The old VM's; the new one's restored() sets its own.
     held_fires_.clear();
@@ -458,8 +462,16 @@ Player* Table::FindPlayer(int id) const {
 void Table::FireTimer(int vm_timer) {
   const auto it = timers_.find(vm_timer);
   if (it == timers_.end() || !vm_open_) return;
+  if (it->second.in_flight) {  // Only a repeating timer can be: the VM is behind.
+    ++skipped_ticks_;
+    return;
+  }
   // A one-shot timer is finished once it fires; the clock has forgotten it already.
-  if (!it->second.repeat) timers_.erase(it);
+  if (!it->second.repeat) {
+    timers_.erase(it);
+  } else {
+    it->second.in_flight = true;
+  }
   if (!upgrades_.empty()) {  // Which code runs it is known once the upgrade answers.
     if (std::find(held_fires_.begin(), held_fires_.end(), vm_timer) == held_fires_.end()) {
       held_fires_.push_back(vm_timer);

@@ -68,6 +68,8 @@ class Table final : public VmLink::Receiver {
   const std::vector<Player*>& players() const { return players_; }
   // Bytes the VM held after its last event.
   size_t vm_memory() const { return vm_memory_; }
+  // Firings of repeating timers skipped because the one before was still unanswered.
+  uint64_t skipped_ticks() const { return skipped_ticks_; }
   const KvNamespace& world() const { return world_; }
   const KvNamespace& local() const { return local_; }
 
@@ -144,6 +146,7 @@ class Table final : public VmLink::Receiver {
     int cause = 0;  // The id of the player whose request caused the event; 0: none.
     // The players seated when it was sent have lower ids: its broadcasts go to them only.
     int seated_below = 0;
+    int timer_id = 0;  // kTimer: the game's timer it fires.
   };
 
   struct PendingDefine {
@@ -196,6 +199,7 @@ class Table final : public VmLink::Receiver {
   bool opening_ = false;
   std::deque<uint64_t> losses_ms_;  // When its events killed the worker, within the period.
   size_t vm_memory_ = 0;
+  uint64_t skipped_ticks_ = 0;
   std::deque<Pending> pending_;  // Sent, not yet answered; oldest first.
   // Expires with the table, so that code the table calls can tell it was destroyed.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
@@ -207,6 +211,9 @@ class Table final : public VmLink::Receiver {
   struct TimerEntry {
     Timers::Id clock_id = 0;
     bool repeat = false;
+    // A firing of it is on its way to the VM: the next one is skipped rather than queued
+    // behind it, so a VM that falls behind gets fewer ticks instead of a growing backlog.
+    bool in_flight = false;
   };
   std::unordered_map<int, TimerEntry> timers_;  // VM timer id -> clock timer.
 };

@@ -20,6 +20,7 @@ function playerCommand(id, c, a) {
   else if (c === 'boom') { GGS.world.setItem('k', 'lost'); throw new Error('boom'); }
   else if (c === 'spin') { GGS.world.setItem('k', 'spun'); for (;;) {} }
   else if (c === 'later') GGS.setTimeout(function () { GGS.sendCommandToAll('rang', a); }, 10);
+  else if (c === 'every') GGS.setInterval(function () { GGS.sendCommandToAll('tick', a); }, 10);
   else GGS.sendCommand(id, 'echo', a);
 }
 )JS";
@@ -154,6 +155,27 @@ TEST_F(TableTest, TimersFireThroughTheLink) {
   g->link.DeliverAll();
   EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"rang ding"});
   EXPECT_EQ(timers_.size(), 0u);
+}
+
+// A VM that falls behind its clock gets fewer ticks, not a backlog: a repeating timer's
+// next firing is skipped while the one before is unanswered.
+TEST_F(TableTest, ARepeatingTimerSkipsWhileItsLastFiringIsUnanswered) {
+  auto g = DeferredGame(1);
+  ASSERT_TRUE(g->table->Command(&g->a, "every", "t").ok());
+  g->link.DeliverAll();
+  timers_.Advance(10);
+  EXPECT_EQ(g->link.queued(), 1u);
+  timers_.Advance(10);
+  timers_.Advance(10);
+  EXPECT_EQ(g->link.queued(), 1u);  // Two firings skipped behind the first.
+  EXPECT_EQ(g->table->skipped_ticks(), 2u);
+  g->link.DeliverAll();
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"tick t"});
+  timers_.Advance(10);  // Answered: the next one goes.
+  EXPECT_EQ(g->link.queued(), 1u);
+  g->link.DeliverAll();
+  EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"tick t"});
+  EXPECT_EQ(g->table->skipped_ticks(), 2u);
 }
 
 TEST_F(TableTest, AScriptThatDoesNotLoadLeavesTheTableUndefined) {
