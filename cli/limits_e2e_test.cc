@@ -70,6 +70,26 @@ TEST_F(LimitsTest, AConnectionThatDoesNotSayHelloInTimeIsClosed) {
   ExpectServed(*player, "still here");
 }
 
+// An operator's live upload may take longer than the hello deadline (it answers once every
+// running table has moved): its connection waits for the answer, not for a hello.
+TEST_F(LimitsTest, ALiveUploadOutlastsTheHelloDeadline) {
+  StartServer({"--hello-timeout", "200", "--admin-token", "tok"});
+  // restored() takes about half a second, so moving the one running table does too.
+  const std::string slow =
+      "var seats = 1;\n"
+      "function restored() { var end = Date.now() + 500; while (Date.now() < end) {} }\n"
+      "function playerCommand(id, c, a) { GGS.sendCommand(id, 'v', a); }\n";
+  auto admin = Connect();
+  ASSERT_TRUE(admin->SendUpload("slow", "tok", slow).ok());
+  Expect(*admin, command::kUploaded);
+  auto player = Connect();
+  Hello(*player, "", "slow");
+  auto uploader = Connect();
+  ASSERT_TRUE(uploader->SendUpload("slow", "tok", slow, true).ok());
+  EXPECT_EQ(Expect(*uploader, command::kUploaded).payload, "slow,2,1,0");
+  ExpectServed(*player, "after");
+}
+
 TEST_F(LimitsTest, SquattersSendingAByteAtATimeAreClosed) {
   StartServer({"--packet-timeout", "500", "--hello-timeout", "0"});
   auto player = Connect();

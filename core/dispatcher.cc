@@ -97,9 +97,11 @@ void Dispatcher::Upload(Peer* peer, Packet& packet) {
   Coordinator::UploadRequest request{admin ? *admin : "", *name, std::move(packet.payload),
                                      live && *live == "true"};
   // The answer may come from the loop, after the uploader's connection is gone.
+  peer->awaiting_upload = true;
   coordinator_->Upload(std::move(request),
                        [this, peer, alive = peer->Liveness()](Result<UploadReply> reply) {
                          if (alive.expired()) return;
+                         peer->awaiting_upload = false;
                          if (!reply.ok()) return Fail(peer, reply.status());
                          std::string bytes;
                          AppendClientCommand(bytes, command::kUploaded, FormatUploadReply(*reply));

@@ -140,7 +140,7 @@ void Network::CheckDeadlines() {
   const uint64_t now = loop_->NowMs();
   std::vector<std::pair<Connection*, Status>> overdue;
   for (Connection* c : connections_) {
-    if (c->Stopped()) continue;
+    if (c->Stopped() || c->awaiting_upload) continue;
     if (c->player != nullptr) c->times_.said_hello = true;
     if (std::optional<Status> late = Overdue(options_.deadlines, c->times_, now)) {
       overdue.emplace_back(c, std::move(*late));

@@ -32,6 +32,9 @@ class Peer {
   // Set once a reply that closes the connection (bye, a framing error) is on its way:
   // requests after it are ignored.
   bool closing = false;
+  // An upload's answer is on its way (a live upload waits for every running table): the
+  // connection's deadlines (core/deadlines.h) wait with it.
+  bool awaiting_upload = false;
 
  private:
   std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
