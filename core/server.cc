@@ -47,10 +47,12 @@ Status Server::Start() {
   if (Status s = InstallGamesDir(); !s.ok()) return s;
   Flush();
   network_ = std::make_unique<Network>(&loop_, this, options_.network);
-  if (Status s = network_->Listen(options_.host, options_.port); !s.ok()) return s;
-  flush_timer_ = loop_.Start(std::max<uint64_t>(1, options_.flush_ms), true, [this] { Flush(); });
+  // Caught before the port opens: a client may connect, and a supervisor signal, the moment
+  // it does. The loop delivers a signal caught before it runs on its first turn.
   loop_.OnSignal(SIGINT, [this] { Stop(); });
   loop_.OnSignal(SIGTERM, [this] { Stop(); });
+  if (Status s = network_->Listen(options_.host, options_.port); !s.ok()) return s;
+  flush_timer_ = loop_.Start(std::max<uint64_t>(1, options_.flush_ms), true, [this] { Flush(); });
   return Status::Ok();
 }
 
