@@ -31,7 +31,9 @@ struct FuzzOptions {
   int clients = 4;                              // Client slots per session.
   int timeout_ms = 2000;                        // Longest wait for an expected packet.
   // The child server's --max-header and --max-payload; with --server, the server's own.
-  ParserLimits limits{1024, 8192};
+  // The payload limit is past one read of the server (64 KiB), so that sessions send
+  // payloads that take several.
+  ParserLimits limits{1024, 128 * 1024};
 };
 
 struct FuzzResult {

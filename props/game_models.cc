@@ -158,16 +158,47 @@ GameResult Left(GameKind game, GameState& state, const std::vector<int>&, int id
   return {};
 }
 
-namespace {
-
-// docs/game-api.md's rule for a command name a game sends, restated here on purpose (the
-// model does not call the code it checks): 1 to 64 bytes of visible ASCII other than ':'.
+// docs/game-api.md's rule, restated here on purpose (the model does not call the code it
+// checks): 1 to 64 bytes of visible ASCII other than ':'.
 bool SendableName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (const char c : name) {
     if (c <= ' ' || c >= 0x7f || c == ':') return false;
   }
   return true;
+}
+
+std::optional<std::string> PercentDecoded(std::string_view text) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;  // An escape cut short.
+    const int high = hex(text[i + 1]), low = hex(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+namespace {
+
+GameResult HostileCommand(int id, std::string_view command, std::string_view args) {
+  const std::optional<std::string> name = PercentDecoded(args);
+  if (!name || !SendableName(*name)) return {true, {}};
+  GameResult result;
+  if (command == "both") result.sends.push_back({0, "ok", ""});
+  result.sends.push_back({command == "all" ? 0 : id, *name, std::string(args)});
+  return result;
 }
 
 }  // namespace
@@ -183,6 +214,8 @@ GameResult Command(GameKind game, GameState& state, const std::vector<int>& seat
       // Echoing a name the server would refuse throws, as `boom` does.
       if (command == "boom" || !SendableName(command)) return {true, {}};
       return {false, {{id, std::string(command), std::string(args)}}};
+    case GameKind::kHostile:
+      return HostileCommand(id, command, args);
     case GameKind::kNone:
       break;
   }
@@ -197,15 +230,20 @@ GameResult Resumed(GameKind game, const GameState& state, int id) {
   return {false, {{id, "side", it->second}}};
 }
 
-void Restored(GameKind game, GameState& state, const std::vector<int>& seated) {
-  if (game != GameKind::kPong) return;
+GameResult Restored(GameKind game, GameState& state, const std::vector<int>& seated) {
+  // Only pong has the hook: it forgets the sides of players who are gone, gives a side to
+  // each seated player without one (and tells it), and runs its clock when both are taken.
+  GameResult result;
+  if (game != GameKind::kPong) return result;
   std::erase_if(state.sides, [&](const auto& entry) {
     return std::find(seated.begin(), seated.end(), entry.first) == seated.end();
   });
   for (const int id : seated) {
-    if (!state.sides.contains(id)) TakeSide(state, seated, id);
+    if (!state.sides.contains(id) && TakeSide(state, seated, id))
+      result.sends.push_back({id, "side", state.sides[id]});
   }
   state.clock = BothSeated(state, seated);
+  return result;
 }
 
 bool IsPongNoise(std::string_view command) {

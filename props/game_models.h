@@ -9,13 +9,14 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ggs::props {
 
-enum class GameKind { kNone, kChat, kEcho, kPong };
+enum class GameKind { kNone, kChat, kEcho, kPong, kHostile };
 
 // The state of one table's game that the model tracks.
 struct GameState {
@@ -47,11 +48,19 @@ GameResult Command(GameKind game, GameState& state, const std::vector<int>& seat
                    std::string_view command, std::string_view args);
 // Player `id` came back with its token (its `playerResumed` hook).
 GameResult Resumed(GameKind game, const GameState& state, int id);
-// The table was rebuilt after a server restart (its `restored` hook; nobody is connected).
-void Restored(GameKind game, GameState& state, const std::vector<int>& seated);
+// The table was rebuilt from storage (its `restored` hook): after a server restart, when
+// nobody is connected yet, or on a live upload, when its players get what it sends.
+GameResult Restored(GameKind game, GameState& state, const std::vector<int>& seated);
 
 // True for the packets a running pong table sends on its own clock.
 bool IsPongNoise(std::string_view command);
+
+// The hostile game's command name: its payload with each `%XX` (two hex digits) replaced by
+// the character XX, as the script decodes it (props/render.cc); nullopt for any other '%',
+// on which the script throws. A character over 0x7e is a byte the server refuses either way.
+std::optional<std::string> PercentDecoded(std::string_view text);
+// docs/game-api.md's rule for a command name a game sends.
+bool SendableName(std::string_view name);
 
 // Chat's rules, exposed for the generators: a nick's problem ("" when `id` may take it).
 std::string NickProblem(const GameState& state, const std::vector<int>& seated, int id,

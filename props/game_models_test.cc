@@ -76,5 +76,33 @@ TEST(EchoModel, EchoesAndThrowsOnBoom) {
   EXPECT_TRUE(Command(GameKind::kEcho, echo, {1}, 1, "boom", "").script_error);
 }
 
+TEST(HostileModel, DecodesEscapesAndSendsOnlyWhatTheServerAccepts) {
+  EXPECT_EQ(PercentDecoded("a%3Ab%0a"), std::optional<std::string>("a:b\n"));
+  EXPECT_EQ(PercentDecoded("%00"), std::optional<std::string>(std::string(1, '\0')));
+  EXPECT_EQ(PercentDecoded("a%4"), std::nullopt);
+  EXPECT_EQ(PercentDecoded("%G0"), std::nullopt);
+  EXPECT_TRUE(SendableName(std::string(64, 'n')));
+  for (const std::string& bad :
+       {std::string(65, 'n'), std::string("a b"), std::string("a:b"), std::string("a\r\nb"),
+        std::string(1, '\0'), std::string(""), std::string("caf\xc3\xa9")}) {
+    EXPECT_FALSE(SendableName(bad)) << bad;
+  }
+  GameState state;
+  EXPECT_TRUE(Command(GameKind::kHostile, state, {1, 2}, 1, "to", "a%0Ab").script_error);
+  EXPECT_EQ(Commands(Command(GameKind::kHostile, state, {1, 2}, 2, "to", "go%21")),
+            std::vector<std::string>{"go! 2 go%21"});
+  EXPECT_EQ(Commands(Command(GameKind::kHostile, state, {1, 2}, 2, "all", "go")),
+            std::vector<std::string>{"go 0 go"});
+}
+
+TEST(PongModel, ALiveUploadTellsOnlyAPlayerWithoutASideItsNewOne) {
+  GameState pong;
+  Joined(GameKind::kPong, pong, {1}, 1);
+  EXPECT_TRUE(Restored(GameKind::kPong, pong, {1}).sends.empty());
+  pong.sides.clear();  // As if the stored side were gone.
+  EXPECT_EQ(Commands(Restored(GameKind::kPong, pong, {1})),
+            std::vector<std::string>{"side 1 left"});
+}
+
 }  // namespace
 }  // namespace ggs::props

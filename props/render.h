@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,9 @@ struct RenderContext {
   std::function<std::string(int)> client_token;
   ParserLimits limits;      // The server's limits, which oversize corruptions exceed.
   std::string chat_source;  // games/chat/chat.js as shipped.
+  // The shipped source of each game in kUploadableGames, and the server's admin token.
+  std::map<std::string, std::string> game_sources;
+  std::string admin_token;
 };
 
 // The JavaScript source `script` sends (chat with `seats` seats, ...).

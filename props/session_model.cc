@@ -181,6 +181,7 @@ void PredictHello(Outcome& o, const Step& s) {
 GameKind ScriptGame(Script script) {
   if (script == Script::kChat) return GameKind::kChat;
   if (script == Script::kEcho) return GameKind::kEcho;
+  if (script == Script::kHostile) return GameKind::kHostile;
   return GameKind::kNone;
 }
 
@@ -229,7 +230,7 @@ void PredictGame(Outcome& o, const Step& s) {
   TableModel& t = n.tables[n.players[own].table];
   if (t.game == GameKind::kNone) return out.push_back(Error(error::kNotDefined));
   const GameResult result =
-      Command(t.game, t.state, SeatedIds(n, t), n.players[own].id, s.command, s.text);
+      Command(t.game, t.state, SeatedIds(n, t), n.players[own].id, s.command, Payload(s));
   if (result.script_error) return out.push_back(Error(error::kScriptError));
   Deliver(o, t, result);
 }
@@ -279,12 +280,31 @@ void PredictOdd(Outcome& o, const Step& s) {
   }
 }
 
+// A new version of a registered game; with `live`, every running table of the game moves
+// to it the way a table comes back after a restart (its `restored` hook runs), except that
+// its players stay connected and get what the hook sends.
+void PredictUpload(Outcome& o, const Step& s) {
+  Model& n = o.next;
+  ExpectedUpload upload{s.game, ++n.uploads[s.game], s.live, 0};
+  if (s.live) {
+    for (TableModel& t : n.tables) {
+      if (t.ended || t.name != s.game) continue;
+      ++upload.moved;
+      Deliver(o, t, Restored(t.game, t.state, SeatedIds(n, t)));
+    }
+  }
+  Expected e = Reply("uploaded", std::nullopt);
+  e.upload = upload;
+  o.clients[s.client].packets.push_back(e);
+}
+
 // A clean restart drops every connection; every table comes back with its players, who
 // wait for their clients to resume.
 void PredictRestart(Outcome& o) {
   Model& n = o.next;
   for (int c = 0; c < static_cast<int>(n.clients.size()); ++c) Drop(n, c);
   for (TableModel& t : n.tables) {
+    // What the hook sends is lost: nobody is connected yet.
     if (!t.ended) Restored(t.game, t.state, SeatedIds(n, t));
   }
 }
@@ -317,7 +337,7 @@ Outcome Predict(const Model& m, const Step& s) {
       PredictGame(o, s);
       break;
     case Op::kPing:
-      o.clients[s.client].packets.push_back(Reply("pong", s.text));
+      o.clients[s.client].packets.push_back(Reply("pong", Payload(s)));
       break;
     case Op::kBye:
       PredictBye(o, s);
@@ -330,6 +350,9 @@ Outcome Predict(const Model& m, const Step& s) {
       break;
     case Op::kRestart:
       PredictRestart(o);
+      break;
+    case Op::kUpload:
+      PredictUpload(o, s);
       break;
   }
   for (int c = 0; c < static_cast<int>(m.clients.size()); ++c) {
@@ -352,6 +375,12 @@ bool ClockRuns(const Model& m, int client) {
 
 std::string Show(const Expected& e) {
   if (e.command == "error") return "error " + e.error_code;
+  if (e.upload) {
+    const ExpectedUpload& u = *e.upload;
+    std::string out = "uploaded " + u.game + ",<version#" + std::to_string(u.nth) + ">";
+    if (u.live) out += "," + std::to_string(u.moved) + ",0";
+    return out;
+  }
   if (e.command == "hello") {
     return "hello " + std::string(e.new_player ? "<new " : "<") + "player#" +
            std::to_string(e.player) + ">," + (e.defined ? "true" : "false") + "," +

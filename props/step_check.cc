@@ -118,8 +118,21 @@ bool HelloApplies(const Model& m, const Step& s) {
   return false;
 }
 
+// A payload (props/step.h's Payload) that fits the server's --max-payload.
+bool PayloadFits(const Model& m, const Step& s) {
+  return s.number >= 0 && static_cast<size_t>(s.number) <= m.config.limits.max_payload &&
+         s.text.size() + static_cast<size_t>(s.number) <= m.config.limits.max_payload;
+}
+
+bool UploadApplies(const Model& m, const Step& s) {
+  if (!m.config.uploads) return false;
+  return std::any_of(kUploadableGames.begin(), kUploadableGames.end(), [&](const auto& g) {
+    return s.game == g.name && g.max_source <= m.config.limits.max_payload;
+  });
+}
+
 bool GameApplies(const Model& m, const Step& s) {
-  if (!IsPlainValue(s.command) || s.command.size() > 64) return false;
+  if (!IsPlainValue(s.command) || s.command.size() > 64 || !PayloadFits(m, s)) return false;
   if (s.token == TokenHeader::kPlayer)
     return s.target >= 0 && s.target < static_cast<int>(m.players.size());
   if (s.token == TokenHeader::kUnknown) return !s.extra.empty() && IsPlainValue(s.extra);
@@ -136,7 +149,9 @@ bool OpApplies(const Model& m, const Step& s) {
     case Op::kBye:
       return true;
     case Op::kPing:
-      return s.text.size() <= 1000;
+      return PayloadFits(m, s);
+    case Op::kUpload:
+      return UploadApplies(m, s);
     case Op::kHello:
       return HelloApplies(m, s);
     case Op::kDefine:

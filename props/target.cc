@@ -22,7 +22,12 @@ std::string ExitText(int status) {
   return "stopped (status " + std::to_string(status) + ")";
 }
 
+// A child on loopback, started for a fuzz run: its token is no secret worth keeping.
+constexpr char kAdminToken[] = "ggs-fuzz-admin-token";
+
 }  // namespace
+
+std::string ChildServer::admin_token() const { return kAdminToken; }
 
 Result<std::unique_ptr<ChildServer>> ChildServer::Start(const ChildOptions& options) {
   auto dir = std::make_unique<TempDir>("ggs-fuzz");
@@ -58,6 +63,7 @@ Status ChildServer::Launch() {
       "--max-commands-per-s", "0",
       "--hello-timeout", "600000",
       "--packet-timeout", "600000",
+      "--admin-token", kAdminToken,
       "--log-level", options_.log_level};
   // clang-format on
   Result<std::unique_ptr<ServerProcess>> started =

@@ -32,6 +32,8 @@ class Target {
   virtual Status Reset() = 0;
   // Where the server's log is, or "".
   virtual std::string log_path() const = 0;
+  // The server's --admin-token, or "" when the fuzzer does not know it (no uploads then).
+  virtual std::string admin_token() const { return ""; }
 };
 
 struct ChildOptions {
@@ -55,6 +57,7 @@ class ChildServer final : public Target {
   Status Health() override;
   Status Reset() override;
   std::string log_path() const override { return dir_->File("server.log"); }
+  std::string admin_token() const override;
   // The running server's process id, or 0.
   pid_t pid() const { return process_ ? process_->pid() : 0; }
   // Keeps the temporary directory (its database and log) for a post-mortem.

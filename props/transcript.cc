@@ -28,6 +28,8 @@ bool ParseConfigItem(std::string_view item, ModelConfig* config) {
     config->limits.max_payload = n;
   else if (key == "restarts")
     config->restarts = n != 0;
+  else if (key == "uploads")
+    config->uploads = n != 0;
   else
     return false;
   return true;
@@ -71,7 +73,7 @@ std::string ConfigLine(const ModelConfig& config) {
   return "config clients=" + std::to_string(config.clients) +
          " max_header=" + std::to_string(config.limits.max_header) +
          " max_payload=" + std::to_string(config.limits.max_payload) +
-         " restarts=" + (config.restarts ? "1" : "0");
+         " restarts=" + (config.restarts ? "1" : "0") + " uploads=" + (config.uploads ? "1" : "0");
 }
 
 Result<SessionFile> ParseSessionFile(const std::string& text) {
