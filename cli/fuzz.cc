@@ -98,9 +98,15 @@ void AddFuzz(CLI::App& app, int* exit_code) {
          "--max-payload of the started server; with --server, that server's (assumed 1MiB)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  cmd->add_option("--grace-ms", o.grace_ms,
+                  "Grace mode: the started server's --reconnect-grace in ms (with --server, that "
+                  "server's), which wait steps sleep past; no restarts (0 = an hour, no waits)")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
   cmd->footer(
       "Examples:\n  ggs fuzz --sessions 500 --seed 42\n  ggs fuzz --time-budget 120\n"
-      "  ggs fuzz --server 127.0.0.1:9000\n  ggs fuzz --replay ggs-fuzz-failure.txt");
+      "  ggs fuzz --grace-ms 1000 --time-budget 30\n  ggs fuzz --server 127.0.0.1:9000\n  ggs fuzz "
+      "--replay ggs-fuzz-failure.txt");
   cmd->callback([flags, exit_code, cmd] {
     // A running server most likely has ggs serve's own limits, not the small ones the fuzzer
     // gives the server it starts.

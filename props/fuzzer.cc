@@ -68,6 +68,7 @@ Result<std::unique_ptr<Target>> MakeTarget(const FuzzOptions& o, const ParserLim
   child.binary = o.binary;
   child.games_dir = std::filesystem::absolute(o.games_dir).string();
   child.limits = limits;
+  child.grace_ms = o.grace_ms;
   Result<std::unique_ptr<ChildServer>> started = ChildServer::Start(child);
   if (!started.ok()) return started.status();
   return std::unique_ptr<Target>(std::move(started.value()));
@@ -147,7 +148,8 @@ ModelConfig ConfigFor(const FuzzOptions& o, const Target& target) {
   ModelConfig config;
   config.clients = o.clients;
   config.limits = o.limits;
-  config.restarts = target.can_restart();
+  config.restarts = target.can_restart() && o.grace_ms <= 0;
+  config.grace_ms = std::max(0, o.grace_ms);
   config.uploads = !target.admin_token().empty();
   return config;
 }
@@ -268,6 +270,7 @@ ReplayResult Replay(const std::string& path, const FuzzOptions& options) {
   if (!file.ok()) return {file.status(), ""};
   FuzzOptions o = options;
   o.games_dir = FindGamesDir(o.games_dir);
+  o.grace_ms = file->config.grace_ms;
   Result<RunnerOptions> runner_options = LoadRunnerOptions(o);
   if (!runner_options.ok()) return {runner_options.status(), ""};
   Result<std::unique_ptr<Target>> target = MakeTarget(o, file->config.limits);

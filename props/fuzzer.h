@@ -34,6 +34,10 @@ struct FuzzOptions {
   // The payload limit is past one read of the server (64 KiB), so that sessions send
   // payloads that take several.
   ParserLimits limits{1024, 128 * 1024};
+  // Grace mode: the server's --reconnect-grace in milliseconds (the started server gets it;
+  // with --server, that server's own), which wait steps sleep past. 0: a grace no session
+  // reaches. No restarts in grace mode: they would race the grace periods they start.
+  int grace_ms = 0;
 };
 
 struct FuzzResult {

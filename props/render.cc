@@ -201,6 +201,7 @@ std::string Render(const Step& s, const RenderContext& c) {
     case Op::kConnect:
     case Op::kDisconnect:
     case Op::kRestart:
+    case Op::kWait:
       return "";
     case Op::kHello:
       return EncodeRequest(HelloRequest(s, c), s.encoding);

@@ -39,7 +39,7 @@ struct Request {
 // Encodes `request` in the spelling `encoding` asks for.
 std::string EncodeRequest(const Request& request, const Encoding& encoding);
 
-// The bytes of `step` (empty for connect, disconnect and restart).
+// The bytes of `step` (empty for connect, disconnect, restart and wait).
 std::string Render(const Step& step, const RenderContext& context);
 
 // Cuts `bytes` at the step's split points (thousandths of the length) into non-empty pieces.

@@ -64,7 +64,10 @@ void Deliver(Outcome& o, const TableModel& t, const GameResult& result) {
 // The connection of client `c` is gone; its player keeps its seat.
 void Drop(Model& m, int c) {
   const int p = m.clients[c].player;
-  if (p >= 0) m.players[p].client = -1;
+  if (p >= 0) {
+    m.players[p].client = -1;
+    m.players[p].dropped = m.drops++;
+  }
   m.clients[c] = ClientModel();
 }
 
@@ -91,7 +94,7 @@ void Seat(Outcome& o, int c, int ti, bool new_table) {
   const int p = static_cast<int>(n.players.size());
   TableModel& t = n.tables[ti];
   if (new_table && t.name.empty()) t.creator = p;
-  n.players.push_back({ti, t.next_id++, c, false});
+  n.players.push_back({ti, t.next_id++, c, false, -1});
   t.seated.push_back(p);
   n.clients[c].player = p;
   ReplyHello(o, c, p, true, new_table);
@@ -131,6 +134,7 @@ void Resume(Outcome& o, int c, int p) {
     n.clients[old] = ClientModel();
   }
   n.players[p].client = c;
+  n.players[p].dropped = -1;
   n.clients[c].player = p;
   ReplyHello(o, c, p, false, false);
   const TableModel& t = n.tables[n.players[p].table];
@@ -235,21 +239,38 @@ void PredictGame(Outcome& o, const Step& s) {
   Deliver(o, t, result);
 }
 
-void PredictBye(Outcome& o, const Step& s) {
+// Player `p` leaves its table for good: the game's `playerLeft` runs, and a table whose
+// last player left ends.
+void Leave(Outcome& o, int p) {
   Model& n = o.next;
-  if (const int own = n.clients[s.client].player; own >= 0) {
-    TableModel& t = n.tables[n.players[own].table];
-    std::erase(t.seated, own);
-    n.players[own].gone = true;
-    n.players[own].client = -1;
-    n.clients[s.client].player = -1;
-    if (t.game != GameKind::kNone) {
-      Deliver(o, t, Left(t.game, t.state, SeatedIds(n, t), n.players[own].id));
-    }
-    t.ended = t.seated.empty();
-  }
+  PlayerModel& player = n.players[p];
+  TableModel& t = n.tables[player.table];
+  std::erase(t.seated, p);
+  player.gone = true;
+  player.dropped = -1;
+  if (player.client >= 0) n.clients[player.client].player = -1;
+  player.client = -1;
+  if (t.game != GameKind::kNone) Deliver(o, t, Left(t.game, t.state, SeatedIds(n, t), player.id));
+  t.ended = t.seated.empty();
+}
+
+void PredictBye(Outcome& o, const Step& s) {
+  if (const int own = o.next.clients[s.client].player; own >= 0) Leave(o, own);
   o.clients[s.client].packets.push_back(Reply("bye", ""));
   Close(o, s.client);
+}
+
+// Past the grace period every disconnected player is gone, in the order their grace
+// periods started (the order of their disconnections).
+void PredictWait(Outcome& o) {
+  std::vector<int> expired;
+  for (int p = 0; p < static_cast<int>(o.next.players.size()); ++p) {
+    const PlayerModel& player = o.next.players[p];
+    if (!player.gone && player.client < 0) expired.push_back(p);
+  }
+  std::sort(expired.begin(), expired.end(),
+            [&](int a, int b) { return o.next.players[a].dropped < o.next.players[b].dropped; });
+  for (const int p : expired) Leave(o, p);
 }
 
 const char* CorruptionCode(Corruption c) {
@@ -353,6 +374,9 @@ Outcome Predict(const Model& m, const Step& s) {
       break;
     case Op::kUpload:
       PredictUpload(o, s);
+      break;
+    case Op::kWait:
+      PredictWait(o);
       break;
   }
   for (int c = 0; c < static_cast<int>(m.clients.size()); ++c) {

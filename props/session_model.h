@@ -39,11 +39,14 @@ struct ModelConfig {
   ParserLimits limits;   // The server's --max-header and --max-payload.
   bool restarts = true;  // Restart steps are possible (the fuzzer owns the server).
   bool uploads = false;  // Upload steps are possible (the fuzzer knows the admin token).
+  // 0: the server's reconnect grace outlasts any session. Otherwise the grace in
+  // milliseconds, which wait steps sleep past (grace mode; no restarts then).
+  int grace_ms = 0;
 
   bool operator==(const ModelConfig& o) const {
     return clients == o.clients && limits.max_header == o.limits.max_header &&
            limits.max_payload == o.limits.max_payload && restarts == o.restarts &&
-           uploads == o.uploads;
+           uploads == o.uploads && grace_ms == o.grace_ms;
   }
 };
 
@@ -58,7 +61,8 @@ struct PlayerModel {
   int table = -1;
   int id = 0;         // The player's id in its table's game.
   int client = -1;    // The client slot it is connected on, or -1 (within its grace period).
-  bool gone = false;  // Left with `bye`.
+  bool gone = false;  // Left with `bye`, or its grace period ran out.
+  int dropped = -1;   // While disconnected: when, as the order of disconnections.
 
   bool operator==(const PlayerModel&) const = default;
 };
@@ -82,6 +86,7 @@ struct Model {
   std::vector<PlayerModel> players;
   std::vector<TableModel> tables;
   std::map<std::string, int> uploads;  // Versions of each game this session uploaded.
+  int drops = 0;                       // Disconnections of players so far.
 };
 
 // An `uploaded` reply. Versions are counted on the server's whole life, which the model

@@ -232,9 +232,37 @@ TEST(SessionModel, PayloadsMayFillTheWholeLimit) {
   EXPECT_FALSE(Applicable(m, ping));
 }
 
+TEST(SessionModel, PastTheGraceDisconnectedPlayersAreGoneInTheOrderTheyDropped) {
+  ModelConfig config;
+  config.clients = 3;
+  config.grace_ms = 1000;
+  config.restarts = false;
+  Model m = InitialModel(config);
+  for (int c = 0; c < 3; ++c) Play(m, Make(Op::kConnect, c));
+  for (int c = 0; c < 3; ++c) Play(m, Hello(c, HelloMode::kGame, 0, "chat"));
+  Step nick = Make(Op::kGame, 2);
+  nick.command = "nick";
+  nick.text = "carol";
+  Play(m, nick);
+  Play(m, Make(Op::kDisconnect, 2));
+  Play(m, Make(Op::kDisconnect, 1));
+  EXPECT_EQ(Play(m, Make(Op::kWait, 0))[0],
+            (Lines{"notice \"carol left\"", "notice \"guest2 left\""}));
+  EXPECT_TRUE(m.players[1].gone && m.players[2].gone);
+  Play(m, Make(Op::kConnect, 1));
+  EXPECT_EQ(Play(m, Hello(1, HelloMode::kResume, 2))[1], Lines{"error no_such_player"});
+  // Without a short grace there is nothing to wait for.
+  m.config.grace_ms = 0;
+  EXPECT_FALSE(Applicable(m, Make(Op::kWait, 0)));
+}
+
 RC_GTEST_PROP(SessionModel, GeneratedSessionsKeepTheModelConsistent, ()) {
   ModelConfig config;
   config.uploads = *rc::gen::arbitrary<bool>();
+  if (*rc::gen::arbitrary<bool>()) {
+    config.grace_ms = 1000;
+    config.restarts = false;
+  }
   Model m = InitialModel(config);
   const int length = *rc::gen::inRange(1, 80);
   int applied = 0;

@@ -91,7 +91,7 @@ Status SessionRunner::Execute(const Model& before, const Step& step) {
     const int c = (step.client + i) % static_cast<int>(outcome.clients.size());
     status = CheckClient(c, outcome.clients[c]);
   }
-  const bool probe = step.op != Op::kDisconnect && step.op != Op::kRestart;
+  const bool probe = step.op != Op::kDisconnect && step.op != Op::kRestart && step.op != Op::kWait;
   if (status.ok() && probe && outcome.next.clients[step.client].open) {
     status = Barrier(step.client, outcome.clients[step.client].noise);
   }
@@ -123,6 +123,13 @@ Status SessionRunner::Act(const Model& before, const Step& step) {
       for (auto& client : clients_) client.reset();
       Note("the server restarts (SIGTERM, then a new process on the same database)");
       return target_->Restart();
+    case Op::kWait: {
+      // Well past the grace: the server's timers are not exact, and a loaded machine is slow.
+      const int ms = before.config.grace_ms + std::max(500, before.config.grace_ms / 2);
+      Note("everyone waits " + std::to_string(ms) + " ms, past the reconnect grace");
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      return Status::Ok();
+    }
     default:
       break;
   }

@@ -104,7 +104,7 @@ TEST_F(SessionRunnerTest, ADivergenceNamesTheStepTheClientAndBothPackets) {
   model.tables.push_back(TableModel{});
   model.tables[0].game = GameKind::kEcho;
   model.tables[0].seated = {0};
-  model.players.push_back(PlayerModel{0, 1, 0, false});
+  model.players.push_back(PlayerModel{0, 1, 0, false, -1});
   model.clients[0].player = 0;
   Step echo = Make(Op::kGame, 0);
   echo.command = "say";

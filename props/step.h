@@ -29,6 +29,9 @@ enum class Op {
   // A new version of the registered game `game`, its shipped source unchanged, with the
   // right admin token; `live` moves its running tables too.
   kUpload,
+  // Sleeps past the server's short reconnect grace (ModelConfig::grace_ms): every player
+  // without a connection is gone then.
+  kWait,
 };
 
 enum class HelloMode {

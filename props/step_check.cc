@@ -152,6 +152,8 @@ bool OpApplies(const Model& m, const Step& s) {
       return PayloadFits(m, s);
     case Op::kUpload:
       return UploadApplies(m, s);
+    case Op::kWait:
+      return m.config.grace_ms > 0;
     case Op::kHello:
       return HelloApplies(m, s);
     case Op::kDefine:
@@ -173,7 +175,8 @@ Status CheckStep(const Model& m, const Step& s) {
   auto fail = [](const char* reason) { return Status::Error("bad_step", reason); };
   if (s.client < 0 || s.client >= static_cast<int>(m.clients.size()))
     return fail("no such client slot");
-  if (s.op != Op::kConnect && s.op != Op::kRestart && !m.clients[s.client].open)
+  if (s.op != Op::kConnect && s.op != Op::kRestart && s.op != Op::kWait &&
+      !m.clients[s.client].open)
     return fail("the client is not connected");
   if (!EncodingApplies(s.encoding)) return fail("bad encoding");
   if (!OpApplies(m, s)) return fail("the step's arguments do not fit the model");

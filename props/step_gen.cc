@@ -482,6 +482,9 @@ Gen<Step> GenStep(const Model& m) {
                                      [m](int c) { return GenCorruptStep(m, c); })},
        {If(any_open, 1), GenOdd(m)},
        {If(any_open && m.config.uploads && !Uploadable(m).empty(), 2), GenUpload(m)},
+       // A wait is slow too, and tells something only when a player's grace runs out.
+       {If(m.config.grace_ms > 0 && !ResumablePlayers(m).empty(), 2),
+        gen::just(Base(Op::kWait, 0))},
        // A restart is slow and tells something only when there is state to restore.
        {If(m.config.restarts && !m.players.empty(), 2), gen::just(Base(Op::kRestart, 0))}});
 }

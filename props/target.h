@@ -41,6 +41,7 @@ struct ChildOptions {
   std::string games_dir;  // Passed as --games.
   ParserLimits limits;    // Passed as --max-header and --max-payload.
   std::string log_level = "warn";
+  int grace_ms = 0;  // --reconnect-grace in milliseconds; 0: an hour.
 };
 
 // A `ggs serve` child on a loopback port with a database in a fresh temporary directory,
