@@ -16,8 +16,9 @@ struct NamedGame {
   GameKind kind;
   int seats;
 };
-constexpr std::array<NamedGame, 2> kNamedGames = {
-    {{"chat", GameKind::kChat, 64}, {"pong", GameKind::kPong, 2}}};
+constexpr std::array<NamedGame, 3> kNamedGames = {{{"chat", GameKind::kChat, 64},
+                                                   {"pong", GameKind::kPong, 2},
+                                                   {"tictactoe", GameKind::kTicTacToe, 2}}};
 
 const NamedGame* FindNamedGame(const std::string& name) {
   for (const NamedGame& g : kNamedGames) {
@@ -138,7 +139,8 @@ void Resume(Outcome& o, int c, int p) {
   n.clients[c].player = p;
   ReplyHello(o, c, p, false, false);
   const TableModel& t = n.tables[n.players[p].table];
-  if (t.game != GameKind::kNone) Deliver(o, t, Resumed(t.game, t.state, n.players[p].id));
+  if (t.game != GameKind::kNone)
+    Deliver(o, t, Resumed(t.game, t.state, SeatedIds(n, t), n.players[p].id));
 }
 
 void JoinTable(Outcome& o, int c, int ti) {

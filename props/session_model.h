@@ -31,8 +31,8 @@ struct UploadableGame {
   const char* name;
   size_t max_source;
 };
-inline constexpr std::array<UploadableGame, 2> kUploadableGames = {
-    {{"chat", 8 * 1024}, {"pong", 16 * 1024}}};
+inline constexpr std::array<UploadableGame, 3> kUploadableGames = {
+    {{"chat", 8 * 1024}, {"pong", 16 * 1024}, {"tictactoe", 8 * 1024}}};
 
 struct ModelConfig {
   int clients = 4;       // Client slots.

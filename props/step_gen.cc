@@ -133,6 +133,7 @@ Gen<std::string> GenGameName() {
   return gen::weightedOneOf<std::string>(
       {{3, gen::just<std::string>("chat")},
        {5, gen::just<std::string>("pong")},
+       {4, gen::just<std::string>("tictactoe")},
        {1, gen::element<std::string>("nosuchgame", "CHAT", "", "pong2")}});
 }
 
@@ -253,6 +254,24 @@ Gen<std::pair<std::string, std::string>> GenPongCommand() {
                     [](std::string c) { return Pair(c, ""); })}});
 }
 
+// Mostly moves to free cells of the client's board (legal when it is the mover's turn).
+Gen<std::pair<std::string, std::string>> GenTicTacToeCommand(const Model& m, int client) {
+  using Pair = std::pair<std::string, std::string>;
+  std::vector<std::string> free;
+  const int p = m.clients[client].player;
+  const std::string& board = m.tables[m.players[p].table].state.board;
+  for (size_t i = 0; i < board.size(); ++i) {
+    if (board[i] == '.') free.push_back(std::to_string(i));
+  }
+  if (free.empty()) free.push_back("4");
+  return gen::weightedOneOf<Pair>(
+      {{8, gen::map(gen::elementOf(free), [](std::string cell) { return Pair("move", cell); })},
+       {2, gen::map(gen::element<std::string>("0", "4", "8", "9", "", "a", "10", " 4", "4\n", "-1"),
+                    [](std::string cell) { return Pair("move", cell); })},
+       {1, gen::map(gen::element<std::string>("Move", "mark", "start"),
+                    [](std::string c) { return Pair(c, "4"); })}});
+}
+
 Gen<std::pair<std::string, std::string>> GenEchoCommand() {
   return gen::apply([](std::string c, std::string a) { return std::make_pair(c, a); },
                     gen::weightedElement<std::string>({{4, "echo"}, {2, "say"}, {1, "boom"}}),
@@ -322,6 +341,9 @@ Gen<Step> GenGame(const Model& m) {
         break;
       case GameKind::kHostile:
         command = *GenHostileCommand();
+        break;
+      case GameKind::kTicTacToe:
+        command = *GenTicTacToeCommand(m, s.client);
         break;
       case GameKind::kNone:
         command = *GenAnyCommand();
