@@ -81,6 +81,10 @@ void AddFuzz(CLI::App& app, int* exit_code) {
   cmd->add_option("--server", o.server,
                   "HOST:PORT of a running server with the shipped games (default: start one; "
                   "restarts only happen then)");
+  cmd->add_option("--admin-token", o.admin_token,
+                  "With --server: that server's admin token, so that sessions upload games "
+                  "(or env GGS_ADMIN_TOKEN)")
+      ->envname("GGS_ADMIN_TOKEN");
   cmd->add_option("--replay", flags->replay, "Play a session file written by a failing run")
       ->check(CLI::ExistingFile);
   cmd->add_option("--games", o.games_dir, "The shipped games directory")->capture_default_str();

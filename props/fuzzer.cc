@@ -62,7 +62,7 @@ Result<std::unique_ptr<Target>> MakeTarget(const FuzzOptions& o, const ParserLim
   if (!o.server.empty()) {
     Result<HostPort> address = ParseHostPort(o.server);
     if (!address.ok()) return address.status();
-    return std::unique_ptr<Target>(new RemoteServer(address->host, address->port));
+    return std::unique_ptr<Target>(new RemoteServer(address->host, address->port, o.admin_token));
   }
   ChildOptions child;
   child.binary = o.binary;

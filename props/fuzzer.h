@@ -25,6 +25,7 @@ struct FuzzOptions {
   int max_steps = 100;              // The longest session.
   double time_budget_s = 0;         // Stop starting sessions after this long (0: no budget).
   std::string server;               // HOST:PORT of a running server; empty starts a child.
+  std::string admin_token;          // With `server`: its admin token, so sessions upload.
   std::string binary;               // The ggs executable for the child server.
   std::string games_dir = "games";  // The shipped games: the child's --games, chat's source.
   std::string output = "ggs-fuzz-failure.txt";  // Where a failing session is written.

@@ -77,7 +77,9 @@ class ChildServer final : public Target {
 
 class RemoteServer final : public Target {
  public:
-  RemoteServer(std::string host, int port) : host_(std::move(host)), port_(port) {}
+  // `admin_token`: the server's --admin-token, or "" when unknown (no uploads then).
+  RemoteServer(std::string host, int port, std::string admin_token = "")
+      : host_(std::move(host)), port_(port), admin_token_(std::move(admin_token)) {}
   std::string host() const override { return host_; }
   int port() const override { return port_; }
   bool can_restart() const override { return false; }
@@ -85,10 +87,12 @@ class RemoteServer final : public Target {
   Status Health() override;
   Status Reset() override { return Status::Ok(); }
   std::string log_path() const override { return ""; }
+  std::string admin_token() const override { return admin_token_; }
 
  private:
   std::string host_;
   int port_;
+  std::string admin_token_;
 };
 
 }  // namespace ggs::props
