@@ -81,6 +81,10 @@ void AddFuzz(CLI::App& app, int* exit_code) {
   cmd->add_option("--server", o.server,
                   "HOST:PORT of a running server with the shipped games (default: start one; "
                   "restarts only happen then)");
+  cmd->add_option("--admin-token", o.admin_token,
+                  "With --server: that server's admin token, so that sessions upload games "
+                  "(or env GGS_ADMIN_TOKEN)")
+      ->envname("GGS_ADMIN_TOKEN");
   cmd->add_option("--replay", flags->replay, "Play a session file written by a failing run")
       ->check(CLI::ExistingFile);
   cmd->add_option("--games", o.games_dir, "The shipped games directory")->capture_default_str();
@@ -98,9 +102,15 @@ void AddFuzz(CLI::App& app, int* exit_code) {
          "--max-payload of the started server; with --server, that server's (assumed 1MiB)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  cmd->add_option("--grace-ms", o.grace_ms,
+                  "Grace mode: the started server's --reconnect-grace in ms (with --server, that "
+                  "server's), which wait steps sleep past; no restarts (0 = an hour, no waits)")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
   cmd->footer(
       "Examples:\n  ggs fuzz --sessions 500 --seed 42\n  ggs fuzz --time-budget 120\n"
-      "  ggs fuzz --server 127.0.0.1:9000\n  ggs fuzz --replay ggs-fuzz-failure.txt");
+      "  ggs fuzz --grace-ms 1000 --time-budget 30\n  ggs fuzz --server 127.0.0.1:9000\n  ggs fuzz "
+      "--replay ggs-fuzz-failure.txt");
   cmd->callback([flags, exit_code, cmd] {
     // A running server most likely has ggs serve's own limits, not the small ones the fuzzer
     // gives the server it starts.

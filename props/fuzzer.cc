@@ -62,12 +62,13 @@ Result<std::unique_ptr<Target>> MakeTarget(const FuzzOptions& o, const ParserLim
   if (!o.server.empty()) {
     Result<HostPort> address = ParseHostPort(o.server);
     if (!address.ok()) return address.status();
-    return std::unique_ptr<Target>(new RemoteServer(address->host, address->port));
+    return std::unique_ptr<Target>(new RemoteServer(address->host, address->port, o.admin_token));
   }
   ChildOptions child;
   child.binary = o.binary;
   child.games_dir = std::filesystem::absolute(o.games_dir).string();
   child.limits = limits;
+  child.grace_ms = o.grace_ms;
   Result<std::unique_ptr<ChildServer>> started = ChildServer::Start(child);
   if (!started.ok()) return started.status();
   return std::unique_ptr<Target>(std::move(started.value()));
@@ -147,8 +148,32 @@ ModelConfig ConfigFor(const FuzzOptions& o, const Target& target) {
   ModelConfig config;
   config.clients = o.clients;
   config.limits = o.limits;
-  config.restarts = target.can_restart();
+  config.restarts = target.can_restart() && o.grace_ms <= 0;
+  config.grace_ms = std::max(0, o.grace_ms);
+  config.uploads = !target.admin_token().empty();
   return config;
+}
+
+// The shipped sources the sessions send: chat's for `define`, and each uploadable game's,
+// which must be no larger than the model assumes (kUploadableGames).
+Result<RunnerOptions> LoadRunnerOptions(const FuzzOptions& o) {
+  RunnerOptions runner;
+  runner.timeout_ms = o.timeout_ms;
+  for (const UploadableGame& game : kUploadableGames) {
+    const std::string path = o.games_dir + "/" + game.name + "/" + game.name + ".js";
+    Result<std::string> source = ReadFile(path);
+    if (!source.ok()) return source.status();
+    if (source->size() > game.max_source) {
+      return Status::Error("too_large", path + " is larger than the " +
+                                            std::to_string(game.max_source) +
+                                            " bytes props/session_model.h assumes");
+    }
+    runner.game_sources[game.name] = source.value();
+  }
+  Result<std::string> chat = ReadFile(o.games_dir + "/chat/chat.js");
+  if (!chat.ok()) return chat.status();
+  runner.chat_source = chat.value();
+  return runner;
 }
 
 // RapidCheck's own reports (progress, RC_PARAMS hints) would only repeat ours.
@@ -189,8 +214,8 @@ std::string FindGamesDir(const std::string& dir) {
 Result<FuzzResult> RunFuzz(const FuzzOptions& options, std::ostream& log) {
   FuzzOptions o = options;
   o.games_dir = FindGamesDir(o.games_dir);
-  Result<std::string> chat = ReadFile(o.games_dir + "/chat/chat.js");
-  if (!chat.ok()) return chat.status();
+  Result<RunnerOptions> runner_options = LoadRunnerOptions(o);
+  if (!runner_options.ok()) return runner_options.status();
   Result<std::unique_ptr<Target>> target = MakeTarget(o, o.limits);
   if (!target.ok()) return target.status();
   FuzzResult result;
@@ -199,7 +224,7 @@ Result<FuzzResult> RunFuzz(const FuzzOptions& options, std::ostream& log) {
   Harness h;
   h.config = ConfigFor(o, *target.value());
   h.target = target.value().get();
-  SessionRunner runner(h.target, RunnerOptions{o.timeout_ms, chat.value()}, &h.transcript);
+  SessionRunner runner(h.target, runner_options.value(), &h.transcript);
   h.runner = &runner;
   const auto start = Clock::now();
   if (o.time_budget_s > 0) {
@@ -245,8 +270,9 @@ ReplayResult Replay(const std::string& path, const FuzzOptions& options) {
   if (!file.ok()) return {file.status(), ""};
   FuzzOptions o = options;
   o.games_dir = FindGamesDir(o.games_dir);
-  Result<std::string> chat = ReadFile(o.games_dir + "/chat/chat.js");
-  if (!chat.ok()) return {chat.status(), ""};
+  o.grace_ms = file->config.grace_ms;
+  Result<RunnerOptions> runner_options = LoadRunnerOptions(o);
+  if (!runner_options.ok()) return {runner_options.status(), ""};
   Result<std::unique_ptr<Target>> target = MakeTarget(o, file->config.limits);
   if (!target.ok()) return {target.status(), ""};
   if (file->config.restarts && !target.value()->can_restart()) {
@@ -254,8 +280,12 @@ ReplayResult Replay(const std::string& path, const FuzzOptions& options) {
         Status::Error("bad_session", "the session restarts the server; replay it without --server"),
         ""};
   }
+  if (file->config.uploads && target.value()->admin_token().empty()) {
+    return {Status::Error("bad_session", "the session uploads games; replay it without --server"),
+            ""};
+  }
   Transcript record;
-  SessionRunner runner(target.value().get(), RunnerOptions{o.timeout_ms, chat.value()}, &record);
+  SessionRunner runner(target.value().get(), runner_options.value(), &record);
   const Status status = PlaySession(file->config, file->steps, *target.value(), runner, record);
   return {status, record.Text(file->config, {})};
 }

@@ -25,13 +25,20 @@ struct FuzzOptions {
   int max_steps = 100;              // The longest session.
   double time_budget_s = 0;         // Stop starting sessions after this long (0: no budget).
   std::string server;               // HOST:PORT of a running server; empty starts a child.
+  std::string admin_token;          // With `server`: its admin token, so sessions upload.
   std::string binary;               // The ggs executable for the child server.
   std::string games_dir = "games";  // The shipped games: the child's --games, chat's source.
   std::string output = "ggs-fuzz-failure.txt";  // Where a failing session is written.
   int clients = 4;                              // Client slots per session.
   int timeout_ms = 2000;                        // Longest wait for an expected packet.
   // The child server's --max-header and --max-payload; with --server, the server's own.
-  ParserLimits limits{1024, 8192};
+  // The payload limit is past one read of the server (64 KiB), so that sessions send
+  // payloads that take several.
+  ParserLimits limits{1024, 128 * 1024};
+  // Grace mode: the server's --reconnect-grace in milliseconds (the started server gets it;
+  // with --server, that server's own), which wait steps sleep past. 0: a grace no session
+  // reaches. No restarts in grace mode: they would race the grace periods they start.
+  int grace_ms = 0;
 };
 
 struct FuzzResult {

@@ -1,4 +1,5 @@
-// GameModels: chat, pong and echo as the fuzzer expects them to behave.
+// GameModels: chat, pong, tictactoe, echo and the hostile script as the fuzzer expects them
+// to behave.
 #include "props/game_models.h"
 
 #include <algorithm>
@@ -118,7 +119,91 @@ GameResult PongCommand(GameState& state, int id, std::string_view command, std::
   return {};
 }
 
+// ---- Tictactoe (games/tictactoe/README.md): marks, turns, the board in GGS.world.
+
+constexpr char kEmptyBoard[] = ".........";
+
+std::string PlayerWith(const GameState& state, const std::vector<int>& seated,
+                       const std::string& mark) {
+  for (const int id : seated) {
+    const auto it = state.marks.find(id);
+    if (it != state.marks.end() && it->second == mark) return std::to_string(id);
+  }
+  return "";
+}
+
+bool GameOn(const GameState& state, const std::vector<int>& seated) {
+  return !PlayerWith(state, seated, "X").empty() && !PlayerWith(state, seated, "O").empty();
+}
+
+// `start`, then the empty board and X to move, as world_set to everyone.
+void NewGame(GameState& state, GameResult& result) {
+  state.board = kEmptyBoard;
+  state.turn = "X";
+  result.sends.push_back({0, "start", ""});
+  result.sends.push_back({0, "world_set", "board=" + state.board});
+  result.sends.push_back({0, "world_set", "turn=" + state.turn});
+}
+
+GameResult TicTacToeJoined(GameState& state, const std::vector<int>& seated, int id) {
+  std::string mark;
+  for (const char* m : {"X", "O"}) {
+    if (mark.empty() && PlayerWith(state, seated, m).empty()) mark = m;
+  }
+  if (mark.empty()) return Invalid(id, "both marks are taken");
+  state.marks[id] = mark;
+  GameResult result{false, {{id, "mark", mark}}};
+  if (GameOn(state, seated)) NewGame(state, result);
+  return result;
+}
+
+GameResult TicTacToeLeft(GameState& state, int id) {
+  if (state.marks.erase(id) == 0) return {};
+  return {false, {{0, "waiting", ""}}};
+}
+
+std::string MoveProblem(const GameState& state, const std::vector<int>& seated, int id,
+                        std::string_view args) {
+  const auto mark = state.marks.find(id);
+  if (mark == state.marks.end()) return "you are not seated as X or O";
+  if (!GameOn(state, seated)) return "the game has not started: waiting for an opponent";
+  if (args.size() != 1 || args[0] < '0' || args[0] > '8')
+    return "a move is a cell index from 0 to 8";
+  if (state.turn != mark->second) return "not your turn";
+  if (state.board[args[0] - '0'] != '.') return "cell " + std::string(args) + " is taken";
+  return "";
+}
+
+GameResult TicTacToeCommand(GameState& state, const std::vector<int>& seated, int id,
+                            std::string_view command, std::string_view args) {
+  if (command != "move") return Invalid(id, "unknown command " + std::string(command));
+  if (const std::string problem = MoveProblem(state, seated, id, args); !problem.empty())
+    return Invalid(id, problem);
+  const std::string mark = state.marks[id];
+  state.board[args[0] - '0'] = mark[0];
+  state.turn = mark == "X" ? "O" : "X";
+  GameResult result{false,
+                    {{0, "world_set", "board=" + state.board},
+                     {0, "world_set", "turn=" + state.turn},
+                     {0, "board", state.board + "," + state.turn}}};
+  if (const std::string over = TicTacToeResult(state.board); !over.empty()) {
+    result.sends.push_back({0, "gameover", over});
+    NewGame(state, result);
+  }
+  return result;
+}
+
 }  // namespace
+
+std::string TicTacToeResult(std::string_view b) {
+  static constexpr int kLines[8][3] = {{0, 1, 2}, {3, 4, 5}, {6, 7, 8}, {0, 3, 6},
+                                       {1, 4, 7}, {2, 5, 8}, {0, 4, 8}, {2, 4, 6}};
+  for (const auto& line : kLines) {
+    const char first = b[line[0]];
+    if (first != '.' && first == b[line[1]] && first == b[line[2]]) return std::string(1, first);
+  }
+  return b.find('.') == std::string_view::npos ? "draw" : "";
+}
 
 size_t CodePoints(std::string_view text) { return Decode(text).size(); }
 
@@ -145,6 +230,7 @@ GameResult Joined(GameKind game, GameState& state, const std::vector<int>& seate
   if (game == GameKind::kChat)
     return {false, {{0, "notice", "guest" + std::to_string(id) + " joined"}}};
   if (game == GameKind::kPong) return PongJoined(state, seated, id);
+  if (game == GameKind::kTicTacToe) return TicTacToeJoined(state, seated, id);
   return {};
 }
 
@@ -155,19 +241,51 @@ GameResult Left(GameKind game, GameState& state, const std::vector<int>&, int id
     return result;
   }
   if (game == GameKind::kPong) return PongLeft(state, id);
+  if (game == GameKind::kTicTacToe) return TicTacToeLeft(state, id);
   return {};
 }
 
-namespace {
-
-// docs/game-api.md's rule for a command name a game sends, restated here on purpose (the
-// model does not call the code it checks): 1 to 64 bytes of visible ASCII other than ':'.
+// docs/game-api.md's rule, restated here on purpose (the model does not call the code it
+// checks): 1 to 64 bytes of visible ASCII other than ':'.
 bool SendableName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (const char c : name) {
     if (c <= ' ' || c >= 0x7f || c == ':') return false;
   }
   return true;
+}
+
+std::optional<std::string> PercentDecoded(std::string_view text) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;  // An escape cut short.
+    const int high = hex(text[i + 1]), low = hex(text[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+namespace {
+
+GameResult HostileCommand(int id, std::string_view command, std::string_view args) {
+  const std::optional<std::string> name = PercentDecoded(args);
+  if (!name || !SendableName(*name)) return {true, {}};
+  GameResult result;
+  if (command == "both") result.sends.push_back({0, "ok", ""});
+  result.sends.push_back({command == "all" ? 0 : id, *name, std::string(args)});
+  return result;
 }
 
 }  // namespace
@@ -183,13 +301,26 @@ GameResult Command(GameKind game, GameState& state, const std::vector<int>& seat
       // Echoing a name the server would refuse throws, as `boom` does.
       if (command == "boom" || !SendableName(command)) return {true, {}};
       return {false, {{id, std::string(command), std::string(args)}}};
+    case GameKind::kHostile:
+      return HostileCommand(id, command, args);
+    case GameKind::kTicTacToe:
+      return TicTacToeCommand(state, seated, id, command, args);
     case GameKind::kNone:
       break;
   }
   return {};
 }
 
-GameResult Resumed(GameKind game, const GameState& state, int id) {
+GameResult Resumed(GameKind game, const GameState& state, const std::vector<int>& seated, int id) {
+  // Tictactoe tells a returning player its mark, and the board while a game is on.
+  if (game == GameKind::kTicTacToe) {
+    const auto mark = state.marks.find(id);
+    if (mark == state.marks.end()) return {};
+    GameResult result{false, {{id, "mark", mark->second}}};
+    if (GameOn(state, seated))
+      result.sends.push_back({id, "board", state.board + "," + state.turn});
+    return result;
+  }
   // Pong tells a returning player its side again; chat and echo have no such hook.
   if (game != GameKind::kPong) return {};
   const auto it = state.sides.find(id);
@@ -197,15 +328,20 @@ GameResult Resumed(GameKind game, const GameState& state, int id) {
   return {false, {{id, "side", it->second}}};
 }
 
-void Restored(GameKind game, GameState& state, const std::vector<int>& seated) {
-  if (game != GameKind::kPong) return;
+GameResult Restored(GameKind game, GameState& state, const std::vector<int>& seated) {
+  // Only pong has the hook: it forgets the sides of players who are gone, gives a side to
+  // each seated player without one (and tells it), and runs its clock when both are taken.
+  GameResult result;
+  if (game != GameKind::kPong) return result;
   std::erase_if(state.sides, [&](const auto& entry) {
     return std::find(seated.begin(), seated.end(), entry.first) == seated.end();
   });
   for (const int id : seated) {
-    if (!state.sides.contains(id)) TakeSide(state, seated, id);
+    if (!state.sides.contains(id) && TakeSide(state, seated, id))
+      result.sends.push_back({id, "side", state.sides[id]});
   }
   state.clock = BothSeated(state, seated);
+  return result;
 }
 
 bool IsPongNoise(std::string_view command) {

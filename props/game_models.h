@@ -1,6 +1,6 @@
-// GameModels: what the shipped chat and pong games, and the fuzzer's echo script, send in
-// answer to each event — the deterministic part of each game, written from its rules
-// (games/chat/README, games/pong/README) rather than from its code.
+// GameModels: what the shipped chat, pong and tictactoe games, and the fuzzer's echo and
+// hostile scripts, send in answer to each event — the deterministic part of each game,
+// written from its rules (games/*/README.md) rather than from its code.
 //
 // Pong's ball and paddles run on a 30 Hz clock, so the model keeps only what does not
 // depend on timing: which side each player gets, `start` when both sides are taken,
@@ -9,19 +9,23 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ggs::props {
 
-enum class GameKind { kNone, kChat, kEcho, kPong };
+enum class GameKind { kNone, kChat, kEcho, kPong, kHostile, kTicTacToe };
 
 // The state of one table's game that the model tracks.
 struct GameState {
   std::map<int, std::string> nicks;  // Chat: player id -> nick, when not the default.
   std::map<int, std::string> sides;  // Pong: player id -> "left" or "right".
   bool clock = false;                // Pong: the 30 Hz clock runs.
+  std::map<int, std::string> marks;  // Tictactoe: player id -> "X" or "O".
+  std::string board = ".........";   // Tictactoe: GGS.world's board, cells 0-8.
+  std::string turn;                  // Tictactoe: GGS.world's turn ("" before the first game).
 
   bool operator==(const GameState&) const = default;
 };
@@ -46,12 +50,23 @@ GameResult Left(GameKind game, GameState& state, const std::vector<int>& seated,
 GameResult Command(GameKind game, GameState& state, const std::vector<int>& seated, int id,
                    std::string_view command, std::string_view args);
 // Player `id` came back with its token (its `playerResumed` hook).
-GameResult Resumed(GameKind game, const GameState& state, int id);
-// The table was rebuilt after a server restart (its `restored` hook; nobody is connected).
-void Restored(GameKind game, GameState& state, const std::vector<int>& seated);
+GameResult Resumed(GameKind game, const GameState& state, const std::vector<int>& seated, int id);
+// The table was rebuilt from storage (its `restored` hook): after a server restart, when
+// nobody is connected yet, or on a live upload, when its players get what it sends.
+GameResult Restored(GameKind game, GameState& state, const std::vector<int>& seated);
+
+// Tictactoe's winner of `board`: "X", "O", "draw" for a full board, or "".
+std::string TicTacToeResult(std::string_view board);
 
 // True for the packets a running pong table sends on its own clock.
 bool IsPongNoise(std::string_view command);
+
+// The hostile game's command name: its payload with each `%XX` (two hex digits) replaced by
+// the character XX, as the script decodes it (props/render.cc); nullopt for any other '%',
+// on which the script throws. A character over 0x7e is a byte the server refuses either way.
+std::optional<std::string> PercentDecoded(std::string_view text);
+// docs/game-api.md's rule for a command name a game sends.
+bool SendableName(std::string_view name);
 
 // Chat's rules, exposed for the generators: a nick's problem ("" when `id` may take it).
 std::string NickProblem(const GameState& state, const std::vector<int>& seated, int id,

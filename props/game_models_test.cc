@@ -1,5 +1,5 @@
-// Tests of the game models against the rules in games/chat/README.md and
-// games/pong/README.md.
+// Tests of the game models against the rules in games/chat/README.md,
+// games/pong/README.md and games/tictactoe/README.md.
 #include "props/game_models.h"
 
 #include <gtest/gtest.h>
@@ -57,7 +57,8 @@ TEST(PongModel, SidesStartWaitingAndResume) {
   EXPECT_EQ(Commands(Joined(GameKind::kPong, pong, {1, 2}, 2)),
             (std::vector<std::string>{"side 2 right", "start 0 "}));
   EXPECT_TRUE(pong.clock);
-  EXPECT_EQ(Commands(Resumed(GameKind::kPong, pong, 2)), std::vector<std::string>{"side 2 right"});
+  EXPECT_EQ(Commands(Resumed(GameKind::kPong, pong, {1, 2}, 2)),
+            std::vector<std::string>{"side 2 right"});
   EXPECT_TRUE(Command(GameKind::kPong, pong, {1, 2}, 1, "move", " 42.5 ").sends.empty());
   EXPECT_EQ(Command(GameKind::kPong, pong, {1, 2}, 1, "move", "1e3").sends[0].command, "invalid");
   EXPECT_EQ(Commands(Left(GameKind::kPong, pong, {2}, 1)), std::vector<std::string>{"waiting 0 "});
@@ -74,6 +75,68 @@ TEST(EchoModel, EchoesAndThrowsOnBoom) {
   EXPECT_EQ(Commands(Command(GameKind::kEcho, echo, {1}, 1, "say", "x y")),
             std::vector<std::string>{"say 1 x y"});
   EXPECT_TRUE(Command(GameKind::kEcho, echo, {1}, 1, "boom", "").script_error);
+}
+
+TEST(HostileModel, DecodesEscapesAndSendsOnlyWhatTheServerAccepts) {
+  EXPECT_EQ(PercentDecoded("a%3Ab%0a"), std::optional<std::string>("a:b\n"));
+  EXPECT_EQ(PercentDecoded("%00"), std::optional<std::string>(std::string(1, '\0')));
+  EXPECT_EQ(PercentDecoded("a%4"), std::nullopt);
+  EXPECT_EQ(PercentDecoded("%G0"), std::nullopt);
+  EXPECT_TRUE(SendableName(std::string(64, 'n')));
+  for (const std::string& bad :
+       {std::string(65, 'n'), std::string("a b"), std::string("a:b"), std::string("a\r\nb"),
+        std::string(1, '\0'), std::string(""), std::string("caf\xc3\xa9")}) {
+    EXPECT_FALSE(SendableName(bad)) << bad;
+  }
+  GameState state;
+  EXPECT_TRUE(Command(GameKind::kHostile, state, {1, 2}, 1, "to", "a%0Ab").script_error);
+  EXPECT_EQ(Commands(Command(GameKind::kHostile, state, {1, 2}, 2, "to", "go%21")),
+            std::vector<std::string>{"go! 2 go%21"});
+  EXPECT_EQ(Commands(Command(GameKind::kHostile, state, {1, 2}, 2, "all", "go")),
+            std::vector<std::string>{"go 0 go"});
+}
+
+TEST(TicTacToeModel, MarksTurnsWinsAndANewGameFollowTheReadme) {
+  GameState t;
+  EXPECT_EQ(Commands(Joined(GameKind::kTicTacToe, t, {1}, 1)),
+            std::vector<std::string>{"mark 1 X"});
+  EXPECT_EQ(
+      Commands(Command(GameKind::kTicTacToe, t, {1}, 1, "move", "4")),
+      std::vector<std::string>{"invalid 1 the game has not started: waiting for an opponent"});
+  EXPECT_EQ(Commands(Joined(GameKind::kTicTacToe, t, {1, 2}, 2)),
+            (std::vector<std::string>{"mark 2 O", "start 0 ", "world_set 0 board=.........",
+                                      "world_set 0 turn=X"}));
+  const std::vector<int> both = {1, 2};
+  EXPECT_EQ(Commands(Command(GameKind::kTicTacToe, t, both, 2, "move", "4")),
+            std::vector<std::string>{"invalid 2 not your turn"});
+  EXPECT_EQ(Commands(Command(GameKind::kTicTacToe, t, both, 1, "move", "4")),
+            (std::vector<std::string>{"world_set 0 board=....X....", "world_set 0 turn=O",
+                                      "board 0 ....X....,O"}));
+  EXPECT_EQ(Commands(Command(GameKind::kTicTacToe, t, both, 2, "move", "4")),
+            std::vector<std::string>{"invalid 2 cell 4 is taken"});
+  EXPECT_EQ(Commands(Command(GameKind::kTicTacToe, t, both, 2, "move", "9")),
+            std::vector<std::string>{"invalid 2 a move is a cell index from 0 to 8"});
+  Command(GameKind::kTicTacToe, t, both, 2, "move", "0");
+  Command(GameKind::kTicTacToe, t, both, 1, "move", "3");
+  Command(GameKind::kTicTacToe, t, both, 2, "move", "1");
+  const GameResult win = Command(GameKind::kTicTacToe, t, both, 1, "move", "5");
+  EXPECT_EQ(Commands(win)[3], "gameover 0 X");
+  EXPECT_EQ(Commands(win)[4], "start 0 ");
+  EXPECT_EQ(t.board, ".........");
+  EXPECT_EQ(Commands(Resumed(GameKind::kTicTacToe, t, both, 2)),
+            (std::vector<std::string>{"mark 2 O", "board 2 .........,X"}));
+  EXPECT_EQ(Commands(Left(GameKind::kTicTacToe, t, {2}, 1)),
+            std::vector<std::string>{"waiting 0 "});
+  EXPECT_EQ(TicTacToeResult("XOXXOOOXX"), "draw");
+}
+
+TEST(PongModel, ALiveUploadTellsOnlyAPlayerWithoutASideItsNewOne) {
+  GameState pong;
+  Joined(GameKind::kPong, pong, {1}, 1);
+  EXPECT_TRUE(Restored(GameKind::kPong, pong, {1}).sends.empty());
+  pong.sides.clear();  // As if the stored side were gone.
+  EXPECT_EQ(Commands(Restored(GameKind::kPong, pong, {1})),
+            std::vector<std::string>{"side 1 left"});
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +22,9 @@ struct RenderContext {
   std::function<std::string(int)> client_token;
   ParserLimits limits;      // The server's limits, which oversize corruptions exceed.
   std::string chat_source;  // games/chat/chat.js as shipped.
+  // The shipped source of each game in kUploadableGames, and the server's admin token.
+  std::map<std::string, std::string> game_sources;
+  std::string admin_token;
 };
 
 // The JavaScript source `script` sends (chat with `seats` seats, ...).
@@ -35,7 +39,7 @@ struct Request {
 // Encodes `request` in the spelling `encoding` asks for.
 std::string EncodeRequest(const Request& request, const Encoding& encoding);
 
-// The bytes of `step` (empty for connect, disconnect and restart).
+// The bytes of `step` (empty for connect, disconnect, restart and wait).
 std::string Render(const Step& step, const RenderContext& context);
 
 // Cuts `bytes` at the step's split points (thousandths of the length) into non-empty pieces.

@@ -24,6 +24,8 @@ RenderContext FakeContext(const ParserLimits& limits) {
   c.client_token = [](int i) { return "00000000-0000-4000-8000-0000000000c" + std::to_string(i); };
   c.limits = limits;
   c.chat_source = "var seats = 64;\nfunction playerCommand() {}\n";
+  c.game_sources["chat"] = c.chat_source;
+  c.admin_token = "the-token";
   return c;
 }
 
@@ -61,7 +63,9 @@ RC_GTEST_PROP(Render, EveryCorruptionFramesAsTheModelPredicts, ()) {
 }
 
 RC_GTEST_PROP(Render, EveryWellFormedStepIsOnePacket, ()) {
-  const ModelConfig config;
+  ModelConfig config;
+  config.uploads = *gen::arbitrary<bool>();
+  config.grace_ms = *gen::element(0, 1000);
   Model model = InitialModel(config);
   const int walk = *gen::inRange(0, 15);
   for (int i = 0; i < walk; ++i) {
@@ -72,7 +76,8 @@ RC_GTEST_PROP(Render, EveryWellFormedStepIsOnePacket, ()) {
   RC_PRE(Applicable(model, step));
   RC_PRE(step.op != Op::kCorrupt);
   const std::string bytes = Render(step, FakeContext(config.limits));
-  if (step.op == Op::kConnect || step.op == Op::kDisconnect || step.op == Op::kRestart) {
+  if (step.op == Op::kConnect || step.op == Op::kDisconnect || step.op == Op::kRestart ||
+      step.op == Op::kWait) {
     RC_ASSERT(bytes.empty());
     return;
   }
@@ -103,10 +108,34 @@ TEST(Render, SpellingsAreTheOnesAsked) {
   EXPECT_EQ(EncodeRequest({{{header::kGame, "x"}}, ""}, omit), "gAmE: x\n\n");
 }
 
+TEST(Render, AnUploadSendsTheShippedSourceWithTheTokenAndLiveWhenAsked) {
+  Step upload;
+  upload.op = Op::kUpload;
+  upload.game = "chat";
+  const RenderContext c = FakeContext(ParserLimits{});
+  EXPECT_EQ(Render(upload, c), "Server-Command: upload\nGame: chat\nAdmin-Token: the-token\n" +
+                                   ("Content-Length: " + std::to_string(c.chat_source.size())) +
+                                   "\n\n" + c.chat_source);
+  upload.live = true;
+  EXPECT_NE(Render(upload, c).find("\nLive: true\n"), std::string::npos);
+}
+
+TEST(Render, PayloadsGrowByTheirFiller) {
+  Step ping;
+  ping.op = Op::kPing;
+  ping.text = "ab";
+  ping.number = 70000;
+  const std::string bytes = Render(ping, FakeContext(ParserLimits{}));
+  EXPECT_EQ(bytes.substr(0, 44), "Server-Command: ping\nContent-Length: 70002\n\n");
+  EXPECT_EQ(bytes.substr(44, 5), "ab012");
+  EXPECT_EQ(bytes.size(), 44u + 70002u);
+}
+
 TEST(Render, ChatGetsTheSeatsItAsksFor) {
   const std::string source = ScriptSource(Script::kChat, 3, "// chat\nvar seats = 64;\nvar x;\n");
   EXPECT_EQ(source, "// chat\nvar seats = 3;\nvar x;\n");
   EXPECT_NE(ScriptSource(Script::kEcho, 2, "").find("var seats = 2;"), std::string::npos);
+  EXPECT_NE(ScriptSource(Script::kHostile, 3, "").find("var seats = 3;"), std::string::npos);
 }
 
 }  // namespace

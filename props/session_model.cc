@@ -16,8 +16,9 @@ struct NamedGame {
   GameKind kind;
   int seats;
 };
-constexpr std::array<NamedGame, 2> kNamedGames = {
-    {{"chat", GameKind::kChat, 64}, {"pong", GameKind::kPong, 2}}};
+constexpr std::array<NamedGame, 3> kNamedGames = {{{"chat", GameKind::kChat, 64},
+                                                   {"pong", GameKind::kPong, 2},
+                                                   {"tictactoe", GameKind::kTicTacToe, 2}}};
 
 const NamedGame* FindNamedGame(const std::string& name) {
   for (const NamedGame& g : kNamedGames) {
@@ -64,7 +65,10 @@ void Deliver(Outcome& o, const TableModel& t, const GameResult& result) {
 // The connection of client `c` is gone; its player keeps its seat.
 void Drop(Model& m, int c) {
   const int p = m.clients[c].player;
-  if (p >= 0) m.players[p].client = -1;
+  if (p >= 0) {
+    m.players[p].client = -1;
+    m.players[p].dropped = m.drops++;
+  }
   m.clients[c] = ClientModel();
 }
 
@@ -91,7 +95,7 @@ void Seat(Outcome& o, int c, int ti, bool new_table) {
   const int p = static_cast<int>(n.players.size());
   TableModel& t = n.tables[ti];
   if (new_table && t.name.empty()) t.creator = p;
-  n.players.push_back({ti, t.next_id++, c, false});
+  n.players.push_back({ti, t.next_id++, c, false, -1});
   t.seated.push_back(p);
   n.clients[c].player = p;
   ReplyHello(o, c, p, true, new_table);
@@ -131,10 +135,12 @@ void Resume(Outcome& o, int c, int p) {
     n.clients[old] = ClientModel();
   }
   n.players[p].client = c;
+  n.players[p].dropped = -1;
   n.clients[c].player = p;
   ReplyHello(o, c, p, false, false);
   const TableModel& t = n.tables[n.players[p].table];
-  if (t.game != GameKind::kNone) Deliver(o, t, Resumed(t.game, t.state, n.players[p].id));
+  if (t.game != GameKind::kNone)
+    Deliver(o, t, Resumed(t.game, t.state, SeatedIds(n, t), n.players[p].id));
 }
 
 void JoinTable(Outcome& o, int c, int ti) {
@@ -181,6 +187,7 @@ void PredictHello(Outcome& o, const Step& s) {
 GameKind ScriptGame(Script script) {
   if (script == Script::kChat) return GameKind::kChat;
   if (script == Script::kEcho) return GameKind::kEcho;
+  if (script == Script::kHostile) return GameKind::kHostile;
   return GameKind::kNone;
 }
 
@@ -229,26 +236,43 @@ void PredictGame(Outcome& o, const Step& s) {
   TableModel& t = n.tables[n.players[own].table];
   if (t.game == GameKind::kNone) return out.push_back(Error(error::kNotDefined));
   const GameResult result =
-      Command(t.game, t.state, SeatedIds(n, t), n.players[own].id, s.command, s.text);
+      Command(t.game, t.state, SeatedIds(n, t), n.players[own].id, s.command, Payload(s));
   if (result.script_error) return out.push_back(Error(error::kScriptError));
   Deliver(o, t, result);
 }
 
-void PredictBye(Outcome& o, const Step& s) {
+// Player `p` leaves its table for good: the game's `playerLeft` runs, and a table whose
+// last player left ends.
+void Leave(Outcome& o, int p) {
   Model& n = o.next;
-  if (const int own = n.clients[s.client].player; own >= 0) {
-    TableModel& t = n.tables[n.players[own].table];
-    std::erase(t.seated, own);
-    n.players[own].gone = true;
-    n.players[own].client = -1;
-    n.clients[s.client].player = -1;
-    if (t.game != GameKind::kNone) {
-      Deliver(o, t, Left(t.game, t.state, SeatedIds(n, t), n.players[own].id));
-    }
-    t.ended = t.seated.empty();
-  }
+  PlayerModel& player = n.players[p];
+  TableModel& t = n.tables[player.table];
+  std::erase(t.seated, p);
+  player.gone = true;
+  player.dropped = -1;
+  if (player.client >= 0) n.clients[player.client].player = -1;
+  player.client = -1;
+  if (t.game != GameKind::kNone) Deliver(o, t, Left(t.game, t.state, SeatedIds(n, t), player.id));
+  t.ended = t.seated.empty();
+}
+
+void PredictBye(Outcome& o, const Step& s) {
+  if (const int own = o.next.clients[s.client].player; own >= 0) Leave(o, own);
   o.clients[s.client].packets.push_back(Reply("bye", ""));
   Close(o, s.client);
+}
+
+// Past the grace period every disconnected player is gone, in the order their grace
+// periods started (the order of their disconnections).
+void PredictWait(Outcome& o) {
+  std::vector<int> expired;
+  for (int p = 0; p < static_cast<int>(o.next.players.size()); ++p) {
+    const PlayerModel& player = o.next.players[p];
+    if (!player.gone && player.client < 0) expired.push_back(p);
+  }
+  std::sort(expired.begin(), expired.end(),
+            [&](int a, int b) { return o.next.players[a].dropped < o.next.players[b].dropped; });
+  for (const int p : expired) Leave(o, p);
 }
 
 const char* CorruptionCode(Corruption c) {
@@ -279,12 +303,31 @@ void PredictOdd(Outcome& o, const Step& s) {
   }
 }
 
+// A new version of a registered game; with `live`, every running table of the game moves
+// to it the way a table comes back after a restart (its `restored` hook runs), except that
+// its players stay connected and get what the hook sends.
+void PredictUpload(Outcome& o, const Step& s) {
+  Model& n = o.next;
+  ExpectedUpload upload{s.game, ++n.uploads[s.game], s.live, 0};
+  if (s.live) {
+    for (TableModel& t : n.tables) {
+      if (t.ended || t.name != s.game) continue;
+      ++upload.moved;
+      Deliver(o, t, Restored(t.game, t.state, SeatedIds(n, t)));
+    }
+  }
+  Expected e = Reply("uploaded", std::nullopt);
+  e.upload = upload;
+  o.clients[s.client].packets.push_back(e);
+}
+
 // A clean restart drops every connection; every table comes back with its players, who
 // wait for their clients to resume.
 void PredictRestart(Outcome& o) {
   Model& n = o.next;
   for (int c = 0; c < static_cast<int>(n.clients.size()); ++c) Drop(n, c);
   for (TableModel& t : n.tables) {
+    // What the hook sends is lost: nobody is connected yet.
     if (!t.ended) Restored(t.game, t.state, SeatedIds(n, t));
   }
 }
@@ -317,7 +360,7 @@ Outcome Predict(const Model& m, const Step& s) {
       PredictGame(o, s);
       break;
     case Op::kPing:
-      o.clients[s.client].packets.push_back(Reply("pong", s.text));
+      o.clients[s.client].packets.push_back(Reply("pong", Payload(s)));
       break;
     case Op::kBye:
       PredictBye(o, s);
@@ -330,6 +373,12 @@ Outcome Predict(const Model& m, const Step& s) {
       break;
     case Op::kRestart:
       PredictRestart(o);
+      break;
+    case Op::kUpload:
+      PredictUpload(o, s);
+      break;
+    case Op::kWait:
+      PredictWait(o);
       break;
   }
   for (int c = 0; c < static_cast<int>(m.clients.size()); ++c) {
@@ -352,6 +401,12 @@ bool ClockRuns(const Model& m, int client) {
 
 std::string Show(const Expected& e) {
   if (e.command == "error") return "error " + e.error_code;
+  if (e.upload) {
+    const ExpectedUpload& u = *e.upload;
+    std::string out = "uploaded " + u.game + ",<version#" + std::to_string(u.nth) + ">";
+    if (u.live) out += "," + std::to_string(u.moved) + ",0";
+    return out;
+  }
   if (e.command == "hello") {
     return "hello " + std::string(e.new_player ? "<new " : "<") + "player#" +
            std::to_string(e.player) + ">," + (e.defined ? "true" : "false") + "," +

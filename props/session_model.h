@@ -9,6 +9,8 @@
 // order the session created them. Which steps may follow a model is props/step_check.h.
 #pragma once
 
+#include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,14 +23,30 @@ namespace ggs::props {
 
 inline constexpr int kAdHocSeats = 10000;  // An undefined table's seats (core's kMaxSeats).
 
+// The registered games an upload step may send a new version of: the shipped source, as
+// it is, so that a restart (which installs the games directory's source when it differs
+// from the newest version) adds no version of its own. An upload needs a --max-payload of
+// at least `max_source`, a bound on the shipped source's size that the fuzzer checks.
+struct UploadableGame {
+  const char* name;
+  size_t max_source;
+};
+inline constexpr std::array<UploadableGame, 3> kUploadableGames = {
+    {{"chat", 8 * 1024}, {"pong", 16 * 1024}, {"tictactoe", 8 * 1024}}};
+
 struct ModelConfig {
   int clients = 4;       // Client slots.
   ParserLimits limits;   // The server's --max-header and --max-payload.
   bool restarts = true;  // Restart steps are possible (the fuzzer owns the server).
+  bool uploads = false;  // Upload steps are possible (the fuzzer knows the admin token).
+  // 0: the server's reconnect grace outlasts any session. Otherwise the grace in
+  // milliseconds, which wait steps sleep past (grace mode; no restarts then).
+  int grace_ms = 0;
 
   bool operator==(const ModelConfig& o) const {
     return clients == o.clients && limits.max_header == o.limits.max_header &&
-           limits.max_payload == o.limits.max_payload && restarts == o.restarts;
+           limits.max_payload == o.limits.max_payload && restarts == o.restarts &&
+           uploads == o.uploads && grace_ms == o.grace_ms;
   }
 };
 
@@ -43,7 +61,8 @@ struct PlayerModel {
   int table = -1;
   int id = 0;         // The player's id in its table's game.
   int client = -1;    // The client slot it is connected on, or -1 (within its grace period).
-  bool gone = false;  // Left with `bye`.
+  bool gone = false;  // Left with `bye`, or its grace period ran out.
+  int dropped = -1;   // While disconnected: when, as the order of disconnections.
 
   bool operator==(const PlayerModel&) const = default;
 };
@@ -66,6 +85,18 @@ struct Model {
   std::vector<ClientModel> clients;
   std::vector<PlayerModel> players;
   std::vector<TableModel> tables;
+  std::map<std::string, int> uploads;  // Versions of each game this session uploaded.
+  int drops = 0;                       // Disconnections of players so far.
+};
+
+// An `uploaded` reply. Versions are counted on the server's whole life, which the model
+// does not see: the session's first upload of a game must name a version after the ones
+// installed before (so at least 2), and each later one the next.
+struct ExpectedUpload {
+  std::string game;
+  int nth = 0;  // This session's nth upload of `game`, from 1.
+  bool live = false;
+  int moved = 0;  // Running tables that moved (live only); none refuses the same source.
 };
 
 // One packet a client must receive.
@@ -80,6 +111,7 @@ struct Expected {
   bool new_player = false;
   bool new_table = false;
   bool defined = false;
+  std::optional<ExpectedUpload> upload;  // For `uploaded`.
 };
 
 struct ClientExpectation {

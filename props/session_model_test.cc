@@ -166,8 +166,104 @@ void CheckConsistent(const Model& m) {
   for (const TableModel& t : m.tables) RC_ASSERT(t.ended == t.seated.empty());
 }
 
+TEST(SessionModel, UploadsCountVersionsAndLiveOnesMoveTheGamesRunningTables) {
+  ModelConfig config;
+  config.clients = 4;
+  config.uploads = true;
+  Model m = InitialModel(config);
+  for (int c = 0; c < 4; ++c) Play(m, Make(Op::kConnect, c));
+  Play(m, Hello(0, HelloMode::kGame, 0, "chat"));
+  Play(m, Hello(1, HelloMode::kGame, 0, "pong"));
+  Play(m, Hello(2, HelloMode::kGame, 0, "pong"));
+  Play(m, Hello(3, HelloMode::kGame, 0, "pong"));  // A second pong table.
+  Step upload = Make(Op::kUpload, 0);
+  upload.game = "pong";
+  EXPECT_EQ(Play(m, upload)[0], Lines{"uploaded pong,<version#1>"});
+  upload.live = true;
+  // Both pong tables move; their players keep their sides, so restored() tells nobody.
+  const auto got = Play(m, upload);
+  EXPECT_EQ(got[0], Lines{"uploaded pong,<version#2>,2,0"});
+  for (int c : {1, 2, 3}) EXPECT_EQ(got[c], Lines{});
+  Play(m, Make(Op::kBye, 3));  // Its table ends: it no longer runs.
+  EXPECT_EQ(Play(m, upload)[0], Lines{"uploaded pong,<version#3>,1,0"});
+  upload.game = "chat";
+  EXPECT_EQ(Play(m, upload)[0], Lines{"uploaded chat,<version#1>,1,0"});
+  // A live upload of the same source changes nothing players see.
+  Step message = Make(Op::kGame, 0);
+  message.command = "message";
+  message.text = "hi";
+  EXPECT_EQ(Play(m, message)[0], Lines{"message \"guest1: hi\""});
+  // Without the admin token the fuzzer has no upload steps.
+  m.config.uploads = false;
+  EXPECT_FALSE(Applicable(m, upload));
+}
+
+TEST(SessionModel, AHostileGameCannotSendANameTheServerRefuses) {
+  Model m = Connected(2);
+  Play(m, Hello(0, HelloMode::kNew));
+  Play(m, Hello(1, HelloMode::kJoin, 0));
+  Step define = Make(Op::kDefine, 0);
+  define.script = Script::kHostile;
+  Play(m, define);
+  Step send = Make(Op::kGame, 1);
+  send.command = "all";
+  send.text = "x%0D%0AClient-Command:%20error";
+  auto got = Play(m, send);
+  EXPECT_EQ(got[1], Lines{"error script_error"});
+  EXPECT_EQ(got[0], Lines{});
+  send.command = "both";
+  send.text = "fine%21";
+  got = Play(m, send);
+  EXPECT_EQ(got[1], (Lines{"ok \"\"", "fine! \"fine%21\""}));
+  EXPECT_EQ(got[0], Lines{"ok \"\""});
+  send.text = std::string(65, 'n');
+  EXPECT_EQ(Play(m, send)[1], Lines{"error script_error"});
+}
+
+TEST(SessionModel, PayloadsMayFillTheWholeLimit) {
+  Model m = Connected(1);
+  Step ping = Make(Op::kPing, 0);
+  ping.text = "ab";
+  ping.number = static_cast<int>(m.config.limits.max_payload) - 2;
+  EXPECT_TRUE(Applicable(m, ping));
+  const Outcome o = Predict(m, ping);
+  EXPECT_EQ(o.clients[0].packets[0].payload->size(), m.config.limits.max_payload);
+  ++ping.number;
+  EXPECT_FALSE(Applicable(m, ping));
+}
+
+TEST(SessionModel, PastTheGraceDisconnectedPlayersAreGoneInTheOrderTheyDropped) {
+  ModelConfig config;
+  config.clients = 3;
+  config.grace_ms = 1000;
+  config.restarts = false;
+  Model m = InitialModel(config);
+  for (int c = 0; c < 3; ++c) Play(m, Make(Op::kConnect, c));
+  for (int c = 0; c < 3; ++c) Play(m, Hello(c, HelloMode::kGame, 0, "chat"));
+  Step nick = Make(Op::kGame, 2);
+  nick.command = "nick";
+  nick.text = "carol";
+  Play(m, nick);
+  Play(m, Make(Op::kDisconnect, 2));
+  Play(m, Make(Op::kDisconnect, 1));
+  EXPECT_EQ(Play(m, Make(Op::kWait, 0))[0],
+            (Lines{"notice \"carol left\"", "notice \"guest2 left\""}));
+  EXPECT_TRUE(m.players[1].gone && m.players[2].gone);
+  Play(m, Make(Op::kConnect, 1));
+  EXPECT_EQ(Play(m, Hello(1, HelloMode::kResume, 2))[1], Lines{"error no_such_player"});
+  // Without a short grace there is nothing to wait for.
+  m.config.grace_ms = 0;
+  EXPECT_FALSE(Applicable(m, Make(Op::kWait, 0)));
+}
+
 RC_GTEST_PROP(SessionModel, GeneratedSessionsKeepTheModelConsistent, ()) {
-  Model m = InitialModel(ModelConfig{});
+  ModelConfig config;
+  config.uploads = *rc::gen::arbitrary<bool>();
+  if (*rc::gen::arbitrary<bool>()) {
+    config.grace_ms = 1000;
+    config.restarts = false;
+  }
+  Model m = InitialModel(config);
   const int length = *rc::gen::inRange(1, 80);
   int applied = 0;
   for (int i = 0; i < length; ++i) {

@@ -91,7 +91,7 @@ Status SessionRunner::Execute(const Model& before, const Step& step) {
     const int c = (step.client + i) % static_cast<int>(outcome.clients.size());
     status = CheckClient(c, outcome.clients[c]);
   }
-  const bool probe = step.op != Op::kDisconnect && step.op != Op::kRestart;
+  const bool probe = step.op != Op::kDisconnect && step.op != Op::kRestart && step.op != Op::kWait;
   if (status.ok() && probe && outcome.next.clients[step.client].open) {
     status = Barrier(step.client, outcome.clients[step.client].noise);
   }
@@ -123,6 +123,13 @@ Status SessionRunner::Act(const Model& before, const Step& step) {
       for (auto& client : clients_) client.reset();
       Note("the server restarts (SIGTERM, then a new process on the same database)");
       return target_->Restart();
+    case Op::kWait: {
+      // Well past the grace: the server's timers are not exact, and a loaded machine is slow.
+      const int ms = before.config.grace_ms + std::max(500, before.config.grace_ms / 2);
+      Note("everyone waits " + std::to_string(ms) + " ms, past the reconnect grace");
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      return Status::Ok();
+    }
     default:
       break;
   }
@@ -140,6 +147,8 @@ Status SessionRunner::Act(const Model& before, const Step& step) {
   };
   context.limits = before.config.limits;
   context.chat_source = options_.chat_source;
+  context.game_sources = options_.game_sources;
+  context.admin_token = target_->admin_token();
   return Send(c, step, Render(step, context));
 }
 
@@ -222,6 +231,7 @@ Status SessionRunner::Match(const Packet& got, const Expected& want) {
     return ErrorCodeOf(got) == want.error_code ? Status::Ok() : Status::Error("diverged", "");
   }
   if (want.command == command::kHello) return MatchHello(got, want);
+  if (want.upload) return MatchUpload(got, *want.upload);
   if (want.payload && got.payload != *want.payload) return Status::Error("diverged", "");
   return Status::Ok();
 }
@@ -239,6 +249,27 @@ Status SessionRunner::MatchHello(const Packet& got, const Expected& want) {
     return s;
   }
   return LearnOrCheck(table_tokens_, want.table, want.new_table, reply->table, "table");
+}
+
+Status SessionRunner::MatchUpload(const Packet& got, const ExpectedUpload& want) {
+  Result<UploadReply> reply = ParseUploadReply(got.payload);
+  if (!reply.ok()) return Status::Error("diverged", reply.status().message());
+  if (reply->game != want.game || reply->live != want.live || reply->moved != want.moved ||
+      !reply->refused.empty()) {
+    return Status::Error("diverged", "");
+  }
+  // The session's first upload of a game learns how many versions the server had.
+  const auto [before, first] = versions_before_.try_emplace(want.game, reply->version - 1);
+  if (first && before->second < 1) {
+    return Status::Error("diverged", "the game was registered, so its new version is at least 2");
+  }
+  if (reply->version != before->second + want.nth) {
+    return Status::Error("diverged", "expected version " +
+                                         std::to_string(before->second + want.nth) +
+                                         " (the session's upload #" + std::to_string(want.nth) +
+                                         " after version " + std::to_string(before->second) + ")");
+  }
+  return Status::Ok();
 }
 
 Status SessionRunner::Barrier(int c, bool noise) {
@@ -323,6 +354,7 @@ void SessionRunner::Forget() {
   clients_.clear();
   player_tokens_.clear();
   table_tokens_.clear();
+  versions_before_.clear();
   step_index_ = 0;
   skipped_noise_ = 0;
 }

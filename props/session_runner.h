@@ -11,6 +11,7 @@
 // Thread: one thread. The runner owns its client connections; the target outlives it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ namespace ggs::props {
 struct RunnerOptions {
   int timeout_ms = 2000;    // Longest wait for one expected packet.
   std::string chat_source;  // games/chat/chat.js, which `define` steps send.
+  // The shipped source of each game in kUploadableGames, which `upload` steps send.
+  std::map<std::string, std::string> game_sources;
 };
 
 class SessionRunner {
@@ -63,6 +66,7 @@ class SessionRunner {
   Status CheckClosed(int client, bool noise);
   Status Match(const Packet& got, const Expected& want);
   Status MatchHello(const Packet& got, const Expected& want);
+  Status MatchUpload(const Packet& got, const ExpectedUpload& want);
   Status Barrier(int client, bool noise);
   Status AwaitState(int client);
   Result<Packet> Next(int client, bool noise);
@@ -76,6 +80,8 @@ class SessionRunner {
   std::vector<std::unique_ptr<SyncClient>> clients_;
   std::vector<std::string> player_tokens_;  // By the model's player index.
   std::vector<std::string> table_tokens_;   // By the model's table index.
+  // Per game, the version before this session's first upload of it (learned from the reply).
+  std::map<std::string, int> versions_before_;
   int step_index_ = 0;
   int skipped_noise_ = 0;  // Pong clock packets the last Next() skipped.
 };

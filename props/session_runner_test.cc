@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/file.h"
+
 namespace ggs::props {
 namespace {
 
@@ -17,7 +19,11 @@ class SessionRunnerTest : public ::testing::Test {
     Result<std::unique_ptr<ChildServer>> started = ChildServer::Start(options);
     ASSERT_TRUE(started.ok()) << started.status().message();
     server_ = std::move(started.value());
-    runner_ = std::make_unique<SessionRunner>(server_.get(), RunnerOptions{2000, ""}, &transcript_);
+    RunnerOptions runner;
+    Result<std::string> chat = ReadFile(options.games_dir + "/chat/chat.js");
+    ASSERT_TRUE(chat.ok());
+    runner.chat_source = runner.game_sources["chat"] = chat.value();
+    runner_ = std::make_unique<SessionRunner>(server_.get(), runner, &transcript_);
   }
 
   // Runs `step` after `model` and advances the model when it passes.
@@ -64,6 +70,33 @@ TEST_F(SessionRunnerTest, AChatSessionPassesAndLearnsTheTokens) {
   EXPECT_TRUE(runner_->Cleanup().ok());
 }
 
+TEST_F(SessionRunnerTest, UploadsLearnTheVersionAndCountTheMovedTables) {
+  ModelConfig config;
+  config.uploads = true;
+  Model model = InitialModel(config);
+  ASSERT_TRUE(Play(model, Make(Op::kConnect, 0)).ok());
+  Step hello = Make(Op::kHello, 0);
+  hello.mode = HelloMode::kGame;
+  hello.game = "chat";
+  ASSERT_TRUE(Play(model, hello).ok());
+  Step upload = Make(Op::kUpload, 0);
+  upload.game = "chat";
+  ASSERT_TRUE(Play(model, upload).ok());
+  upload.live = true;
+  const Status live = Play(model, upload);
+  ASSERT_TRUE(live.ok()) << live.message();
+  const std::string text = transcript_.Text(model.config, {});
+  // chat was version 1 (from --games): the uploads are 2, then 3 with one table moved.
+  EXPECT_NE(text.find("c0 << uploaded \"chat,2\""), std::string::npos) << text;
+  EXPECT_NE(text.find("c0 << uploaded \"chat,3,1,0\""), std::string::npos) << text;
+  Step message = Make(Op::kGame, 0);
+  message.command = "message";
+  message.text = "still here";
+  ASSERT_TRUE(Play(model, message).ok());
+  EXPECT_TRUE(runner_->Finish(model).ok());
+  EXPECT_TRUE(runner_->Cleanup().ok());
+}
+
 TEST_F(SessionRunnerTest, ADivergenceNamesTheStepTheClientAndBothPackets) {
   Model model = InitialModel(ModelConfig{});
   ASSERT_TRUE(Play(model, Make(Op::kConnect, 0)).ok());
@@ -71,7 +104,7 @@ TEST_F(SessionRunnerTest, ADivergenceNamesTheStepTheClientAndBothPackets) {
   model.tables.push_back(TableModel{});
   model.tables[0].game = GameKind::kEcho;
   model.tables[0].seated = {0};
-  model.players.push_back(PlayerModel{0, 1, 0, false});
+  model.players.push_back(PlayerModel{0, 1, 0, false, -1});
   model.clients[0].player = 0;
   Step echo = Make(Op::kGame, 0);
   echo.command = "say";

@@ -1,6 +1,7 @@
 // Step: the text form of a step, field by field.
 #include "props/step.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <functional>
@@ -10,12 +11,13 @@
 namespace ggs::props {
 namespace {
 
-constexpr std::array<std::string_view, 10> kOpNames = {
-    "connect", "disconnect", "hello", "define", "game", "ping", "bye", "corrupt", "odd", "restart"};
+constexpr std::array<std::string_view, 12> kOpNames = {"connect", "disconnect", "hello",  "define",
+                                                       "game",    "ping",       "bye",    "corrupt",
+                                                       "odd",     "restart",    "upload", "wait"};
 constexpr std::array<std::string_view, 7> kModeNames = {
     "new", "join", "game", "resume", "unknown_table", "unknown_token", "game_and_table"};
-constexpr std::array<std::string_view, 6> kScriptNames = {
-    "chat", "echo", "syntax_error", "no_player_command", "throws_on_load", "empty"};
+constexpr std::array<std::string_view, 7> kScriptNames = {
+    "chat", "echo", "syntax_error", "no_player_command", "throws_on_load", "empty", "hostile"};
 constexpr std::array<std::string_view, 4> kTokenNames = {"none", "own", "player", "unknown"};
 constexpr std::array<std::string_view, 15> kCorruptionNames = {
     "no_colon",          "bad_name",          "leading_colon",      "control_in_value",
@@ -175,6 +177,8 @@ const std::vector<Field>& Fields() {
        }},
       {"number", [](const Step& s) { return std::to_string(s.number); },
        [](std::string_view v, Step& s) { return Store(ParseInt(v), s.number); }},
+      {"live", [](const Step& s) { return std::string(s.live ? "1" : "0"); },
+       [](std::string_view v, Step& s) { return Store(ParseFlag(v), s.live); }},
       {"enc", [](const Step& s) { return EncodingText(s.encoding); },
        [](std::string_view v, Step& s) { return Store(ParseEncoding(v), s.encoding); }},
       {"split", [](const Step& s) { return SplitsText(s.splits); },
@@ -200,6 +204,14 @@ std::string_view Name(Script script) { return NameIn(kScriptNames, script); }
 std::string_view Name(TokenHeader token) { return NameIn(kTokenNames, token); }
 std::string_view Name(Corruption corruption) { return NameIn(kCorruptionNames, corruption); }
 std::string_view Name(Oddity oddity) { return NameIn(kOddityNames, oddity); }
+
+std::string Payload(const Step& step) {
+  static constexpr std::string_view kFiller = "0123456789abcdefghijklmnopqrstuvwxyz-";
+  std::string payload = step.text;
+  payload.reserve(step.text.size() + static_cast<size_t>(std::max(0, step.number)));
+  for (int i = 0; i < step.number; ++i) payload += kFiller[static_cast<size_t>(i) % kFiller.size()];
+  return payload;
+}
 
 std::string ToLine(const Step& step) {
   static const Step defaults;
@@ -231,7 +243,7 @@ Result<Step> ParseStep(std::string_view line) {
 }
 
 std::string Describe(const Step& s) {
-  if (s.op == Op::kRestart) return "restart";
+  if (s.op == Op::kRestart || s.op == Op::kWait) return std::string(Name(s.op));
   std::string out = "c" + std::to_string(s.client) + " " + std::string(Name(s.op));
   switch (s.op) {
     case Op::kHello:
@@ -245,7 +257,12 @@ std::string Describe(const Step& s) {
       return out + " " + std::string(Name(s.script)) + " seats=" + std::to_string(s.seats);
     case Op::kGame:
       return out + " " + ReadableBytes(s.command) + " \"" + ReadableBytes(s.text.substr(0, 60)) +
-             (s.text.size() > 60 ? "...\"" : "\"");
+             (s.text.size() > 60 ? "...\"" : "\"") +
+             (s.number > 0 ? " + " + std::to_string(s.number) + " bytes" : "");
+    case Op::kPing:
+      return s.number > 0 ? out + " of " + std::to_string(Payload(s).size()) + " bytes" : out;
+    case Op::kUpload:
+      return out + " " + s.game + (s.live ? " live" : "");
     case Op::kCorrupt:
       return out + " " + std::string(Name(s.corruption));
     case Op::kOdd:

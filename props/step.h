@@ -26,6 +26,12 @@ enum class Op {
   kCorrupt,  // Bytes that break the framing (see Corruption).
   kOdd,      // A well-framed packet that no command accepts (see Oddity).
   kRestart,  // A clean restart of the server on the same database.
+  // A new version of the registered game `game`, its shipped source unchanged, with the
+  // right admin token; `live` moves its running tables too.
+  kUpload,
+  // Sleeps past the server's short reconnect grace (ModelConfig::grace_ms): every player
+  // without a connection is gone then.
+  kWait,
 };
 
 enum class HelloMode {
@@ -45,6 +51,10 @@ enum class Script {
   kNoPlayerCommand,
   kThrowsOnLoad,
   kEmpty,
+  // Sends the command name its payload spells, percent-encoded (%XX, any byte): to the
+  // sender (command `to`), to everyone (`all`), or `ok` to everyone first (`both`). Names the
+  // server must refuse (line breaks, NUL, ':', spaces, over 64 bytes) make it a script_error.
+  kHostile,
 };
 
 // The Token header a game command carries.
@@ -106,13 +116,18 @@ struct Step {
   std::string extra;    // The second string of a corruption.
   Corruption corruption = Corruption::kBinaryJunk;
   Oddity oddity = Oddity::kUnknownCommand;
-  int number = 0;
+  int number = 0;     // Also, for kPing and kGame, the filler bytes after `text` (Payload()).
+  bool live = false;  // For kUpload.
   Encoding encoding;
   std::vector<int> splits;  // Where the write is cut, in thousandths of its length.
   bool pause = false;       // Sleep a little between the pieces of a cut write.
 
   bool operator==(const Step&) const = default;
 };
+
+// The payload of a ping or a game command: `text`, then `number` bytes of printable filler,
+// so that a session file names a payload of any size in a few bytes.
+std::string Payload(const Step& step);
 
 // The one-line text form of `step`: `op=... client=...` and each field that differs from its
 // default. The line has no newline.

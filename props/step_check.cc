@@ -118,8 +118,21 @@ bool HelloApplies(const Model& m, const Step& s) {
   return false;
 }
 
+// A payload (props/step.h's Payload) that fits the server's --max-payload.
+bool PayloadFits(const Model& m, const Step& s) {
+  return s.number >= 0 && static_cast<size_t>(s.number) <= m.config.limits.max_payload &&
+         s.text.size() + static_cast<size_t>(s.number) <= m.config.limits.max_payload;
+}
+
+bool UploadApplies(const Model& m, const Step& s) {
+  if (!m.config.uploads) return false;
+  return std::any_of(kUploadableGames.begin(), kUploadableGames.end(), [&](const auto& g) {
+    return s.game == g.name && g.max_source <= m.config.limits.max_payload;
+  });
+}
+
 bool GameApplies(const Model& m, const Step& s) {
-  if (!IsPlainValue(s.command) || s.command.size() > 64) return false;
+  if (!IsPlainValue(s.command) || s.command.size() > 64 || !PayloadFits(m, s)) return false;
   if (s.token == TokenHeader::kPlayer)
     return s.target >= 0 && s.target < static_cast<int>(m.players.size());
   if (s.token == TokenHeader::kUnknown) return !s.extra.empty() && IsPlainValue(s.extra);
@@ -136,7 +149,11 @@ bool OpApplies(const Model& m, const Step& s) {
     case Op::kBye:
       return true;
     case Op::kPing:
-      return s.text.size() <= 1000;
+      return PayloadFits(m, s);
+    case Op::kUpload:
+      return UploadApplies(m, s);
+    case Op::kWait:
+      return m.config.grace_ms > 0;
     case Op::kHello:
       return HelloApplies(m, s);
     case Op::kDefine:
@@ -158,7 +175,8 @@ Status CheckStep(const Model& m, const Step& s) {
   auto fail = [](const char* reason) { return Status::Error("bad_step", reason); };
   if (s.client < 0 || s.client >= static_cast<int>(m.clients.size()))
     return fail("no such client slot");
-  if (s.op != Op::kConnect && s.op != Op::kRestart && !m.clients[s.client].open)
+  if (s.op != Op::kConnect && s.op != Op::kRestart && s.op != Op::kWait &&
+      !m.clients[s.client].open)
     return fail("the client is not connected");
   if (!EncodingApplies(s.encoding)) return fail("bad encoding");
   if (!OpApplies(m, s)) return fail("the step's arguments do not fit the model");

@@ -102,6 +102,18 @@ Gen<Step> GenConnect(const Model& m) {
   return gen::map(gen::elementOf(closed), [](int c) { return Base(Op::kConnect, c); });
 }
 
+// Filler bytes after a payload's `text` of `used` bytes (Payload() in props/step.h): mostly
+// none; else sizes around one read of the server (64 KiB), up to --max-payload exactly.
+Gen<int> GenFiller(const Model& m, size_t used) {
+  const int room = static_cast<int>(std::min<size_t>(m.config.limits.max_payload - used, 1 << 24));
+  if (room <= 0) return gen::just(0);
+  auto fit = [room](int n) { return std::clamp(n, 0, room); };
+  return gen::weightedOneOf<int>({{24, gen::just(0)},
+                                  {1, gen::map(gen::element(65535, 65536, 65537, 1 << 17), fit)},
+                                  {1, gen::just(room)},
+                                  {1, gen::inRange(1, room + 1)}});
+}
+
 Gen<Step> GenSimple(const Model& m, Op op) {
   return gen::exec([m, op] {
     Step s = Base(op, *gen::elementOf(OpenClients(m, -1)));
@@ -109,7 +121,10 @@ Gen<Step> GenSimple(const Model& m, Op op) {
       s.encoding = *GenEncoding();
       AddWriteShape(s);
     }
-    if (op == Op::kPing) s.text = *Bytes(0, 24, AnyByte());
+    if (op == Op::kPing) {
+      s.text = *Bytes(0, 24, AnyByte());
+      s.number = *GenFiller(m, s.text.size());
+    }
     return s;
   });
 }
@@ -118,6 +133,7 @@ Gen<std::string> GenGameName() {
   return gen::weightedOneOf<std::string>(
       {{3, gen::just<std::string>("chat")},
        {5, gen::just<std::string>("pong")},
+       {4, gen::just<std::string>("tictactoe")},
        {1, gen::element<std::string>("nosuchgame", "CHAT", "", "pong2")}});
 }
 
@@ -167,6 +183,7 @@ Gen<Step> GenDefine(const Model& m) {
     Step s = Base(Op::kDefine, *Prefer(Definers(m), OpenClients(m, -1)));
     s.script = *gen::weightedElement<Script>({{5, Script::kChat},
                                               {3, Script::kEcho},
+                                              {2, Script::kHostile},
                                               {1, Script::kSyntaxError},
                                               {1, Script::kNoPlayerCommand},
                                               {1, Script::kThrowsOnLoad},
@@ -237,10 +254,70 @@ Gen<std::pair<std::string, std::string>> GenPongCommand() {
                     [](std::string c) { return Pair(c, ""); })}});
 }
 
+// Mostly moves to free cells of the client's board (legal when it is the mover's turn).
+Gen<std::pair<std::string, std::string>> GenTicTacToeCommand(const Model& m, int client) {
+  using Pair = std::pair<std::string, std::string>;
+  std::vector<std::string> free;
+  const int p = m.clients[client].player;
+  const std::string& board = m.tables[m.players[p].table].state.board;
+  for (size_t i = 0; i < board.size(); ++i) {
+    if (board[i] == '.') free.push_back(std::to_string(i));
+  }
+  if (free.empty()) free.push_back("4");
+  return gen::weightedOneOf<Pair>(
+      {{8, gen::map(gen::elementOf(free), [](std::string cell) { return Pair("move", cell); })},
+       {2, gen::map(gen::element<std::string>("0", "4", "8", "9", "", "a", "10", " 4", "4\n", "-1"),
+                    [](std::string cell) { return Pair("move", cell); })},
+       {1, gen::map(gen::element<std::string>("Move", "mark", "start"),
+                    [](std::string c) { return Pair(c, "4"); })}});
+}
+
 Gen<std::pair<std::string, std::string>> GenEchoCommand() {
   return gen::apply([](std::string c, std::string a) { return std::make_pair(c, a); },
                     gen::weightedElement<std::string>({{4, "echo"}, {2, "say"}, {1, "boom"}}),
                     Bytes(0, 32, AnyByte()));
+}
+
+// `name` with every byte written as %XX, or only the bytes a URL would escape.
+std::string PercentEncoded(const std::string& name, bool all) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!all && u > ' ' && u < 0x7f && c != '%') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
+// Names a game might send: fine ones, and every way to break out of a header line.
+Gen<std::string> GenHostileName() {
+  return gen::weightedOneOf<std::string>(
+      {{3, Words(1, 64)},
+       {1, gen::just(std::string(64, 'n'))},
+       {6, gen::element<std::string>("x\r\nClient-Command: error\r\nError-Code: resumed", "a\nb",
+                                     "a\rb", std::string("a\0b", 3), std::string(1, '\0'), "a:b",
+                                     "Error-Code:", "a b", " a", "a\t", "", std::string(65, 'n'),
+                                     std::string(200, 'n'), "caf\xc3\xa9", "\x7f",
+                                     "ok\n\nClient-Command: hello\nContent-Length: 3\n\nabc")}});
+}
+
+Gen<std::pair<std::string, std::string>> GenHostileCommand() {
+  return gen::apply(
+      [](std::string command, std::string name, bool all, int malformed) {
+        std::string args = PercentEncoded(name, all);
+        // A '%' without two hex digits after it: the script throws before it sends.
+        if (malformed == 1) args += "%G0";
+        if (malformed == 2) args += "%4";
+        return std::make_pair(command, args);
+      },
+      gen::element<std::string>("to", "all", "both"), GenHostileName(), gen::arbitrary<bool>(),
+      gen::weightedElement<int>({{8, 0}, {1, 1}, {1, 2}}));
 }
 
 Gen<std::pair<std::string, std::string>> GenAnyCommand() {
@@ -262,12 +339,19 @@ Gen<Step> GenGame(const Model& m) {
       case GameKind::kEcho:
         command = *GenEchoCommand();
         break;
+      case GameKind::kHostile:
+        command = *GenHostileCommand();
+        break;
+      case GameKind::kTicTacToe:
+        command = *GenTicTacToeCommand(m, s.client);
+        break;
       case GameKind::kNone:
         command = *GenAnyCommand();
         break;
     }
     s.command = command.first;
     s.text = command.second;
+    s.number = *GenFiller(m, s.text.size());
     const size_t players = m.players.empty() ? 0 : 1;
     s.token = *gen::weightedElement<TokenHeader>({{20, TokenHeader::kNone},
                                                   {2, TokenHeader::kOwn},
@@ -352,6 +436,26 @@ Gen<Step> GenOdd(const Model& m) {
   });
 }
 
+// Games whose shipped source fits the server's --max-payload.
+std::vector<std::string> Uploadable(const Model& m) {
+  std::vector<std::string> out;
+  for (const UploadableGame& g : kUploadableGames) {
+    if (g.max_source <= m.config.limits.max_payload) out.push_back(g.name);
+  }
+  return out;
+}
+
+Gen<Step> GenUpload(const Model& m) {
+  return gen::exec([m] {
+    Step s = Base(Op::kUpload, *gen::elementOf(OpenClients(m, -1)));
+    s.game = *gen::elementOf(Uploadable(m));
+    s.live = *gen::arbitrary<bool>();
+    s.encoding = *GenEncoding();
+    AddWriteShape(s);
+    return s;
+  });
+}
+
 size_t If(bool condition, size_t weight) { return condition ? weight : 0; }
 
 }  // namespace
@@ -399,6 +503,10 @@ Gen<Step> GenStep(const Model& m) {
        {If(any_open, 2), gen::mapcat(gen::elementOf(any_open ? open : std::vector<int>{0}),
                                      [m](int c) { return GenCorruptStep(m, c); })},
        {If(any_open, 1), GenOdd(m)},
+       {If(any_open && m.config.uploads && !Uploadable(m).empty(), 2), GenUpload(m)},
+       // A wait is slow too, and tells something only when a player's grace runs out.
+       {If(m.config.grace_ms > 0 && !ResumablePlayers(m).empty(), 2),
+        gen::just(Base(Op::kWait, 0))},
        // A restart is slow and tells something only when there is state to restore.
        {If(m.config.restarts && !m.players.empty(), 2), gen::just(Base(Op::kRestart, 0))}});
 }

@@ -22,7 +22,19 @@ std::string ExitText(int status) {
   return "stopped (status " + std::to_string(status) + ")";
 }
 
+// A child on loopback, started for a fuzz run: its token is no secret worth keeping.
+constexpr char kAdminToken[] = "ggs-fuzz-admin-token";
+
+// A long grace period by default: a session resumes players long after they dropped, and
+// must never race the expiry. Grace mode asks for a short one, which its steps wait past.
+std::string GraceSeconds(int grace_ms) {
+  if (grace_ms <= 0) return "3600";
+  return std::to_string(grace_ms / 1000) + "." + std::to_string(1000 + grace_ms % 1000).substr(1);
+}
+
 }  // namespace
+
+std::string ChildServer::admin_token() const { return kAdminToken; }
 
 Result<std::unique_ptr<ChildServer>> ChildServer::Start(const ChildOptions& options) {
   auto dir = std::make_unique<TempDir>("ggs-fuzz");
@@ -40,15 +52,13 @@ ChildServer::~ChildServer() {
 }
 
 Status ChildServer::Launch() {
-  // A long grace period: a session resumes players long after they dropped, and must never
-  // race the expiry.
   // clang-format off
   const std::vector<std::string> args = {
       "--db", DatabasePath(),
       "--games", options_.games_dir,
       "--max-header", std::to_string(options_.limits.max_header),
       "--max-payload", std::to_string(options_.limits.max_payload),
-      "--reconnect-grace", "3600",
+      "--reconnect-grace", GraceSeconds(options_.grace_ms),
       "--flush-ms", "20",
       // No fuzz step runs long; a busy machine must not time a worker out.
       "--event-budget-ms", "5000",
@@ -58,6 +68,7 @@ Status ChildServer::Launch() {
       "--max-commands-per-s", "0",
       "--hello-timeout", "600000",
       "--packet-timeout", "600000",
+      "--admin-token", kAdminToken,
       "--log-level", options_.log_level};
   // clang-format on
   Result<std::unique_ptr<ServerProcess>> started =

@@ -32,6 +32,8 @@ class Target {
   virtual Status Reset() = 0;
   // Where the server's log is, or "".
   virtual std::string log_path() const = 0;
+  // The server's --admin-token, or "" when the fuzzer does not know it (no uploads then).
+  virtual std::string admin_token() const { return ""; }
 };
 
 struct ChildOptions {
@@ -39,6 +41,7 @@ struct ChildOptions {
   std::string games_dir;  // Passed as --games.
   ParserLimits limits;    // Passed as --max-header and --max-payload.
   std::string log_level = "warn";
+  int grace_ms = 0;  // --reconnect-grace in milliseconds; 0: an hour.
 };
 
 // A `ggs serve` child on a loopback port with a database in a fresh temporary directory,
@@ -55,6 +58,7 @@ class ChildServer final : public Target {
   Status Health() override;
   Status Reset() override;
   std::string log_path() const override { return dir_->File("server.log"); }
+  std::string admin_token() const override;
   // The running server's process id, or 0.
   pid_t pid() const { return process_ ? process_->pid() : 0; }
   // Keeps the temporary directory (its database and log) for a post-mortem.
@@ -73,7 +77,9 @@ class ChildServer final : public Target {
 
 class RemoteServer final : public Target {
  public:
-  RemoteServer(std::string host, int port) : host_(std::move(host)), port_(port) {}
+  // `admin_token`: the server's --admin-token, or "" when unknown (no uploads then).
+  RemoteServer(std::string host, int port, std::string admin_token = "")
+      : host_(std::move(host)), port_(port), admin_token_(std::move(admin_token)) {}
   std::string host() const override { return host_; }
   int port() const override { return port_; }
   bool can_restart() const override { return false; }
@@ -81,10 +87,12 @@ class RemoteServer final : public Target {
   Status Health() override;
   Status Reset() override { return Status::Ok(); }
   std::string log_path() const override { return ""; }
+  std::string admin_token() const override { return admin_token_; }
 
  private:
   std::string host_;
   int port_;
+  std::string admin_token_;
 };
 
 }  // namespace ggs::props

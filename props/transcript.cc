@@ -28,6 +28,10 @@ bool ParseConfigItem(std::string_view item, ModelConfig* config) {
     config->limits.max_payload = n;
   else if (key == "restarts")
     config->restarts = n != 0;
+  else if (key == "uploads")
+    config->uploads = n != 0;
+  else if (key == "grace_ms")
+    config->grace_ms = static_cast<int>(n);
   else
     return false;
   return true;
@@ -71,7 +75,8 @@ std::string ConfigLine(const ModelConfig& config) {
   return "config clients=" + std::to_string(config.clients) +
          " max_header=" + std::to_string(config.limits.max_header) +
          " max_payload=" + std::to_string(config.limits.max_payload) +
-         " restarts=" + (config.restarts ? "1" : "0");
+         " restarts=" + (config.restarts ? "1" : "0") + " uploads=" + (config.uploads ? "1" : "0") +
+         " grace_ms=" + std::to_string(config.grace_ms);
 }
 
 Result<SessionFile> ParseSessionFile(const std::string& text) {
