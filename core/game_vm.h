@@ -77,7 +77,7 @@ struct VmContext {
 // does not, the event fails with script_error and none of its effects happen.
 struct VmLimits {
   uint32_t sends_per_event = 10000;               // GGS.sendCommand and sendCommandToAll calls.
-  uint32_t writes_per_event = 10000;              // setItem, removeItem and clear calls.
+  uint32_t writes_per_event = 2000;               // setItem, removeItem and clear calls.
   uint64_t event_bytes = uint64_t{4} << 20;       // Bytes those carry, with log lines.
   uint32_t timers = 1000;                         // Pending timers of the table.
   uint32_t keys = 10000;                          // Keys in each of world and localStorage.
