@@ -8,22 +8,13 @@
 #include "bench/echo_server.h"
 #include "bench/load_client.h"
 #include "bench/micro.h"
+#include "bench/scenario_test_support.h"
 #include "testing/server_process.h"
 
 namespace ggs::bench {
 namespace {
 
-class ScenariosTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    Result<ScenarioContext> c = MakeContext(GGS_BINARY);
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    context_ = *c;
-    context_.duration_s = 0.3;
-    context_.warmup_s = 0.1;
-  }
-  ScenarioContext context_;
-};
+class ScenariosTest : public TinyScenarioTest {};
 
 TEST(RunLoad, RefusesALoadWithoutConnections) {
   LoadOptions o;

@@ -6,22 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include "bench/scenario_test_support.h"
 #include "bench/scenarios.h"
 
 namespace ggs::bench {
 namespace {
 
-class WorkerScenariosTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    Result<ScenarioContext> c = MakeContext(GGS_BINARY);
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    context_ = *c;
-    context_.duration_s = 0.3;
-    context_.warmup_s = 0.1;
-  }
-  ScenarioContext context_;
-};
+class WorkerScenariosTest : public TinyScenarioTest {};
 
 TEST_F(WorkerScenariosTest, EveryTableOfAKilledWorkerAnswersAndNoConnectionDrops) {
   Result<WorkerRecoveryFigures> r = RunWorkerRecovery(context_, 6);
