@@ -49,6 +49,19 @@ VmReply VmHost::Handle(const VmEvent& event) {
   return reply;
 }
 
+// Creates `table`'s VM from the event's source, memory limit and limits, over the replicas
+// the table already holds.
+Status VmHost::CreateVm(Table& table, const VmEvent& event) {
+  VmContext context{&table.world, &table.local, &table.players};
+  VmOptions options;
+  options.memory_limit = event.memory_limit;
+  options.limits = event.limits;
+  Result<std::unique_ptr<GameVm>> vm = GameVm::Create(event.source, context, options);
+  if (!vm.ok()) return vm.status();
+  table.vm = std::move(vm.value());
+  return Status::Ok();
+}
+
 VmReply VmHost::Open(const VmEvent& event) {
   VmReply reply;
   reply.seq = event.seq;
@@ -59,16 +72,10 @@ VmReply VmHost::Open(const VmEvent& event) {
   for (const auto& [key, value] : event.local) table->local.Load(key, value);
   table->players = event.players;
   table->isolate = event.isolate;
-  VmContext context{&table->world, &table->local, &table->players};
-  VmOptions options;
-  options.memory_limit = event.memory_limit;
-  options.limits = event.limits;
-  Result<std::unique_ptr<GameVm>> vm = GameVm::Create(event.source, context, options);
-  if (!vm.ok()) {
-    reply.status = vm.status();
+  if (Status s = CreateVm(*table, event); !s.ok()) {
+    reply.status = std::move(s);
     return reply;
   }
-  table->vm = std::move(vm.value());
   reply.seats = table->vm->seats();
   reply.memory_used = table->vm->memory_used();
   tables_.emplace(event.table, std::move(table));
@@ -84,17 +91,11 @@ VmReply VmHost::Upgrade(Table& old, const VmEvent& event) {
   table->local = old.local;
   table->players = old.players;
   table->isolate = old.isolate;
-  VmContext context{&table->world, &table->local, &table->players};
-  VmOptions options;
-  options.memory_limit = event.memory_limit;
-  options.limits = event.limits;
-  Result<std::unique_ptr<GameVm>> vm = GameVm::Create(event.source, context, options);
   reply.memory_used = old.vm->memory_used();
-  if (!vm.ok()) {
-    reply.status = vm.status();
+  if (Status s = CreateVm(*table, event); !s.ok()) {
+    reply.status = std::move(s);
     return reply;
   }
-  table->vm = std::move(vm.value());
   VmResult restored = table->vm->Restored();
   if (!restored.status.ok()) {
     reply.status = std::move(restored.status);

@@ -48,6 +48,7 @@ class VmHost {
   struct Table;
   VmReply Open(const VmEvent& event);
   VmReply Upgrade(Table& old, const VmEvent& event);
+  static Status CreateVm(Table& table, const VmEvent& event);
   VmResult Run(Table& table, const VmEvent& event);
 
   std::unordered_map<uint64_t, std::unique_ptr<Table>> tables_;
