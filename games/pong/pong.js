@@ -8,14 +8,17 @@
 //    and, now and then, the tick counter (`tick`).
 //  * GGS.world holds the score (`score_left`, `score_right`) and the number of finished
 //    games (`games`); every change reaches the players as `world_set`.
-//  * The ball, the paddles and the targets are globals: they change 30 times a second, and
-//    losing them costs only the rally in progress. restored() serves a new ball instead.
+//  * The ball, the paddles, the targets and the tick live in one global object, `rally`:
+//    they change 30 times a second, and losing them costs only the rally in progress.
+//    restored() serves a new ball instead.
+//  * The two hot paths (onTick, 30 times a second, and the `move` command, 20 times a
+//    second per player) are written for MuJS as docs/game-performance.md explains.
 
 var seats = 2;
 
 // The field is FIELD x FIELD units; y grows downwards, x from the left paddle to the right.
 var FIELD = 100;
-var PADDLE_X = { left: 2, right: 98 };
+// The paddles stand at x = 2 (left) and x = 98 (right).
 var PADDLE_HALF = 10;      // Paddles are 20 high; a paddle's y is its centre,
 var PADDLE_MIN = 10;       // so it stays within [PADDLE_MIN, PADDLE_MAX].
 var PADDLE_MAX = 90;
@@ -35,36 +38,52 @@ var WINNING_SCORE = 5;
 // writes rare; restored() skips this far ahead so ticks never repeat.
 var TICK_SAVE_EVERY = 30;
 
-var ball = { x: 50, y: 50, vx: 0, vy: 0 };
-var paddles = { left: 50, right: 50 };
-var targets = { left: 50, right: 50 };
-var tick = 0;
-var clock = null;  // The id of the running interval, or null.
-var serveTo = 1;   // The x direction of the next serve: 1 right, -1 left; it alternates.
+// The rally: the ball, the paddles, their targets and the tick counter, in one object.
+// They change 30 times a second, and losing them costs only the rally in progress, so they
+// are not stored; restored() serves a new ball instead. The hot code (onTick, the move
+// command) reaches all of it through one local, `s = rally`: see docs/game-performance.md
+// for why one global object beats a dozen globals in MuJS.
+var rally = {
+  tick: 0,
+  x: 50, y: 50, vx: 0, vy: 0,   // The ball's centre and its velocity per tick.
+  left: 50, right: 50,          // The paddles' centres.
+  targetLeft: 50, targetRight: 50
+};
+var sides = {};     // Player id -> 'left' or 'right': localStorage's side:<id>, cached.
+var clock = null;   // The id of the running interval, or null.
+var serveTo = 1;    // The x direction of the next serve: 1 right, -1 left; it alternates.
 
 function clamp(value, low, high) {
   return Math.max(low, Math.min(high, value));
 }
 
-// Parses a plain decimal such as "42", "-3" or "17.5"; returns null for anything else.
-// The sign is handled here because MuJS 1.3.2 turns a signed integer string ("-3") into NaN.
-// The pattern is compiled once: a regular expression literal inside the function would be
-// compiled again on every move, 20 times a second per player.
-var DECIMAL = /^\s*(-?)([0-9]+\.?[0-9]*|\.[0-9]+)\s*$/;
-function parseDecimal(text) {
-  var m = DECIMAL.exec(text);
-  if (m === null) return null;
-  var magnitude = Number(m[2]);
-  return m[1] === '-' ? -magnitude : magnitude;
-}
+// A plain decimal such as "42", "-3" or "17.5", with blanks around it allowed. Compiled
+// once: a literal inside the move handler would be compiled again on every move.
+var DECIMAL = /^\s*-?([0-9]+\.?[0-9]*|\.[0-9]+)\s*$/;
 
 function storedNumber(storage, key) {
   var value = Number(storage.getItem(key));
   return isFinite(value) ? value : 0;
 }
 
+// The side of a seated player, or null. The cache is filled from localStorage (the truth)
+// on first use, so a rebuilt VM needs no warm-up.
 function sideOf(id) {
-  return GGS.localStorage.getItem('side:' + id);
+  var side = sides[id];
+  if (side === undefined) {
+    side = GGS.localStorage.getItem('side:' + id);
+    sides[id] = side;
+  }
+  return side;
+}
+
+function setSide(id, side) {
+  if (side === null) {
+    GGS.localStorage.removeItem('side:' + id);
+  } else {
+    GGS.localStorage.setItem('side:' + id, side);
+  }
+  sides[id] = side;
 }
 
 // The id of the seated player on `side`, or null. Only players still at the table count.
@@ -106,70 +125,39 @@ function stopClock() {
 }
 
 function saveTick() {
-  GGS.localStorage.setItem('tick', String(tick));
+  GGS.localStorage.setItem('tick', String(rally.tick));
 }
 
 // ---- Physics.
 
 function serve() {
   var angle = (Math.random() * 2 - 1) * MAX_SERVE_ANGLE;
-  ball.x = FIELD / 2;
-  ball.y = FIELD / 2;
-  ball.vx = serveTo * SERVE_SPEED * Math.cos(angle);
-  ball.vy = SERVE_SPEED * Math.sin(angle);
+  rally.x = FIELD / 2;
+  rally.y = FIELD / 2;
+  rally.vx = serveTo * SERVE_SPEED * Math.cos(angle);
+  rally.vy = SERVE_SPEED * Math.sin(angle);
   serveTo = -serveTo;
 }
 
 function centrePaddles() {
-  paddles.left = targets.left = FIELD / 2;
-  paddles.right = targets.right = FIELD / 2;
+  rally.left = rally.targetLeft = FIELD / 2;
+  rally.right = rally.targetRight = FIELD / 2;
 }
 
-// The tick's functions read each global they need into a local once: MuJS looks a global
-// name up by string on every use, and at thousands of tables that lookup is most of the cost.
-
-function movePaddles() {
-  var p = paddles, t = targets, step = PADDLE_STEP;
-  p.left += Math.max(-step, Math.min(step, t.left - p.left));
-  p.right += Math.max(-step, Math.min(step, t.right - p.right));
-}
-
-function bounceOffWalls(b) {
-  var r = BALL_RADIUS, field = FIELD;
-  if (b.y < r) {
-    b.y = 2 * r - b.y;
-    b.vy = -b.vy;
-  } else if (b.y > field - r) {
-    b.y = 2 * (field - r) - b.y;
-    b.vy = -b.vy;
-  }
-}
-
-// Bounces the ball off `side`'s paddle if it crossed the paddle's face this tick (from
-// `previousX`) within the paddle's height. The further from the centre it hits, the more
-// it turns; each hit makes it 5% faster, up to MAX_SPEED.
-function bounceOffPaddle(ball, side, previousX) {
+// Turns the ball `s` off `side`'s paddle if it is within the paddle's height; the ball's
+// centre has just crossed the paddle's face (x = `face`). The further from the centre it
+// hits, the more it turns; each hit makes it 5% faster, up to MAX_SPEED. Runs only on the
+// ticks where the ball reaches a paddle, so it may use the named constants.
+function bounceOffPaddle(s, side, face) {
   var away = side === 'left' ? 1 : -1;  // The x direction the ball leaves in.
-  var face = PADDLE_X[side] + away * BALL_RADIUS;
-  var crossed = away * (previousX - face) >= 0 && away * (ball.x - face) < 0;
-  if (!crossed) return;
-  var offset = ball.y - paddles[side];
+  var offset = s.y - s[side];
   if (Math.abs(offset) > PADDLE_HALF + BALL_RADIUS) return;
-  var speed = Math.min(Math.sqrt(ball.vx * ball.vx + ball.vy * ball.vy) * SPEEDUP, MAX_SPEED);
-  var angle = Math.atan2(ball.vy, Math.abs(ball.vx)) + SPIN * offset / (PADDLE_HALF + BALL_RADIUS);
+  var speed = Math.min(Math.sqrt(s.vx * s.vx + s.vy * s.vy) * SPEEDUP, MAX_SPEED);
+  var angle = Math.atan2(s.vy, Math.abs(s.vx)) + SPIN * offset / (PADDLE_HALF + BALL_RADIUS);
   angle = clamp(angle, -MAX_BOUNCE_ANGLE, MAX_BOUNCE_ANGLE);
-  ball.vx = away * speed * Math.cos(angle);
-  ball.vy = speed * Math.sin(angle);
-  ball.x = 2 * face - ball.x;
-}
-
-function moveBall() {
-  var b = ball;
-  var previousX = b.x;
-  b.x += b.vx;
-  b.y += b.vy;
-  bounceOffWalls(b);
-  bounceOffPaddle(b, b.vx < 0 ? 'left' : 'right', previousX);
+  s.vx = away * speed * Math.cos(angle);
+  s.vy = speed * Math.sin(angle);
+  s.x = 2 * face - s.x;
 }
 
 // ---- Scoring.
@@ -191,29 +179,58 @@ function scorePoint(side) {
   serve();
 }
 
-// Positions go out with at most two decimals, so that a `state` packet stays short. This
-// runs every tick: it reads each global once (MuJS looks every global name up by string).
-function broadcastState() {
-  var round = Math.round, b = ball, p = paddles;
-  GGS.sendCommandToAll('state', tick + ',' + round(b.x * 100) / 100 + ',' + round(b.y * 100) / 100 +
-                                    ',' + round(p.left * 100) / 100 + ',' + round(p.right * 100) / 100);
+// One tick, 30 times a second at every table: the hot path. makeTicker returns it as a
+// closure over the two things a tick needs, the rally and GGS.sendCommandToAll: MuJS looks
+// every global name up by string in a tree of ~100 names, but finds these two in a scope
+// of two. Inside, the constants are written as numbers (each named in a comment), since a
+// literal costs nothing and a global costs a lookup. Positions go out with at most two
+// decimals, rounded without a call to Math.round.
+function makeTicker(s, sendToAll) {
+  return function () {
+    var t = s.tick + 1, d, p, x, y;
+    s.tick = t;
+    // The paddles move toward their targets by at most PADDLE_STEP (3).
+    p = s.left;
+    d = s.targetLeft - p;
+    s.left = p + (d > 3 ? 3 : d < -3 ? -3 : d);
+    p = s.right;
+    d = s.targetRight - p;
+    s.right = p + (d > 3 ? 3 : d < -3 ? -3 : d);
+    // The ball moves, bounces off the walls (radius 1 inside a field 100 high) and off a
+    // paddle whose face (x = 3 left, 97 right) its centre crossed this tick.
+    p = s.x;
+    s.x = x = p + s.vx;
+    y = s.y + s.vy;
+    if (y < 1) {
+      y = 2 - y;
+      s.vy = -s.vy;
+    } else if (y > 99) {
+      y = 198 - y;
+      s.vy = -s.vy;
+    }
+    s.y = y;
+    if (p >= 3 && x < 3) {
+      bounceOffPaddle(s, 'left', 3);
+    } else if (p <= 97 && x > 97) {
+      bounceOffPaddle(s, 'right', 97);
+    }
+    x = s.x;
+    if (x < 0) {
+      scorePoint('right');
+    } else if (x > 100) {
+      scorePoint('left');
+    } else if (t % 30 === 0) {  // TICK_SAVE_EVERY
+      saveTick();
+    }
+    // Every position is within [0, 100] here (a ball past a goal line was served again),
+    // so adding 0.5 and truncating with `| 0` rounds it.
+    sendToAll('state', t + ',' + ((s.x * 100 + 0.5) | 0) / 100 + ',' +
+                           ((s.y * 100 + 0.5) | 0) / 100 + ',' +
+                           ((s.left * 100 + 0.5) | 0) / 100 + ',' +
+                           ((s.right * 100 + 0.5) | 0) / 100);
+  };
 }
-
-function onTick() {
-  var t = tick + 1, x;
-  tick = t;
-  movePaddles();
-  moveBall();
-  x = ball.x;
-  if (x < 0) {
-    scorePoint('right');
-  } else if (x > FIELD) {
-    scorePoint('left');
-  } else if (t % TICK_SAVE_EVERY === 0) {
-    saveTick();
-  }
-  broadcastState();
-}
+var onTick = makeTicker(rally, GGS.sendCommandToAll);
 
 // ---- Seats.
 
@@ -230,7 +247,7 @@ function takeSide(id) {
     invalid(id, 'both paddles are taken');
     return;
   }
-  GGS.localStorage.setItem('side:' + id, side);
+  setSide(id, side);
   GGS.sendCommand(id, 'side', side);
 }
 
@@ -246,31 +263,43 @@ function forgetAbsentSides() {
     if (key.indexOf('side:') === 0 && !present[key]) stale.push(key);
   }
   for (var s = 0; s < stale.length; s++) GGS.localStorage.removeItem(stale[s]);
+  for (var id in sides) delete sides[id];
 }
 
 // ---- Hooks.
 
-function onMove(id, args) {
-  var side = sideOf(id);
-  if (side === null) {
-    invalid(id, 'you have no paddle');
-    return;
-  }
-  var y = parseDecimal(args);
-  if (y === null) {
-    invalid(id, 'move needs a target y, a number');
-    return;
-  }
-  targets[side] = clamp(y, PADDLE_MIN, PADDLE_MAX);
+// The other hot path: every player sends about 20 moves a second. Built like the tick, as
+// a closure over what it needs; the common case reads only the cached side and the number.
+// The pattern is only tested (exec would build an array of matches on every move), and
+// since MuJS 1.3.2 reads a signed integer string ("-3") as NaN, such a number is read again
+// without its sign.
+function makeCommandHandler(s, sides, decimal) {
+  return function (id, command, args) {
+    if (command !== 'move') {
+      invalid(id, 'unknown command ' + command);
+      return;
+    }
+    var side = sides[id];
+    if (side === undefined) side = sideOf(id);
+    if (side === null) {
+      invalid(id, 'you have no paddle');
+      return;
+    }
+    var y = decimal.test(args) ? Number(args) : NaN;
+    if (y !== y && decimal.test(args)) y = -Number(args.replace('-', ''));
+    if (y !== y) {
+      invalid(id, 'move needs a target y, a number');
+      return;
+    }
+    y = y < 10 ? 10 : y > 90 ? 90 : y;  // Within [PADDLE_MIN, PADDLE_MAX].
+    if (side === 'left') {
+      s.targetLeft = y;
+    } else {
+      s.targetRight = y;
+    }
+  };
 }
-
-function playerCommand(id, command, args) {
-  if (command === 'move') {
-    onMove(id, args);
-  } else {
-    invalid(id, 'unknown command ' + command);
-  }
-}
+var playerCommand = makeCommandHandler(rally, sides, DECIMAL);
 
 function playerJoined(id) {
   takeSide(id);
@@ -285,7 +314,7 @@ function playerResumed(id) {
 
 function playerLeft(id) {
   var side = sideOf(id);
-  GGS.localStorage.removeItem('side:' + id);
+  setSide(id, null);
   if (side === null) return;
   stopClock();
   GGS.sendCommandToAll('waiting', '');
@@ -295,7 +324,7 @@ function playerLeft(id) {
 // already sent, serve a fresh ball and restart the clock if both sides are still seated.
 function restored() {
   clock = null;
-  tick = storedNumber(GGS.localStorage, 'tick') + TICK_SAVE_EVERY;
+  rally.tick = storedNumber(GGS.localStorage, 'tick') + TICK_SAVE_EVERY;
   saveTick();
   forgetAbsentSides();
   var ids = GGS.players();
