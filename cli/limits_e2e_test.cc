@@ -175,5 +175,41 @@ TEST_F(LimitsTest, AFlooderIsRateLimitedAndItsNeighbourIsStillServed) {
   ExpectServed(*flooder, "after");
 }
 
+// An overloaded game sheds input instead of queueing it: a command that arrives while its
+// table is more than --max-table-lag-ms behind is answered table_busy and dropped, and the
+// table takes commands again once it has caught up.
+TEST_F(LimitsTest, ACommandToATableFarBehindIsAnsweredBusy) {
+  StartServer({"--max-table-lag-ms", "100"});
+  auto c = Connect();
+  Hello(*c);
+  Define(*c,
+         "var seats = 1;\n"
+         "function playerCommand(id, c, a) {\n"
+         "  if (c === 'slow') { var end = Date.now() + 100; while (Date.now() < end) {} }\n"
+         "  GGS.sendCommand(id, 'done', a);\n"
+         "}\n");
+  // Five slow commands at once: about half a second of work, so the table is some 250 ms
+  // behind when the next one arrives.
+  std::string burst;
+  for (int i = 0; i < 5; ++i) burst += Encode(GameCommand("slow", std::to_string(i)));
+  ASSERT_TRUE(c->SendRaw(burst).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  ASSERT_TRUE(c->SendGame("quick", "dropped").ok());
+  int done = 0, busy = 0;
+  for (int i = 0; i < 6; ++i) {
+    Result<Packet> p = c->Receive(5000);
+    ASSERT_TRUE(p.ok()) << "reply " << i << ": " << p.status().ToString();
+    if (ClientCommandOf(*p) == "done") {
+      EXPECT_NE(p->payload, "dropped");
+      ++done;
+    }
+    busy += ErrorCodeOf(*p) == error::kTableBusy;
+  }
+  EXPECT_EQ(done, 5);
+  EXPECT_EQ(busy, 1);
+  ASSERT_TRUE(c->SendGame("quick", "taken").ok());
+  EXPECT_EQ(Expect(*c, "done").payload, "taken");
+}
+
 }  // namespace
 }  // namespace ggs::e2e

@@ -37,6 +37,7 @@ struct ServeFlags {
   uint64_t event_budget_ms = 100;
   int restart_limit = 3;
   double restart_period = 60;
+  uint64_t max_table_lag_ms = 1000;
   size_t worker_memory = size_t{8} << 30;
 };
 
@@ -72,6 +73,7 @@ int RunServe(const ServeFlags& f) {
   o.coordinator.admin_token = f.admin_token;
   o.coordinator.restart_limit = f.restart_limit;
   o.coordinator.restart_period_ms = static_cast<uint64_t>(f.restart_period * 1000);
+  o.coordinator.max_table_lag_ms = f.max_table_lag_ms;
   o.workers = f.workers;
   o.worker_pool.binary = ExecutablePath();
   o.worker_pool.event_budget_ms = f.event_budget_ms;
@@ -210,6 +212,13 @@ void AddServe(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--restart-period", flags->restart_period, "Seconds; see --restart-limit")
       ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
+  cmd->add_option("--max-table-lag-ms", flags->max_table_lag_ms,
+                  "With --workers: a game command that arrives while its table's game is "
+                  "this far behind (its oldest unanswered event was sent that long ago) is "
+                  "dropped and answered table_busy, so an overloaded server sheds input "
+                  "instead of queueing it (0 = never)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{3600000}))
       ->capture_default_str();
   cmd->add_option("--worker-memory", flags->worker_memory,
                   "With --workers: address-space cap of each worker process, a backstop "

@@ -32,8 +32,13 @@ Coordinator::Coordinator(Timers* timers, Storage* storage, WriteBehind* store,
       link_(options_.vm_link ? options_.vm_link : own_link_.get()) {}
 
 Table::Deps Coordinator::TableDeps() {
-  return Table::Deps{
-      timers_, store_, link_, options_.vm, options_.restart_limit, options_.restart_period_ms};
+  return Table::Deps{timers_,
+                     store_,
+                     link_,
+                     options_.vm,
+                     options_.restart_limit,
+                     options_.restart_period_ms,
+                     options_.max_table_lag_ms};
 }
 
 Coordinator::~Coordinator() {

@@ -39,6 +39,9 @@ struct CoordinatorOptions {
   // by its events within the period.
   int restart_limit = 3;
   uint64_t restart_period_ms = 60000;
+  // A game command waits at most about this long behind its table's earlier events: past
+  // it, it is refused with table_busy (Table::Deps::max_lag_ms). 0: never refused.
+  uint64_t max_table_lag_ms = 1000;
 };
 
 struct HelloRequest {

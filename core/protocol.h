@@ -95,6 +95,10 @@ inline constexpr char kTableCrashed[] = "table_crashed";
 inline constexpr char kUnauthorized[] = "unauthorized";
 // Over --max-commands-per-s: this command was dropped, unanswered otherwise.
 inline constexpr char kRateLimited[] = "rate_limited";
+// The table's VM is more than --max-table-lag-ms behind (its oldest unanswered event was
+// sent that long ago): this command was dropped, so that an overloaded server sheds input
+// instead of queueing it.
+inline constexpr char kTableBusy[] = "table_busy";
 inline constexpr char kInternal[] = "internal";
 
 // True for the codes after which the server closes the connection: the one home of that

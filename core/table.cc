@@ -39,8 +39,8 @@ VmEvent Table::Event(VmEvent::Kind kind) const {
 // status is returned; otherwise ok, and OnReply answers a failure to `cause`.
 Status Table::Send(VmEvent event, const Player* cause) {
   event.seq = NextVmEventSeq();
-  pending_.push_back(
-      {event.seq, event.kind, cause ? cause->id : 0, row_.next_player_id, event.timer_id});
+  pending_.push_back({event.seq, event.kind, cause ? cause->id : 0, row_.next_player_id,
+                      event.timer_id, deps_.timers->NowMs()});
   // A reply may send further events (a cleared timer), so the awaited event nests.
   const uint64_t outer_seq = awaited_seq_;
   std::optional<Status> outer_status = std::move(awaited_status_);
@@ -342,11 +342,24 @@ void Table::Resumed(Player* player) {
 Status Table::Command(Player* player, std::string_view command, std::string_view args) {
   if (crashed_) return Status::Error(error::kTableCrashed, "this table is closed");
   if (Status s = BuildVm(); !s.ok()) return s;
+  if (const uint64_t lag = LagMs(); deps_.max_lag_ms > 0 && lag > deps_.max_lag_ms) {
+    ++busy_commands_;
+    return Status::Error(error::kTableBusy,
+                         "the table's game is " + std::to_string(lag) +
+                             " ms behind (--max-table-lag-ms " +
+                             std::to_string(deps_.max_lag_ms) + "); this command was dropped");
+  }
   VmEvent e = Event(VmEvent::Kind::kCommand);
   e.player_id = player->id;
   e.command = std::string(command);
   e.args = std::string(args);
   return Send(std::move(e), player);
+}
+
+uint64_t Table::LagMs() const {
+  if (pending_.empty()) return 0;
+  const uint64_t now = deps_.timers->NowMs();
+  return now > pending_.front().sent_ms ? now - pending_.front().sent_ms : 0;
 }
 
 void Table::End() {

@@ -43,6 +43,9 @@ class Table final : public VmLink::Receiver {
     // within `restart_period_ms` is closed (crashed()).
     int restart_limit = 3;
     uint64_t restart_period_ms = 60000;
+    // A game command is refused with table_busy while the table's oldest unanswered event
+    // was sent longer ago than this (the VM is that far behind); 0: never.
+    uint64_t max_lag_ms = 0;
   };
 
   // A new, empty table; `row` names its game (or none, for a table awaiting `define`).
@@ -70,6 +73,8 @@ class Table final : public VmLink::Receiver {
   size_t vm_memory() const { return vm_memory_; }
   // Firings of repeating timers skipped because the one before was still unanswered.
   uint64_t skipped_ticks() const { return skipped_ticks_; }
+  // Game commands refused with table_busy (see Deps::max_lag_ms).
+  uint64_t busy_commands() const { return busy_commands_; }
   const KvNamespace& world() const { return world_; }
   const KvNamespace& local() const { return local_; }
 
@@ -109,6 +114,7 @@ class Table final : public VmLink::Receiver {
   // Runs the game's playerResumed hook: `player` is back on a new connection.
   void Resumed(Player* player);
   // Runs playerCommand for `player`; a script error changes nothing and is returned.
+  // Refused (table_busy, nothing sent) while the VM is more than Deps::max_lag_ms behind.
   Status Command(Player* player, std::string_view command, std::string_view args);
   // Deletes the table's stored state and stops its timers; the table must be destroyed next.
   void End();
@@ -147,6 +153,7 @@ class Table final : public VmLink::Receiver {
     // The players seated when it was sent have lower ids: its broadcasts go to them only.
     int seated_below = 0;
     int timer_id = 0;  // kTimer: the game's timer it fires.
+    uint64_t sent_ms = 0;  // Timers::NowMs() when it was sent.
   };
 
   struct PendingDefine {
@@ -181,6 +188,8 @@ class Table final : public VmLink::Receiver {
   void StopAllTimers();
   Status CreateVm(std::string_view source);
   void CloseVm();
+  // How long ago the oldest unanswered event was sent; 0 when none waits.
+  uint64_t LagMs() const;
 
   uint64_t id_;
   TableRow row_;
@@ -200,6 +209,7 @@ class Table final : public VmLink::Receiver {
   std::deque<uint64_t> losses_ms_;  // When its events killed the worker, within the period.
   size_t vm_memory_ = 0;
   uint64_t skipped_ticks_ = 0;
+  uint64_t busy_commands_ = 0;
   std::deque<Pending> pending_;  // Sent, not yet answered; oldest first.
   // Expires with the table, so that code the table calls can tell it was destroyed.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

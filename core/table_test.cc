@@ -31,12 +31,12 @@ class TableTest : public ::testing::Test {
     storage_ = std::move(Storage::Open(":memory:").value());
     store_ = std::make_unique<WriteBehind>(storage_.get());
   }
-  std::unique_ptr<Table> MakeTable(VmLink* link, int restart_limit = 3) {
+  std::unique_ptr<Table> MakeTable(VmLink* link, int restart_limit = 3, uint64_t max_lag_ms = 0) {
     TableRow row;
     row.token = "t1";
     row.game_name = "g";
     auto table = std::make_unique<Table>(
-        1, row, Table::Deps{&timers_, store_.get(), link, {}, restart_limit, 60000});
+        1, row, Table::Deps{&timers_, store_.get(), link, {}, restart_limit, 60000, max_lag_ms});
     table->Persist();
     return table;
   }
@@ -61,9 +61,9 @@ class TableTest : public ::testing::Test {
     RecordingPeer pa, pb;
     std::unique_ptr<Table> table;
   };
-  std::unique_ptr<Game> DeferredGame(int players, int restart_limit = 3) {
+  std::unique_ptr<Game> DeferredGame(int players, int restart_limit = 3, uint64_t max_lag_ms = 0) {
     auto g = std::make_unique<Game>();
-    g->table = MakeTable(&g->link, restart_limit);
+    g->table = MakeTable(&g->link, restart_limit, max_lag_ms);
     Define(*g->table, kGame);
     Seat(*g->table, g->a, g->pa, "pa");
     if (players > 1) Seat(*g->table, g->b, g->pb, "pb");
@@ -176,6 +176,31 @@ TEST_F(TableTest, ARepeatingTimerSkipsWhileItsLastFiringIsUnanswered) {
   g->link.DeliverAll();
   EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"tick t"});
   EXPECT_EQ(g->table->skipped_ticks(), 2u);
+}
+
+// An overloaded VM sheds input rather than queueing it: a command that arrives while the
+// table's oldest unanswered event is more than max_lag_ms old is refused, and never sent.
+TEST_F(TableTest, ACommandToATableTooFarBehindIsRefusedBusy) {
+  auto g = DeferredGame(2, 3, 100);
+  ASSERT_TRUE(g->table->Command(&g->a, "echo", "1").ok());
+  timers_.Advance(100);
+  ASSERT_TRUE(g->table->Command(&g->a, "echo", "2").ok());  // 100 ms behind: still taken.
+  timers_.Advance(1);
+  Status busy = g->table->Command(&g->b, "echo", "3");
+  EXPECT_EQ(busy.code(), error::kTableBusy);
+  EXPECT_NE(busy.message().find("101 ms behind"), std::string::npos) << busy.message();
+  EXPECT_EQ(g->link.queued(), 2u);
+  EXPECT_EQ(g->table->busy_commands(), 1u);
+  // Seats are never refused: a join still goes through, behind the rest.
+  Player c;
+  RecordingPeer pc;
+  Seat(*g->table, c, pc, "pc");
+  g->link.DeliverAll();
+  EXPECT_EQ(g->pa.Take(), (std::vector<std::string>{"echo 1", "echo 2", "joined 3"}));
+  // Caught up: commands are taken again.
+  ASSERT_TRUE(g->table->Command(&g->b, "echo", "4").ok());
+  g->link.DeliverAll();
+  EXPECT_EQ(g->pb.Take(), (std::vector<std::string>{"joined 3", "echo 4"}));
 }
 
 TEST_F(TableTest, AScriptThatDoesNotLoadLeavesTheTableUndefined) {
