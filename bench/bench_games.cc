@@ -29,6 +29,15 @@ function playerCommand(id, command, args) {
 }
 )js";
 
+const char kHeavySource[] = R"js(
+var seats = 1;
+var value = new Array(391).join('x');
+function playerCommand(id, command, args) {
+  for (var i = 0; i < 2000; i++) GGS.localStorage.setItem('k' + i, value);
+  GGS.sendCommand(id, 'done', '');
+}
+)js";
+
 namespace {
 
 Status WriteGame(const std::filesystem::path& dir, const std::string& name, const char* source) {
@@ -44,6 +53,7 @@ Status WriteBenchGames(const std::string& dir) {
   for (auto [name, source] : {std::pair<const char*, const char*>{"counter", kCounterSource},
                               {"solo", kSoloSource},
                               {"spin", kSpinSource},
+                              {"heavy", kHeavySource},
                               {"pong", kPongSource}}) {
     Status s = WriteGame(dir, name, source);
     if (!s.ok()) return s;

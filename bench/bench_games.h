@@ -20,7 +20,13 @@ extern const char kSoloSource[];
 // its worker when the event budget runs out and answers script_timeout.
 extern const char kSpinSource[];
 
-// Writes DIR/counter/counter.js, DIR/solo/solo.js, DIR/spin/spin.js and DIR/pong/pong.js,
+// `heavy`: one seat; every command writes 2,000 keys of 390 bytes to localStorage (the most
+// --max-writes-per-event allows by default; 780 KB) and answers `done`: the heaviest legal
+// callback's work for the server, without a broadcast per write.
+extern const char kHeavySource[];
+
+// Writes DIR/counter/counter.js, DIR/solo/solo.js, DIR/spin/spin.js, DIR/heavy/heavy.js
+// and DIR/pong/pong.js,
 // the layout `ggs serve --games DIR` installs. Fails with code "io".
 Status WriteBenchGames(const std::string& dir);
 

@@ -106,12 +106,14 @@ std::string NeighbourTable(const NeighbourFigures& n) {
   std::string out = fmt::sprintf(
       "Neighbours of a runaway table (ggs serve --workers %d; %zu/%zu neighbours at %.0f\n"
       "  commands/s each, timed from their schedule, %.1f s per window; the runaway's every\n"
-      "  command loops until its worker is killed)\n",
+      "  command loops until its worker is killed; the heavy table's every command writes\n"
+      "  2,000 keys of 390 bytes, the default --max-writes-per-event)\n",
       n.workers, n.ready, n.neighbours, n.rate_hz, n.window_s);
   out += fmt::sprintf("  %-14s %11s %8s %8s %9s\n", "window", "round trips", "p50 ms", "p99 ms",
                       "max ms");
   for (auto [name, w] : {std::pair<const char*, const NeighbourWindow*>{"alone", &n.quiet},
-                         {"beside runaway", &n.looping}}) {
+                         {"beside runaway", &n.looping},
+                         {"beside heavy", &n.heavy}}) {
     out += fmt::sprintf("  %-14s %11llu %8s %8s %9s\n", name,
                         static_cast<unsigned long long>(w->round_trips),
                         Optional(w->p50_ms, 2).c_str(), Optional(w->p99_ms, 2).c_str(),
@@ -119,10 +121,11 @@ std::string NeighbourTable(const NeighbourFigures& n) {
   }
   out += fmt::sprintf(
       "  %llu budget kills of the runaway's worker (%llu other runaway errors); neighbours: %llu "
-      "error replies, %zu dropped\n",
+      "error replies, %zu dropped; %llu heavy callbacks\n",
       static_cast<unsigned long long>(n.kills),
       static_cast<unsigned long long>(n.runaway_other_errors),
-      static_cast<unsigned long long>(n.errors), n.dropped);
+      static_cast<unsigned long long>(n.errors), n.dropped,
+      static_cast<unsigned long long>(n.heavy_callbacks));
   return out;
 }
 
@@ -307,7 +310,9 @@ void WriteNeighbour(bots::JsonWriter& w, const NeighbourFigures& n) {
       .Field("window_s", n.window_s);
   WriteNeighbourWindow(w, "quiet", n.quiet);
   WriteNeighbourWindow(w, "looping", n.looping);
-  w.Field("kills", n.kills)
+  WriteNeighbourWindow(w, "heavy", n.heavy);
+  w.Field("heavy_callbacks", n.heavy_callbacks)
+      .Field("kills", n.kills)
       .Field("runaway_other_errors", n.runaway_other_errors)
       .Field("errors", n.errors)
       .Field("dropped", static_cast<uint64_t>(n.dropped))

@@ -109,7 +109,9 @@ struct NeighbourWindow {
 };
 
 // Neighbours at one-seat tables, each sending commands at a fixed rate, first alone, then
-// beside a runaway table whose every command loops until its worker is killed.
+// beside a runaway table whose every command loops until its worker is killed, then beside
+// a heavy table whose every command does the most a callback may by default (the `heavy`
+// game of bench/bench_games.h).
 struct NeighbourFigures {
   size_t neighbours = 0;
   size_t ready = 0;    // Neighbours seated.
@@ -118,6 +120,8 @@ struct NeighbourFigures {
   double window_s = 0;
   NeighbourWindow quiet;              // Without the runaway table.
   NeighbourWindow looping;            // While it loops.
+  NeighbourWindow heavy;              // Beside the heavy table instead.
+  uint64_t heavy_callbacks = 0;       // The heavy table's commands answered in its window.
   uint64_t kills = 0;                 // Budget kills: the runaway's script_timeout replies.
   uint64_t runaway_other_errors = 0;  // Its other errors (table_crashed: it was closed).
   uint64_t errors = 0;                // Error replies to the neighbours, both windows.

@@ -50,6 +50,8 @@ BenchReport SampleReport() {
   n.window_s = 1;
   n.quiet = {.round_trips = 1000, .p50_ms = 0.2, .p99_ms = 0.9, .max_ms = 2};
   n.looping = {.round_trips = 800, .p50_ms = 0.3, .p99_ms = 95, .max_ms = 130};
+  n.heavy = {.round_trips = 900, .p50_ms = 0.4, .p99_ms = 12.5, .max_ms = 14};
+  n.heavy_callbacks = 150;
   n.kills = 7;
   report.neighbour = n;
   return report;
@@ -117,7 +119,7 @@ TEST(RenderJson, HasTheWorkerScenarios) {
   std::string json = RenderJson(SampleReport());
   for (const char* key :
        {"\"worker_recovery\"", "\"recovered\": 500", "\"max_ms\": 150", "\"neighbour\"",
-        "\"quiet\"", "\"looping\"", "\"p99_ms\": 95", "\"kills\": 7", "\"workers\"",
+        "\"quiet\"", "\"looping\"", "\"p99_ms\": 95", "\"kills\": 7", "\"heavy\"", "\"heavy_callbacks\": 150", "\"workers\"",
         "\"server_cpu_us_per_msg\"", "\"target_ms\": 100"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " missing from\n" << json;
   }
@@ -158,7 +160,7 @@ TEST(RenderTable, ShowsEverySection) {
   for (const char* part :
        {"Micro benchmarks", "End to end", "Durability cost", "Start-up and recovery", "Targets",
         "BM_ParseWhole", "pong", "0.80", "Worker recovery", "Neighbours of a runaway table",
-        "beside runaway", "7 budget kills"}) {
+        "beside runaway", "7 budget kills", "beside heavy", "150 heavy callbacks"}) {
     EXPECT_NE(table.find(part), std::string::npos) << part << " missing from\n" << table;
   }
 }

@@ -47,21 +47,22 @@ uint64_t Count(const std::map<std::string, uint64_t>& errors) {
   return n;
 }
 
-// The runaway player's side of the neighbour scenario, on its own thread and loop: it
-// sends `spin` commands back to back until `end_us`.
-struct Runaway {
+// The runaway's or the heavy table's player in the neighbour scenario, on its own thread
+// and loop: it sits at a table of `game` and sends `game` commands back to back until
+// `end_us`.
+struct Hog {
   size_t seated = 0;
   TablePlayers::LoopFigures figures;
   Status status;
 
-  void Run(int port, uint64_t end_us) {
+  void Run(int port, const std::string& game, uint64_t end_us) {
     Result<std::unique_ptr<TablePlayers>> players = TablePlayers::Create(port);
     if (!players.ok()) {
       status = players.status();
       return;
     }
-    seated = (*players)->Join(1, HelloBytes(header::kGame, "spin"), "");
-    if (seated == 1) figures = (*players)->Loop(Encode(GameCommand("spin")), end_us);
+    seated = (*players)->Join(1, HelloBytes(header::kGame, game), "");
+    if (seated == 1) figures = (*players)->Loop(Encode(GameCommand(game)), end_us);
   }
 };
 
@@ -126,15 +127,24 @@ Result<NeighbourFigures> RunNeighbour(const ScenarioContext& c, size_t neighbour
   const TablePlayers::LoopFigures quiet =
       (*players)->Paced(Add(), period, bots::NowUs() + Us(c.duration_s));
 
-  Runaway runaway;
-  const uint64_t end_us = bots::NowUs() + Us(c.duration_s);
-  std::thread runaway_thread([&runaway, port, end_us] { runaway.Run(port, end_us); });
-  const TablePlayers::LoopFigures looping = (*players)->Paced(Add(), period, end_us);
-  runaway_thread.join();
+  // Each hog plays beside the neighbours for one window.
+  auto beside = [&](Hog& hog, const std::string& game) {
+    const uint64_t end_us = bots::NowUs() + Us(c.duration_s);
+    std::thread thread([&hog, &game, port, end_us] { hog.Run(port, game, end_us); });
+    TablePlayers::LoopFigures figures = (*players)->Paced(Add(), period, end_us);
+    thread.join();
+    return figures;
+  };
+  Hog runaway, heavy;
+  const TablePlayers::LoopFigures looping = beside(runaway, "spin");
+  const TablePlayers::LoopFigures heavied = beside(heavy, "heavy");
   players->reset();
   (*server)->Stop();
-  if (!runaway.status.ok()) return runaway.status;
+  for (const Hog* hog : {&runaway, &heavy}) {
+    if (!hog->status.ok()) return hog->status;
+  }
   if (runaway.seated != 1) return Status::Io("the runaway table's player could not be seated");
+  if (heavy.seated != 1) return Status::Io("the heavy table's player could not be seated");
 
   auto fill = [](const TablePlayers::LoopFigures& f, NeighbourWindow& w) {
     w.round_trips = f.rtt.count();
@@ -144,8 +154,11 @@ Result<NeighbourFigures> RunNeighbour(const ScenarioContext& c, size_t neighbour
   };
   fill(quiet, n.quiet);
   fill(looping, n.looping);
-  n.errors = Count(quiet.errors) + Count(looping.errors);
-  n.dropped = quiet.dropped + looping.dropped;
+  fill(heavied, n.heavy);
+  n.heavy_callbacks = heavy.figures.rtt.count() - Count(heavy.figures.errors);
+  n.errors = Count(quiet.errors) + Count(looping.errors) + Count(heavied.errors) +
+             Count(heavy.figures.errors);
+  n.dropped = quiet.dropped + looping.dropped + heavied.dropped + heavy.figures.dropped;
   auto timeouts = runaway.figures.errors.find(error::kScriptTimeout);
   n.kills = timeouts == runaway.figures.errors.end() ? 0 : timeouts->second;
   n.runaway_other_errors = Count(runaway.figures.errors) - n.kills;

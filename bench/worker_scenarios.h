@@ -27,8 +27,10 @@ Result<WorkerRecoveryFigures> RunWorkerRecovery(const ScenarioContext& c, size_t
 // trips timed from each command's schedule). Measures their round trips for c.duration_s
 // with nothing else running (after c.warmup_s), then for c.duration_s while one more
 // player, at a table of the `spin` game (every command loops forever), sends a command,
-// gets script_timeout when the budget kill comes, and sends the next at once. Fails with code "io"
-// when the server does not start or no neighbour or no runaway player could be seated.
+// gets script_timeout when the budget kill comes, and sends the next at once; then for
+// c.duration_s beside a player of the `heavy` game (every command the heaviest legal
+// callback) sending commands back to back. Fails with code "io" when the server does not
+// start or no neighbour, runaway or heavy player could be seated.
 Result<NeighbourFigures> RunNeighbour(const ScenarioContext& c, size_t neighbours);
 
 }  // namespace ggs::bench

@@ -41,6 +41,8 @@ TEST_F(WorkerScenariosTest, ARunawayTableGetsItsWorkerKilledAndItsNeighboursKeep
   EXPECT_EQ(n->dropped, 0u);
   EXPECT_GT(n->quiet.round_trips, 0u);
   EXPECT_GT(n->looping.round_trips, 0u);
+  EXPECT_GT(n->heavy.round_trips, 0u);
+  EXPECT_GE(n->heavy_callbacks, 1u);
   EXPECT_GE(n->looping.p99_ms, n->looping.p50_ms);
 }
 
