@@ -2,7 +2,8 @@
 # Measures a fresh `ggs serve` with a pong bot swarm: the commands behind the figures in
 # docs/bot-swarm.md. Usage: bots/measure.sh BOTS RAMP_S DURATION_S [more bot-swarm flags]
 # Writes /tmp/ggs-measure-BOTS.{json,html,txt}. Run from the repository root after a build;
-# BUILD (default build) names the build directory.
+# BUILD (default build) names the build directory, GAMES (default games) the games the
+# server installs, SERVE_FLAGS adds flags to ggs serve.
 set -euo pipefail
 bots=${1:?bots} ramp=${2:?ramp seconds} duration=${3:?duration seconds}
 shift 3
@@ -12,7 +13,7 @@ out=/tmp/ggs-measure-$bots
 db=$(mktemp -d)/ggs.db
 ulimit -n "$(ulimit -Hn)"
 # Every bot connects from 127.0.0.1: lift the per-address limit meant for strangers.
-"$build/ggs" serve --listen "127.0.0.1:$port" --db "$db" --games games --log-level warn \
+"$build/ggs" serve --listen "127.0.0.1:$port" --db "$db" --games "${GAMES:-games}" --log-level warn \
   --max-connections-per-ip 0 ${SERVE_FLAGS:-} &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$(dirname "$db")"' EXIT
