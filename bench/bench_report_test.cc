@@ -117,10 +117,10 @@ TEST(WorkerRecoveryFigures, AllRecoveredNeedsEveryTableAnsweredWithoutLoss) {
 
 TEST(RenderJson, HasTheWorkerScenarios) {
   std::string json = RenderJson(SampleReport());
-  for (const char* key :
-       {"\"worker_recovery\"", "\"recovered\": 500", "\"max_ms\": 150", "\"neighbour\"",
-        "\"quiet\"", "\"looping\"", "\"p99_ms\": 95", "\"kills\": 7", "\"heavy\"", "\"heavy_callbacks\": 150", "\"workers\"",
-        "\"server_cpu_us_per_msg\"", "\"target_ms\": 100"}) {
+  for (const char* key : {"\"worker_recovery\"", "\"recovered\": 500", "\"max_ms\": 150",
+                          "\"neighbour\"", "\"quiet\"", "\"looping\"", "\"p99_ms\": 95",
+                          "\"kills\": 7", "\"heavy\"", "\"heavy_callbacks\": 150", "\"workers\"",
+                          "\"server_cpu_us_per_msg\"", "\"target_ms\": 100"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " missing from\n" << json;
   }
 }

@@ -129,8 +129,8 @@ void BM_VmOperation(benchmark::State& state, const char* statement) {
 
 [[maybe_unused]] const bool kOperationsRegistered = [] {
   for (const VmOperation& op : kVmOperations) {
-    benchmark::RegisterBenchmark((std::string("BM_VmOperation/") + op.name).c_str(),
-                                 BM_VmOperation, op.statement);
+    benchmark::RegisterBenchmark((std::string("BM_VmOperation/") + op.name).c_str(), BM_VmOperation,
+                                 op.statement);
   }
   return true;
 }();

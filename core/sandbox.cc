@@ -28,7 +28,7 @@ constexpr int kAllowed[] = {
     SCMP_SYS(brk),            // malloc's main heap.
     SCMP_SYS(munmap),         // malloc returning large blocks.
     SCMP_SYS(mremap),         // realloc of large blocks.
-    SCMP_SYS(madvise),        // free() trimming memory; mimalloc purging pages.
+    SCMP_SYS(madvise),        // free() trimming memory; the VM allocator returning pages.
     SCMP_SYS(clock_gettime),  // Progress timestamps when the vDSO is bypassed.
     SCMP_SYS(rt_sigreturn),   // Returning from a signal handler.
     SCMP_SYS(futex),          // Locks inside the C and C++ libraries.
@@ -46,7 +46,7 @@ Status AddRules(scmp_filter_ctx filter) {
       return Failed("seccomp_rule_add", rc);
     }
   }
-  // New memory, and mimalloc committing memory it reserved (mprotect to read and write),
+  // New memory (the VM allocator's regions, malloc's arenas) and changes of its protection,
   // never executable: the third argument's PROT_EXEC bit must be clear.
   for (const int call : {SCMP_SYS(mmap), SCMP_SYS(mprotect)}) {
     const int rc = seccomp_rule_add(filter, SCMP_ACT_ALLOW, call, 1,

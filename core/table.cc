@@ -344,10 +344,10 @@ Status Table::Command(Player* player, std::string_view command, std::string_view
   if (Status s = BuildVm(); !s.ok()) return s;
   if (const uint64_t lag = LagMs(); deps_.max_lag_ms > 0 && lag > deps_.max_lag_ms) {
     ++busy_commands_;
-    return Status::Error(error::kTableBusy,
-                         "the table's game is " + std::to_string(lag) +
-                             " ms behind (--max-table-lag-ms " +
-                             std::to_string(deps_.max_lag_ms) + "); this command was dropped");
+    return Status::Error(error::kTableBusy, "the table's game is " + std::to_string(lag) +
+                                                " ms behind (--max-table-lag-ms " +
+                                                std::to_string(deps_.max_lag_ms) +
+                                                "); this command was dropped");
   }
   VmEvent e = Event(VmEvent::Kind::kCommand);
   e.player_id = player->id;

@@ -152,7 +152,7 @@ class Table final : public VmLink::Receiver {
     int cause = 0;  // The id of the player whose request caused the event; 0: none.
     // The players seated when it was sent have lower ids: its broadcasts go to them only.
     int seated_below = 0;
-    int timer_id = 0;  // kTimer: the game's timer it fires.
+    int timer_id = 0;      // kTimer: the game's timer it fires.
     uint64_t sent_ms = 0;  // Timers::NowMs() when it was sent.
   };
 

@@ -1,5 +1,5 @@
-// VmAllocator: byte accounting over a mimalloc heap of its own, or over malloc with a list of
-// live blocks in sanitizer builds.
+// VmAllocator: byte accounting over size-class pages of its own (and malloc for large
+// blocks), or over malloc with a list of live blocks in sanitizer builds.
 #include "core/vm_allocator.h"
 
 #ifdef GGS_VM_HEAP_MALLOC
@@ -7,7 +7,11 @@
 
 #include <cstdlib>
 #else
-#include <mimalloc.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #endif
 
 namespace ggs {
@@ -58,34 +62,163 @@ void VmAllocator::Free(BlockHeader* block) {
 
 #else
 
-namespace {
-mi_heap_t* HeapOf(void* heap) { return static_cast<mi_heap_t*>(heap); }
-}  // namespace
+VmAllocator::VmAllocator(size_t limit) : limit_(limit) {}
 
-VmAllocator::VmAllocator(size_t limit) : heap_(mi_heap_new()), limit_(limit) {}
+VmAllocator::~VmAllocator() { Release(); }
 
-VmAllocator::~VmAllocator() { mi_heap_destroy(HeapOf(heap_)); }
-
-void* VmAllocator::Realloc(void* ptr, int size) {
-  if (size == 0) {
-    if (ptr != nullptr) {
-      used_ -= mi_usable_size(ptr);
-      mi_free(ptr);
+VmAllocator::Page* VmAllocator::PageOf(const void* ptr) {
+  const char* p = static_cast<const char*>(ptr);
+  // Newest first: the newest region holds the most pages.
+  for (auto it = regions_.rbegin(); it != regions_.rend(); ++it) {
+    if (p >= it->base && p < it->base + it->size) {
+      return &it->pages[static_cast<size_t>(p - it->base) / kPage];
     }
-    return nullptr;
   }
-  if (size < 0 || static_cast<size_t>(size) > kMaxBlock || heap_ == nullptr) return nullptr;
-  const size_t old_size = ptr == nullptr ? 0 : mi_usable_size(ptr);
-  if (used_ - old_size + mi_good_size(static_cast<size_t>(size)) > limit_) return nullptr;
-  void* block = mi_heap_realloc(HeapOf(heap_), ptr, static_cast<size_t>(size));
-  if (block == nullptr) return nullptr;
-  used_ = used_ - old_size + mi_usable_size(block);
+  return nullptr;
+}
+
+VmAllocator::Page* VmAllocator::TakePage(size_t cls) {
+  Page* page = nullptr;
+  if (!pool_.empty()) {
+    page = pool_.back();
+    pool_.pop_back();
+  } else {
+    if (regions_.empty() || regions_.back().pages_used == regions_.back().pages.size()) {
+      const size_t size =
+          regions_.empty() ? kFirstRegion : std::min(regions_.back().size * 2, kLargestRegion);
+      // Pages cost memory only once touched; the untouched rest is address space.
+      void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (base == MAP_FAILED) return nullptr;
+      regions_.push_back(Region{static_cast<char*>(base), size, 0, {}});
+      Region& r = regions_.back();
+      r.pages.resize(size / kPage);
+      for (size_t i = 0; i < r.pages.size(); ++i) r.pages[i].base = r.base + i * kPage;
+    }
+    Region& r = regions_.back();
+    page = &r.pages[r.pages_used++];
+  }
+  page->cls = static_cast<uint8_t>(cls);
+  page->free = nullptr;
+  page->live = 0;
+  page->carved = 0;
+  return page;
+}
+
+void VmAllocator::Link(Page* page) {
+  Page*& head = room_[page->cls];
+  page->prev = nullptr;
+  page->next = head;
+  if (head != nullptr) head->prev = page;
+  head = page;
+  page->listed = true;
+}
+
+void VmAllocator::Unlink(Page* page) {
+  if (page->prev != nullptr) {
+    page->prev->next = page->next;
+  } else {
+    room_[page->cls] = page->next;
+  }
+  if (page->next != nullptr) page->next->prev = page->prev;
+  page->prev = page->next = nullptr;
+  page->listed = false;
+}
+
+void* VmAllocator::AllocSmall(size_t cls) {
+  Page* page = room_[cls];
+  if (page == nullptr) {
+    page = TakePage(cls);
+    if (page == nullptr) return nullptr;
+    Link(page);
+  }
+  const size_t size = cls * kClassStep;
+  void* block;
+  if (page->free != nullptr) {
+    block = page->free;
+    page->free = page->free->next;
+  } else {
+    block = page->base + size * page->carved++;
+  }
+  ++page->live;
+  if (page->free == nullptr && size * (page->carved + 1u) > kPage) Unlink(page);  // Full.
   return block;
 }
 
+void VmAllocator::FreeSmall(void* ptr, Page* page) {
+  auto* block = static_cast<FreeBlock*>(ptr);
+  block->next = page->free;
+  page->free = block;
+  --page->live;
+  if (!page->listed) Link(page);
+  // An empty page goes to the pool unless it is its class's only page with room (a class
+  // whose one block comes and goes would otherwise take and give back a page every time).
+  if (page->live == 0 && (page->prev != nullptr || page->next != nullptr)) {
+    Unlink(page);
+    page->cls = 0;
+    if (pool_.size() >= kPoolPages) madvise(page->base, kPage, MADV_DONTNEED);
+    pool_.push_back(page);
+  }
+}
+
+void* VmAllocator::AllocLarge(size_t size) {
+  auto* block = static_cast<LargeHeader*>(malloc(sizeof(LargeHeader) + size));
+  if (block == nullptr) return nullptr;
+  block->size = size;
+  block->prev = &large_;
+  block->next = large_.next;
+  large_.next->prev = block;
+  large_.next = block;
+  return block + 1;
+}
+
+void VmAllocator::FreeLarge(LargeHeader* block) {
+  block->prev->next = block->next;
+  block->next->prev = block->prev;
+  free(block);
+}
+
+void* VmAllocator::Realloc(void* ptr, int size) {
+  Page* old_page = ptr == nullptr ? nullptr : PageOf(ptr);
+  LargeHeader* old_large =
+      ptr != nullptr && old_page == nullptr ? static_cast<LargeHeader*>(ptr) - 1 : nullptr;
+  const size_t old_size = old_page    ? old_page->cls * kClassStep
+                          : old_large ? sizeof(LargeHeader) + old_large->size
+                                      : 0;
+  if (size == 0) {
+    if (old_large != nullptr) FreeLarge(old_large);
+    if (old_page != nullptr) FreeSmall(ptr, old_page);
+    used_ -= old_size;
+    return nullptr;
+  }
+  if (size < 0 || static_cast<size_t>(size) > kMaxBlock) return nullptr;
+  const auto want = static_cast<size_t>(size);
+  const size_t cls = want <= kMaxSmall ? ClassOf(want) : 0;
+  if (old_page != nullptr && cls == old_page->cls) return ptr;  // The block already fits.
+  const size_t new_size = cls != 0 ? cls * kClassStep : sizeof(LargeHeader) + want;
+  if (used_ - old_size + new_size > limit_) return nullptr;
+  void* block = cls != 0 ? AllocSmall(cls) : AllocLarge(want);
+  if (block == nullptr) return nullptr;
+  if (ptr != nullptr) {
+    const size_t old_bytes = old_large != nullptr ? old_large->size : old_size;
+    std::memcpy(block, ptr, std::min(old_bytes, want));
+    if (old_large != nullptr) FreeLarge(old_large);
+    if (old_page != nullptr) FreeSmall(ptr, old_page);
+  }
+  used_ = used_ - old_size + new_size;
+  return block;
+}
+
+void VmAllocator::Release() {
+  for (const Region& r : regions_) munmap(r.base, r.size);
+  regions_.clear();
+  while (large_.next != &large_) FreeLarge(large_.next);
+  for (Page*& head : room_) head = nullptr;
+  pool_.clear();
+}
+
 void VmAllocator::FreeAll() {
-  mi_heap_destroy(HeapOf(heap_));
-  heap_ = mi_heap_new();
+  Release();
   used_ = 0;
 }
 

@@ -4,23 +4,26 @@
 // memory (a property node whose name fails to intern, the js_State when its value stack
 // cannot be allocated) are still freed with the state.
 //
-// Two backends behind one interface. Normally each allocator is a heap of its own
-// (mimalloc's mi_heap_new): a table's objects share pages with each other and not with
-// other tables', so one event touches few pages and a thousand tables do not scatter their
-// blocks through one heap; FreeAll destroys the heap whole. Sanitizer builds
-// (GGS_VM_HEAP_MALLOC) use malloc instead, with every block linked into a list for
-// FreeAll, so that AddressSanitizer sees every block MuJS uses.
+// Two backends behind one interface. Normally each allocator keeps its small blocks (up to
+// 512 bytes: MuJS's objects, property nodes and most strings) in 4 KiB pages of its own,
+// one size class per page, carved from regions it maps itself: a table's objects share pages
+// with each other and not with other tables', so one event touches few pages, and a
+// thousand tables neither scatter their blocks through one heap nor each keep a general
+// allocator's per-heap reserve. Larger blocks come from malloc. FreeAll unmaps the regions
+// whole. Sanitizer builds (GGS_VM_HEAP_MALLOC) use malloc for every block instead, each
+// linked into a list for FreeAll, so that AddressSanitizer sees every block MuJS uses.
 //
 // It knows nothing of MuJS: Realloc follows the js_Alloc contract and Alloc has js_Alloc's
 // signature, so core/game_vm.cc hands it to js_newstate. Returning nullptr is how it refuses;
 // MuJS turns that into an "out of memory" error.
 //
-// Thread: used by one thread at a time, like the state it serves (a mimalloc heap must
-// allocate on the thread that created it). Neither copyable nor movable, since MuJS holds
-// the allocator's address.
+// Thread: used by one thread at a time, like the state it serves. Neither copyable nor
+// movable, since MuJS holds the allocator's address.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 namespace ggs {
 
@@ -70,7 +73,63 @@ class VmAllocator {
 
   BlockHeader head_{&head_, &head_};
 #else
-  void* heap_;  // The mi_heap_t, kept opaque so that only vm_allocator.cc sees mimalloc.
+  // Small blocks: size classes of kClassStep bytes up to kMaxSmall, each served from pages of
+  // its own. A page whose blocks are all free again goes back to a pool for any class, and
+  // its memory to the system once the pool holds more than kPoolPages: compiling a script
+  // takes far more small blocks than running it keeps (the syntax tree), and this returns them.
+  static constexpr size_t kClassStep = 16;
+  static constexpr size_t kMaxSmall = 512;
+  static constexpr size_t kClasses = kMaxSmall / kClassStep + 1;  // Index 0 is unused.
+  static constexpr size_t kPage = 4096;
+  static constexpr size_t kPoolPages = 4;
+  static constexpr size_t kFirstRegion = 64 * 1024;          // Each next region is twice as
+  static constexpr size_t kLargestRegion = size_t{4} << 20;  // large, up to this.
+
+  struct FreeBlock {
+    FreeBlock* next;
+  };
+  // One page of a region: the blocks of one class, carved in order and reused once freed.
+  struct Page {
+    char* base = nullptr;
+    FreeBlock* free = nullptr;  // Blocks freed and not handed out again.
+    uint16_t live = 0;          // Blocks handed out.
+    uint16_t carved = 0;        // Blocks carved so far; the rest of the page is untouched.
+    uint8_t cls = 0;            // 0: not serving a class.
+    bool listed = false;        // In its class's list of pages with room.
+    Page* prev = nullptr;
+    Page* next = nullptr;
+  };
+  // A mapped run of pages; the first pages_used of them have been handed out.
+  struct Region {
+    char* base;
+    size_t size;
+    size_t pages_used;
+    std::vector<Page> pages;
+  };
+  // Blocks over kMaxSmall come from malloc behind this header, linked for FreeAll.
+  struct alignas(16) LargeHeader {
+    LargeHeader* prev;
+    LargeHeader* next;
+    size_t size;  // The caller's bytes after the header.
+  };
+
+  static size_t ClassOf(size_t size) { return (size + kClassStep - 1) / kClassStep; }
+  // The page holding the small block `ptr`, or nullptr when `ptr` is a large block.
+  Page* PageOf(const void* ptr);
+  void* AllocSmall(size_t cls);
+  void FreeSmall(void* ptr, Page* page);
+  // A page for `cls`, from the pool or a region; nullptr when no region can be mapped.
+  Page* TakePage(size_t cls);
+  void Link(Page* page);
+  void Unlink(Page* page);
+  void* AllocLarge(size_t size);
+  void FreeLarge(LargeHeader* block);
+  void Release();
+
+  std::vector<Region> regions_;
+  Page* room_[kClasses] = {};  // Per class: the pages with a block to hand out.
+  std::vector<Page*> pool_;    // Pages serving no class.
+  LargeHeader large_{&large_, &large_, 0};
 #endif
   size_t used_ = 0;
   size_t limit_;

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <random>
 #include <vector>
 
 namespace ggs {
@@ -128,6 +130,81 @@ TEST(VmAllocatorTest, AllocIsReallocOnItsContext) {
   EXPECT_GT(a.used(), 100u);
   EXPECT_EQ(VmAllocator::Alloc(&a, nullptr, -1), nullptr);
   EXPECT_EQ(VmAllocator::Alloc(&a, p, 0), nullptr);
+  EXPECT_EQ(a.used(), 0u);
+}
+
+// Random allocations, reallocations and frees of every size class and some large blocks:
+// each live block keeps its own bytes (no two blocks overlap, a moved block keeps its
+// contents), and used() is back to 0 at the end.
+TEST(VmAllocatorTest, RandomBlocksKeepTheirBytes) {
+  VmAllocator a(64 << 20);
+  std::mt19937 rng(7);
+  struct Live {
+    unsigned char* p;
+    int size;
+    unsigned char fill;
+  };
+  std::vector<Live> live;
+  auto check = [](const Live& b) {
+    for (int i = 0; i < b.size; ++i) {
+      if (b.p[i] != b.fill) return false;
+    }
+    return true;
+  };
+  for (int step = 0; step < 20000; ++step) {
+    const unsigned op = rng() % 3;
+    const int size =
+        rng() % 8 == 0 ? 1 + static_cast<int>(rng() % 5000) : 1 + static_cast<int>(rng() % 512);
+    const auto fill = static_cast<unsigned char>(step);
+    if (op == 0 || live.empty()) {
+      auto* p = static_cast<unsigned char*>(a.Realloc(nullptr, size));
+      ASSERT_NE(p, nullptr);
+      std::memset(p, fill, static_cast<size_t>(size));
+      live.push_back({p, size, fill});
+    } else {
+      const size_t k = rng() % live.size();
+      ASSERT_TRUE(check(live[k])) << "step " << step;
+      if (op == 1) {
+        auto* p = static_cast<unsigned char*>(a.Realloc(live[k].p, size));
+        ASSERT_NE(p, nullptr);
+        for (int i = 0; i < std::min(size, live[k].size); ++i) ASSERT_EQ(p[i], live[k].fill);
+        std::memset(p, fill, static_cast<size_t>(size));
+        live[k] = {p, size, fill};
+      } else {
+        EXPECT_EQ(a.Realloc(live[k].p, 0), nullptr);
+        live[k] = live.back();
+        live.pop_back();
+      }
+    }
+  }
+  for (const Live& b : live) {
+    ASSERT_TRUE(check(b));
+    EXPECT_EQ(a.Realloc(b.p, 0), nullptr);
+  }
+  EXPECT_EQ(a.used(), 0u);
+}
+
+// A burst of small blocks freed again (what compiling a script leaves) does not keep the
+// allocator from serving other sizes afterwards, and what it counts goes back to zero.
+TEST(VmAllocatorTest, PagesFreedByOneSizeServeAnother) {
+  VmAllocator a(kLimit);
+  std::vector<void*> blocks;
+  for (int i = 0; i < 5000; ++i) {  // About 320 KiB of 64-byte blocks.
+    blocks.push_back(a.Realloc(nullptr, 64));
+    ASSERT_NE(blocks.back(), nullptr);
+  }
+  for (void* p : blocks) EXPECT_EQ(a.Realloc(p, 0), nullptr);
+  EXPECT_EQ(a.used(), 0u);
+  blocks.clear();
+  for (int i = 0; i < 2000; ++i) {  // About 400 KiB of 200-byte blocks, within the 1 MiB cap.
+    blocks.push_back(a.Realloc(nullptr, 200));
+    ASSERT_NE(blocks.back(), nullptr);
+    std::memset(blocks.back(), i & 0xff, 200);
+  }
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    ASSERT_EQ(static_cast<unsigned char*>(blocks[i])[199], i & 0xff);
+  }
+  a.FreeAll();
   EXPECT_EQ(a.used(), 0u);
 }
 
