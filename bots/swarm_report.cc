@@ -65,6 +65,8 @@ void WriteGame(JsonWriter& w, const ShardStats& s) {
   w.Field("play_s", static_cast<double>(s.ticks.play_us) / 1e6);
   w.Field("bots", s.ticks.bots);
   w.Field("worst_bot_ratio_by_tick_numbers", s.ticks.bots ? s.ticks.worst_bot_ratio : 0.0);
+  w.Field("worst_bot_ratio_vs_wall_clock",
+          s.ticks.bots ? s.ticks.worst_bot_wall_clock_ratio : 0.0);
   w.EndObject();
   w.Field("games_played", s.games_played()).Field("points", s.points());
 }
@@ -141,9 +143,10 @@ std::string ErrorsText(const SwarmReport& r) {
 std::string TicksText(const ShardStats& s) {
   if (s.ticks.bots == 0) return "no state ticks seen";
   return fmt::sprintf(
-      "%.2f%% of 30 Hz wall clock; %.2f%% of those sent, by tick numbers (worst bot %.2f%%)",
-      100 * s.ticks.RatioVsWallClock(), 100 * s.ticks.RatioByTickNumbers(),
-      100 * s.ticks.worst_bot_ratio);
+      "%.2f%% of 30 Hz wall clock (worst bot %.2f%%); %.2f%% of those sent, by tick numbers "
+      "(worst bot %.2f%%)",
+      100 * s.ticks.RatioVsWallClock(), 100 * s.ticks.worst_bot_wall_clock_ratio,
+      100 * s.ticks.RatioByTickNumbers(), 100 * s.ticks.worst_bot_ratio);
 }
 
 std::string LatencyText(const Histogram& h) {

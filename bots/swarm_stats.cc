@@ -25,6 +25,8 @@ void TickFigures::Add(const TickFigures& other) {
   play_us += other.play_us;
   bots += other.bots;
   worst_bot_ratio = std::min(worst_bot_ratio, other.worst_bot_ratio);
+  worst_bot_wall_clock_ratio =
+      std::min(worst_bot_wall_clock_ratio, other.worst_bot_wall_clock_ratio);
 }
 
 double TickFigures::RatioByTickNumbers() const {

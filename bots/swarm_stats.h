@@ -35,6 +35,10 @@ struct TickFigures {
   uint64_t bots = 0;  // Bots that saw at least one state.
   // The lowest per-bot states_received / expected_by_tick_numbers (1 when none).
   double worst_bot_ratio = 1;
+  // The lowest per-bot states_received / (its play time x 30 Hz) (1 when none): how the
+  // worst-served table fared when the server falls behind, where a table that skips ticks
+  // shows no gap in its tick numbers.
+  double worst_bot_wall_clock_ratio = 1;
 
   void Add(const TickFigures& other);
   // states_received / expected_by_tick_numbers; 0 when nothing was expected.

@@ -36,6 +36,13 @@ void TickMeter::AddTo(TickFigures& figures) {
     figures.worst_bot_ratio = std::min(
         figures.worst_bot_ratio, static_cast<double>(states_) / static_cast<double>(expected_));
   }
+  TickFigures mine;
+  mine.states_received = states_;
+  mine.play_us = play_us_;
+  if (play_us_ > 0) {
+    figures.worst_bot_wall_clock_ratio =
+        std::min(figures.worst_bot_wall_clock_ratio, mine.RatioVsWallClock());
+  }
 }
 
 }  // namespace ggs::bots

@@ -50,6 +50,13 @@ TEST_F(TickMeterTest, ASlowTableShowsOnlyAgainstTheWallClock) {
   m.AddTo(f);
   EXPECT_DOUBLE_EQ(f.RatioByTickNumbers(), 1.0);
   EXPECT_NEAR(f.RatioVsWallClock(), 0.5, 0.01);
+  EXPECT_NEAR(f.worst_bot_wall_clock_ratio, 0.5, 0.01);
+  // A second, well-served bot raises the mean but not the worst.
+  TickMeter well(&clock_);
+  for (int i = 0; i < 300; ++i) well.OnState(i, 10 * kSecond + i * kSecond / 30);
+  well.AddTo(f);
+  EXPECT_GT(f.RatioVsWallClock(), 0.6);
+  EXPECT_NEAR(f.worst_bot_wall_clock_ratio, 0.5, 0.01);
 }
 
 TEST_F(TickMeterTest, StatesOutsideTheWindowAreIgnored) {
@@ -83,7 +90,9 @@ TEST_F(TickMeterTest, MergingKeepsTheWorstBot) {
   b.states_received = 5;
   b.expected_by_tick_numbers = 10;
   b.worst_bot_ratio = 0.5;
+  b.worst_bot_wall_clock_ratio = 0.25;
   a.Add(b);
+  EXPECT_DOUBLE_EQ(a.worst_bot_wall_clock_ratio, 0.25);
   EXPECT_EQ(a.states_received, 15u);
   EXPECT_DOUBLE_EQ(a.worst_bot_ratio, 0.5);
   EXPECT_DOUBLE_EQ(a.RatioByTickNumbers(), 0.75);
