@@ -73,14 +73,16 @@ std::string LabelText(const std::vector<std::string>& names, const LabelValues& 
 
 namespace prometheus {
 
-std::string EscapeLabelValue(std::string_view value) {
+namespace {
+
+// Backslash and line feed escaped, and the double quote too when `quote` (label values).
+std::string Escape(std::string_view text, bool quote) {
   std::string out;
-  out.reserve(value.size());
-  for (const char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\\' || (quote && c == '"')) {
+      out += '\\';
+      out += c;
     } else if (c == '\n') {
       out += "\\n";
     } else {
@@ -90,20 +92,11 @@ std::string EscapeLabelValue(std::string_view value) {
   return out;
 }
 
-std::string EscapeHelp(std::string_view help) {
-  std::string out;
-  out.reserve(help.size());
-  for (const char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+}  // namespace
+
+std::string EscapeLabelValue(std::string_view value) { return Escape(value, true); }
+
+std::string EscapeHelp(std::string_view help) { return Escape(help, false); }
 
 std::string FormatValue(double value) {
   if (std::isnan(value)) return "NaN";

@@ -47,14 +47,15 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(server_->coordinator().InstallGame("echo", kEcho).ok());
   }
 
-  // Runs the server until `play` (on a client thread, given the port and a function that
-  // returns the metrics text) returns, then stops it.
-  void Play(const std::function<void(int port, const std::function<std::string()>& scrape)>& play) {
+  // Runs the server until `play` (on a client thread, given a client connected to the server
+  // and a function that returns the metrics text) returns, then stops it.
+  using Scrape = std::function<std::string()>;
+  void Play(const std::function<void(SyncClient& client, const Scrape& scrape)>& play) {
     std::atomic<bool> wanted = false;
     std::atomic<bool> done = false;
     std::atomic<bool> scraped = false;
     std::string text;
-    const std::function<std::string()> scrape = [&] {
+    const Scrape scrape = [&] {
       wanted = true;
       for (int i = 0; i < static_cast<int>(kWatchdogMs) && !scraped; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -62,8 +63,11 @@ class ServerTest : public ::testing::Test {
       scraped = false;
       return text;
     };
+    port_ = server_->port();
     std::jthread client([&] {
-      play(server_->port(), scrape);
+      if (Result<std::unique_ptr<SyncClient>> c = SyncClient::Connect("127.0.0.1", port_); c.ok()) {
+        play(*c.value(), scrape);
+      }
       done = true;
     });
     Loop& loop = server_->loop();
@@ -83,6 +87,7 @@ class ServerTest : public ::testing::Test {
   TempDir dir_{"ggs-server-test"};
   ServerOptions options_;
   std::unique_ptr<Server> server_;
+  int port_ = 0;  // The server's, once Play runs.
 };
 
 // Says hello to game echo; false when the server did not answer.
@@ -96,10 +101,7 @@ TEST_F(ServerTest, MetricsShowATableAndItsEventsAfterAGameCommand) {
   StartServer();
   std::string text;
   std::string echoed;
-  Play([&](int port, const std::function<std::string()>& scrape) {
-    Result<std::unique_ptr<SyncClient>> client = SyncClient::Connect("127.0.0.1", port);
-    if (!client.ok()) return;
-    SyncClient& c = *client.value();
+  Play([&](SyncClient& c, const Scrape& scrape) {
     if (!HelloEcho(c)) return;
     if (!c.SendGame("say", "hi").ok()) return;
     if (Result<Packet> reply = c.Receive(); reply.ok()) echoed = reply->payload;
@@ -127,17 +129,33 @@ TEST_F(ServerTest, ErrorRepliesAreCountedByCode) {
   StartServer();
   std::string code;
   std::string text;
-  Play([&](int port, const std::function<std::string()>& scrape) {
-    Result<std::unique_ptr<SyncClient>> client = SyncClient::Connect("127.0.0.1", port);
-    if (!client.ok()) return;
-    if (!client.value()->SendGame("say", "hi").ok()) return;  // Before hello.
-    if (Result<Packet> reply = client.value()->Receive(); reply.ok()) {
-      code = std::string(ErrorCodeOf(*reply));
-    }
+  Play([&](SyncClient& c, const Scrape& scrape) {
+    if (!c.SendGame("say", "hi").ok()) return;  // Before hello.
+    if (Result<Packet> reply = c.Receive(); reply.ok()) code = std::string(ErrorCodeOf(*reply));
     text = scrape();
   });
   EXPECT_EQ(code, error::kNoHello);
   EXPECT_EQ(MetricsSample(text, "ggs_errors_sent_total{error_code=\"no_hello\"}"), 1) << text;
+}
+
+// Refusals at accept reach the same count as every other error reply.
+TEST_F(ServerTest, ConnectionsRefusedAtAcceptAreCountedWithTheirCode) {
+  options_.network.max_connections = 1;
+  StartServer();
+  std::string code, text;
+  Play([&](SyncClient& first, const Scrape& scrape) {
+    if (!first.SendServer(command::kPing).ok() || !first.Receive().ok()) return;  // Accepted.
+    Result<std::unique_ptr<SyncClient>> second = SyncClient::Connect("127.0.0.1", port_);
+    if (!second.ok()) return;
+    if (Result<Packet> reply = second.value()->Receive(); reply.ok()) {
+      code = std::string(ErrorCodeOf(*reply));
+    }
+    text = scrape();
+  });
+  EXPECT_EQ(code, error::kServerFull);
+  EXPECT_EQ(MetricsSample(text, "ggs_errors_sent_total{error_code=\"server_full\"}"), 1) << text;
+  EXPECT_EQ(MetricsSample(text, "ggs_connections_refused_total{transport=\"tcp\"}"), 1);
+  EXPECT_EQ(MetricsSample(text, "ggs_connections_accepted_total{transport=\"tcp\"}"), 2);
 }
 
 TEST_F(ServerTest, WorkerLoadAndRestartsAreCountedPerWorker) {
@@ -145,11 +163,8 @@ TEST_F(ServerTest, WorkerLoadAndRestartsAreCountedPerWorker) {
   options_.worker_pool.binary = GGS_BINARY;
   StartServer();
   std::string before, after, code;
-  Play([&](int port, const std::function<std::string()>& scrape) {
-    Result<std::unique_ptr<SyncClient>> client = SyncClient::Connect("127.0.0.1", port);
-    if (!client.ok() || !HelloEcho(*client.value())) return;
-    SyncClient& c = *client.value();
-    if (!c.SendGame("say", "hi").ok() || !c.Receive().ok()) return;
+  Play([&](SyncClient& c, const Scrape& scrape) {
+    if (!HelloEcho(c) || !c.SendGame("say", "hi").ok() || !c.Receive().ok()) return;
     before = scrape();
     // Runs past the event budget: the pool kills its worker and replaces it.
     if (!c.SendGame("spin").ok()) return;
