@@ -23,7 +23,10 @@ constexpr std::pair<VmEvent::Kind, const char*> kCountedKinds[] = {
     {VmEvent::Kind::kTimer, "timer"},     {VmEvent::Kind::kUpgrade, "upgrade"},
 };
 
-size_t IndexOf(VmEvent::Kind kind) { return static_cast<size_t>(kind); }
+constexpr size_t IndexOf(VmEvent::Kind kind) { return static_cast<size_t>(kind); }
+static_assert(IndexOf(VmEvent::Kind::kUpgrade) < Table::Metrics::kKinds &&
+                  IndexOf(VmEvent::Kind::kClose) < Table::Metrics::kKinds,
+              "Table::Metrics::kKinds must exceed every VmEvent::Kind");
 
 }  // namespace
 
