@@ -19,10 +19,12 @@ constexpr uint64_t kShutdownGraceMs = 2000;  // Time for queued replies to drain
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
-  network_.reset();  // Closes connections while the coordinator still exists.
-  if (store_) Flush();
+  // Closing the network runs the loop once more (~Network, ~WorkerPool): the server's timers
+  // must not fire into a network that is being destroyed.
   loop_.Stop(flush_timer_);
   loop_.Stop(shutdown_timer_);
+  network_.reset();  // Closes connections while the coordinator still exists.
+  if (store_) Flush();
   coordinator_.reset();
 }
 
@@ -92,7 +94,9 @@ Status Server::InstallGamesDir() {
 void Server::Run() { loop_.Run(); }
 
 void Server::Stop() {
-  if (stopping_) return;
+  // Without a network (Start failed, or the server is being destroyed) there is nothing to
+  // stop: a signal that comes then is ignored.
+  if (stopping_ || !network_) return;
   stopping_ = true;
   Log(LogLevel::kInfo, "shutting down: flushing storage and closing connections");
   network_->StopListening();

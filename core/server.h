@@ -44,7 +44,7 @@ class Server final : public ConnectionHandler {
   Status Start();
   // Serves until SIGINT/SIGTERM or Stop(), then flushes storage and closes everything.
   void Run();
-  // Begins a clean shutdown.
+  // Begins a clean shutdown; nothing when the server is not serving (Start failed).
   void Stop();
 
   int port() const { return network_ ? network_->port() : 0; }

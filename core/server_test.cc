@@ -185,5 +185,28 @@ TEST_F(ServerTest, WorkerLoadAndRestartsAreCountedPerWorker) {
   EXPECT_EQ(MetricsSample(after, "ggs_errors_sent_total{error_code=\"script_timeout\"}"), 1);
 }
 
+// Regression (found by ggs fuzz: a segfault on SIGTERM): the repeating shutdown timer came
+// due while ~Server closed the network, which runs the loop once more, and fired into the
+// half-destroyed network.
+TEST_F(ServerTest, ADueShutdownTimerDoesNotFireWhileTheServerIsDestroyed) {
+  StartServer();
+  Play([](SyncClient&, const Scrape&) {});
+  // Longer than the shutdown timer's period: it is due when ~Network runs the loop.
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  server_.reset();
+}
+
+// Regression: a signal after a failed Start (the port was taken) reached Stop, which used the
+// network that was never listening.
+TEST_F(ServerTest, StopAfterAFailedStartDoesNothing) {
+  StartServer();
+  ServerOptions taken = options_;
+  taken.port = server_->port();
+  taken.db_path = dir_.File("other.db");
+  Server second(taken);
+  EXPECT_FALSE(second.Start().ok());
+  second.Stop();
+}
+
 }  // namespace
 }  // namespace ggs
