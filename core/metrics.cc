@@ -69,6 +69,14 @@ std::string LabelText(const std::vector<std::string>& names, const LabelValues& 
   return out;
 }
 
+// The series of `labels` among `series`, created on first use.
+template <typename T>
+T* SeriesOf(std::map<LabelValues, std::unique_ptr<T>>& series, const Labels& labels) {
+  std::unique_ptr<T>& slot = series[ValuesOf(labels)];
+  if (!slot) slot = std::make_unique<T>();
+  return slot.get();
+}
+
 }  // namespace
 
 namespace prometheus {
@@ -181,18 +189,12 @@ MetricRegistry::Family& MetricRegistry::FamilyOf(std::string_view name, std::str
 
 Counter* MetricRegistry::GetCounter(std::string_view name, std::string_view help,
                                     const Labels& labels) {
-  Family& family = FamilyOf(name, help, Type::kCounter, labels);
-  auto& slot = family.counters[ValuesOf(labels)];
-  if (!slot) slot = std::make_unique<Counter>();
-  return slot.get();
+  return SeriesOf(FamilyOf(name, help, Type::kCounter, labels).counters, labels);
 }
 
 Gauge* MetricRegistry::GetGauge(std::string_view name, std::string_view help,
                                 const Labels& labels) {
-  Family& family = FamilyOf(name, help, Type::kGauge, labels);
-  auto& slot = family.gauges[ValuesOf(labels)];
-  if (!slot) slot = std::make_unique<Gauge>();
-  return slot.get();
+  return SeriesOf(FamilyOf(name, help, Type::kGauge, labels).gauges, labels);
 }
 
 Histogram* MetricRegistry::GetHistogram(std::string_view name, std::string_view help,
