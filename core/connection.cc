@@ -98,6 +98,7 @@ void Connection::StartReading() {
 void Connection::OnRead(const char* data, size_t size) {
   if (Stopped()) return;
   times_.last_read_ms = network_->loop_->NowMs();
+  network_->traffic_.bytes_in += size;
   parser_.Feed(std::string_view(data, size));
   HandlePackets();
 }
@@ -121,6 +122,7 @@ void Connection::HandlePackets() {
     if (!packet) break;
     ++handled_in_turn_;
     handled_any = true;
+    ++network_->traffic_.packets_in;
     if (!commands_.Take(now)) {
       handler_->OnRefused(*this, Status::Error(error::kRateLimited,
                                                "over the server's limit of commands per "
@@ -161,6 +163,7 @@ void Connection::End(const Status& error) {
 void Connection::Send(std::string_view bytes) {
   if (closing_) return;
   queued_.append(bytes);
+  ++network_->traffic_.packets_out;  // Every Send is one packet (Peer::Send).
   network_->MarkDirty(this);
 }
 
@@ -195,6 +198,7 @@ void Connection::OnWritten(int status) {
   writing_ = false;
   if (closing_) return;
   if (status < 0) return Close();
+  network_->traffic_.bytes_out += in_flight_.size();
   in_flight_.clear();
   ShrinkIfLarge(in_flight_);
   ShrinkIfLarge(queued_);

@@ -35,8 +35,9 @@ class ConnectionHandler {
   virtual void OnFramingError(Connection& connection, const Status& error) = 0;
   // The network refuses something of the connection's: one packet (rate_limited: the
   // packet is dropped, the connection stays) or the connection itself (timeout: reading
-  // has stopped). The handler answers `error`, in order behind its earlier replies, and
-  // closes the connection when the code closes it (error::ClosesConnection).
+  // has stopped; server_full, too_many_connections: at accept, before reading starts). The handler
+  // answers `error`, in order behind its earlier replies, and closes the connection when the code
+  // closes it (error::ClosesConnection).
   virtual void OnRefused(Connection& connection, const Status& error) = 0;
   // The connection is closed; `connection` is freed right after this returns.
   virtual void OnClose(Connection& connection) = 0;

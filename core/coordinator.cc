@@ -29,7 +29,14 @@ Coordinator::Coordinator(Timers* timers, Storage* storage, WriteBehind* store,
       store_(store),
       options_(std::move(options)),
       own_link_(options_.vm_link ? nullptr : std::make_unique<LocalVmLink>()),
-      link_(options_.vm_link ? options_.vm_link : own_link_.get()) {}
+      link_(options_.vm_link ? options_.vm_link : own_link_.get()),
+      own_metrics_(options_.metrics ? nullptr : std::make_unique<MetricRegistry>()),
+      metrics_(options_.metrics ? options_.metrics : own_metrics_.get()),
+      errors_sent_(metrics_, "ggs_errors_sent_total", "Error replies sent to clients, by code.",
+                   "error_code"),
+      table_metrics_(Table::Metrics::Register(metrics_, &errors_sent_)) {
+  RegisterMetrics();
+}
 
 Table::Deps Coordinator::TableDeps() {
   return Table::Deps{timers_,
@@ -38,7 +45,64 @@ Table::Deps Coordinator::TableDeps() {
                      options_.vm,
                      options_.restart_limit,
                      options_.restart_period_ms,
-                     options_.max_table_lag_ms};
+                     options_.max_table_lag_ms,
+                     &table_metrics_};
+}
+
+// Figures the coordinator keeps anyway, read when the registry renders: O(players + tables)
+// per render.
+void Coordinator::RegisterMetrics() {
+  using Type = MetricRegistry::Type;
+  metrics_->AddCollector(
+      "ggs_players", "Players the server knows, by state: connected, or in their grace period.",
+      Type::kGauge, {"state"}, [this](std::vector<Sample>& out) {
+        size_t connected = 0;
+        for (const auto& [token, player] : players_) connected += player->peer != nullptr;
+        out.push_back({{{"state", "connected"}}, static_cast<double>(connected)});
+        out.push_back({{{"state", "grace"}}, static_cast<double>(players_.size() - connected)});
+      });
+  metrics_->AddCollector("ggs_tables",
+                         "Running tables, by game (\"(defined)\": a table defined by its creator).",
+                         Type::kGauge, {"game"}, [this](std::vector<Sample>& out) {
+                           std::map<std::string, size_t> by_game;
+                           for (const auto& [token, table] : tables_) {
+                             const std::string& game = table->row().game_name;
+                             ++by_game[game.empty() ? "(defined)" : game];
+                           }
+                           for (const auto& [game, n] : by_game) {
+                             out.push_back({{{"game", game}}, static_cast<double>(n)});
+                           }
+                         });
+  metrics_->AddCallback("ggs_vm_memory_bytes",
+                        "Bytes the tables' game VMs held after their last event.", Type::kGauge, {},
+                        [this] {
+                          double bytes = 0;
+                          for (const auto& [token, table] : tables_) bytes += table->vm_memory();
+                          return bytes;
+                        });
+  metrics_->AddCallback("ggs_restored_tables",
+                        "Tables restored from storage when the server started.", Type::kGauge, {},
+                        [this] { return static_cast<double>(restored_tables_); });
+  metrics_->AddCallback(
+      "ggs_restored_tables_unbuilt",
+      "Restored tables whose game VM is not rebuilt yet (the background sweep's backlog).",
+      Type::kGauge, {}, [this] { return static_cast<double>(unbuilt_.size()); });
+  metrics_->AddCallback("ggs_games", "Games installed in the registry.", Type::kGauge, {},
+                        [this] { return static_cast<double>(games_.size()); });
+}
+
+void Coordinator::CountUpload(const Result<UploadReply>& reply) {
+  const std::string result = reply.ok() ? "ok" : reply.status().code();
+  metrics_
+      ->GetCounter("ggs_uploads_total", "Uploads answered, by result: ok or the error code.",
+                   {{"result", result}})
+      ->Inc();
+  if (reply.ok() && reply.value().live) {
+    metrics_
+        ->GetCounter("ggs_upload_moved_tables_total",
+                     "Running tables moved to a new game version by live uploads.")
+        ->Inc(static_cast<uint64_t>(reply.value().moved));
+  }
 }
 
 Coordinator::~Coordinator() {
@@ -83,6 +147,7 @@ Status Coordinator::Restore() {
     }
   }
   if (!unbuilt_.empty()) sweep_timer_ = timers_->Start(1, true, [this] { SweepUnbuilt(); });
+  restored_tables_ = tables_.size();
   Log(LogLevel::kInfo, "restored " + std::to_string(tables_.size()) + " tables, " +
                            std::to_string(players_.size()) + " players, " +
                            std::to_string(games_.size()) + " games");
@@ -110,6 +175,10 @@ Result<int> Coordinator::Register(const std::string& name, const std::string& so
 }
 
 void Coordinator::Upload(UploadRequest request, std::function<void(Result<UploadReply>)> done) {
+  done = [this, done = std::move(done)](Result<UploadReply> reply) {
+    CountUpload(reply);
+    done(std::move(reply));
+  };
   if (options_.admin_token.empty()) {
     return done(Status::Error(error::kUnauthorized,
                               "uploads are disabled: start the server with --admin-token"));
@@ -231,6 +300,7 @@ Status Coordinator::Resume(Peer* peer, const std::string& token) {
     // The newest connection wins: the old one is presumed dead.
     Peer* old = player->peer;
     old->player = nullptr;
+    CountError(error::kResumed);
     old->SendError(Status::Error(error::kResumed, "this player resumed on another connection"));
   }
   Attach(peer, player);
@@ -333,7 +403,10 @@ Status Coordinator::Define(Peer* peer, std::string source) {
 void Coordinator::Defined(Table* table, const std::string& creator, const Status& verdict) {
   if (!verdict.ok()) {
     const auto it = players_.find(creator);
-    if (it != players_.end() && it->second->peer) it->second->peer->SendError(verdict);
+    if (it != players_.end() && it->second->peer) {
+      CountError(verdict.code());
+      it->second->peer->SendError(verdict);
+    }
     return;
   }
   std::string bytes;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/metrics.h"
 #include "core/peer.h"
 #include "core/player.h"
 #include "core/protocol.h"
@@ -42,6 +43,9 @@ struct CoordinatorOptions {
   // A game command waits at most about this long behind its table's earlier events: past
   // it, it is refused with table_busy (Table::Deps::max_lag_ms). 0: never refused.
   uint64_t max_table_lag_ms = 1000;
+  // Where the coordinator and its tables count (docs/operations.md, "Metrics"); nullptr: a
+  // registry of its own. Must outlive the coordinator, and be rendered only while it lives.
+  MetricRegistry* metrics = nullptr;
 };
 
 struct HelloRequest {
@@ -104,6 +108,12 @@ class Coordinator {
   // The peer's connection is gone: its player keeps its seat for the grace period.
   void Disconnected(Peer* peer);
 
+  // The registry it counts into, and the count of error replies by code, which every
+  // sender of an error reply adds to (the dispatcher, the tables, the coordinator itself).
+  MetricRegistry& metrics() { return *metrics_; }
+  void CountError(std::string_view code) { errors_sent_.Inc(code); }
+  uint64_t errors_sent(std::string_view code) const { return errors_sent_.value(code); }
+
   size_t player_count() const { return players_.size(); }
   size_t table_count() const { return tables_.size(); }
   const Table* FindTable(const std::string& token) const;
@@ -139,14 +149,21 @@ class Coordinator {
   void SweepUnbuilt();
   void SendHello(const Player& player) const;
   Table::Deps TableDeps();
+  void RegisterMetrics();
+  void CountUpload(const Result<UploadReply>& reply);
   void Defined(Table* table, const std::string& creator, const Status& verdict);
 
   Timers* timers_;
   Storage* storage_;
   WriteBehind* store_;
   CoordinatorOptions options_;
-  std::unique_ptr<VmLink> own_link_;  // When options_.vm_link is nullptr.
-  VmLink* link_;                      // Outlives the tables, which detach from it.
+  std::unique_ptr<VmLink> own_link_;             // When options_.vm_link is nullptr.
+  VmLink* link_;                                 // Outlives the tables, which detach from it.
+  std::unique_ptr<MetricRegistry> own_metrics_;  // When options_.metrics is nullptr.
+  MetricRegistry* metrics_;
+  CounterByLabel errors_sent_;
+  Table::Metrics table_metrics_;  // Every table's, resolved once.
+  size_t restored_tables_ = 0;    // By Restore.
   std::unordered_map<std::string, std::unique_ptr<Player>> players_;  // By token.
   std::unordered_map<std::string, std::unique_ptr<Table>> tables_;    // By token.
   uint64_t next_table_id_ = 1;         // Table ids are also their creation order.

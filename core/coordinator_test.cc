@@ -6,9 +6,11 @@
 
 #include <optional>
 
+#include "core/dispatcher.h"
 #include "core/protocol.h"
 #include "testing/deferred_link.h"
 #include "testing/manual_timers.h"
+#include "testing/metrics_sample.h"
 #include "testing/recording_peer.h"
 
 namespace ggs {
@@ -439,6 +441,98 @@ TEST_F(CoordinatorTest, AnUploadThatKillsItsWorkerIsRefused) {
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->status().code(), error::kScriptTimeout);
   EXPECT_EQ(coordinator_->GameVersion("loop"), 0);
+}
+
+// The coordinator's figures as GET /metrics shows them: one sample of its registry.
+class CoordinatorMetricsTest : public CoordinatorTest {
+ protected:
+  double Sample(const std::string& series) {
+    return MetricsSample(coordinator_->metrics().Render(), series).value_or(-1);
+  }
+};
+
+TEST_F(CoordinatorMetricsTest, PlayersTablesAndEventsAreCounted) {
+  RecordingPeer a;
+  Hello(a, ByGame("duo"));
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "echo", "x").ok());
+  EXPECT_EQ(Sample("ggs_tables{game=\"duo\"}"), 1);
+  EXPECT_EQ(Sample("ggs_players{state=\"connected\"}"), 1);
+  EXPECT_EQ(Sample("ggs_players{state=\"grace\"}"), 0);
+  EXPECT_EQ(Sample("ggs_events_total{kind=\"joined\"}"), 1);
+  EXPECT_EQ(Sample("ggs_events_total{kind=\"command\"}"), 1);
+  EXPECT_EQ(Sample("ggs_event_duration_seconds_count{kind=\"command\"}"), 1);
+  EXPECT_EQ(Sample("ggs_event_duration_seconds_bucket{kind=\"command\",le=\"+Inf\"}"), 1);
+  EXPECT_EQ(Sample("ggs_games"), 1);
+  coordinator_->Disconnected(&a);
+  EXPECT_EQ(Sample("ggs_players{state=\"connected\"}"), 0);
+  EXPECT_EQ(Sample("ggs_players{state=\"grace\"}"), 1);
+  timers_.Advance(1000);  // The grace period ends, and the table with its last player.
+  EXPECT_EQ(Sample("ggs_players{state=\"grace\"}"), 0);
+  EXPECT_EQ(Sample("ggs_tables{game=\"duo\"}"), -1) << "a game without tables has no series";
+  EXPECT_EQ(Sample("ggs_events_total{kind=\"left\"}"), 1);
+}
+
+TEST_F(CoordinatorMetricsTest, AnAdHocTableCountsUnderDefined) {
+  RecordingPeer a;
+  Hello(a);
+  ASSERT_TRUE(coordinator_->Define(&a, kGame).ok());
+  EXPECT_EQ(Sample("ggs_tables{game=\"(defined)\"}"), 1);
+  EXPECT_EQ(Sample("ggs_events_total{kind=\"open\"}"), 1);
+}
+
+TEST_F(CoordinatorMetricsTest, ErrorRepliesOfTheCoordinatorAreCountedByCode) {
+  RecordingPeer a, b, c;
+  const auto ha = Hello(a, ByGame("duo"));
+  std::string token = ha[0];
+  HelloRequest resume;
+  resume.token = &token;
+  Hello(b, resume);
+  EXPECT_EQ(coordinator_->errors_sent(error::kResumed), 1u);
+  Hello(c);
+  ASSERT_TRUE(coordinator_->Define(&c, "function playerCommand( {").ok());
+  EXPECT_EQ(coordinator_->errors_sent(error::kDefineFailed), 1u);
+  EXPECT_EQ(Sample("ggs_errors_sent_total{error_code=\"define_failed\"}"), 1);
+}
+
+TEST_F(CoordinatorMetricsTest, TheDispatchersErrorRepliesAreCountedByCode) {
+  Dispatcher dispatcher(coordinator_.get());
+  RecordingPeer a, b, c;
+  dispatcher.Handle(&a, GameCommand("echo", "x"));  // Before hello.
+  dispatcher.Refuse(&b, Status::Error(error::kRateLimited, "slow down"));
+  dispatcher.FramingError(&c, Status::Error(error::kMalformed, "junk"));
+  EXPECT_EQ(coordinator_->errors_sent(error::kNoHello), 1u);
+  EXPECT_EQ(coordinator_->errors_sent(error::kRateLimited), 1u);
+  EXPECT_EQ(coordinator_->errors_sent(error::kMalformed), 1u);
+  EXPECT_EQ(a.Take().size(), 1u);
+}
+
+TEST_F(CoordinatorMetricsTest, LateScriptErrorsAreCountedWhenTheyAreSent) {
+  DeferredLink& link = UseDeferredLink();
+  RecordingPeer a;
+  Hello(a, ByGame("duo"));
+  link.DeliverAll();
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "echo", "x").ok());
+  link.Lose(link.seq_at(0), Status::Error(error::kScriptTimeout, "ran past 100 ms"));
+  link.DeliverAll();
+  EXPECT_EQ(coordinator_->errors_sent(error::kScriptTimeout), 1u);
+  EXPECT_EQ(Sample("ggs_script_errors_total{kind=\"command\"}"), 1);
+  EXPECT_EQ(Sample("ggs_events_total{kind=\"restored\"}"), 1);  // The rebuild's.
+}
+
+TEST_F(CoordinatorMetricsTest, RestoredTablesAndUploadsAreCounted) {
+  RecordingPeer a;
+  Hello(a, ByGame("duo"));
+  Restart();
+  EXPECT_EQ(Sample("ggs_restored_tables"), 1);
+  EXPECT_EQ(Sample("ggs_restored_tables_unbuilt"), 1);
+  timers_.Advance(1);  // The background sweep rebuilds it.
+  EXPECT_EQ(Sample("ggs_restored_tables_unbuilt"), 0);
+  EXPECT_FALSE(Upload("wrong", "duo", kGame).ok());
+  ASSERT_TRUE(Upload("admin", "duo", kGame, true).ok());
+  EXPECT_EQ(Sample("ggs_uploads_total{result=\"unauthorized\"}"), 1);
+  EXPECT_EQ(Sample("ggs_uploads_total{result=\"ok\"}"), 1);
+  EXPECT_EQ(Sample("ggs_upload_moved_tables_total"), 1);
+  EXPECT_EQ(Sample("ggs_events_total{kind=\"upgrade\"}"), 1);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ const Dispatcher::Command Dispatcher::kCommands[] = {
 };
 
 void Dispatcher::FramingError(Peer* peer, const Status& error) {
+  coordinator_->CountError(error.code());
   std::string bytes;
   AppendError(bytes, error.code(), error.message());
   coordinator_->Reply(peer, std::move(bytes), true);
@@ -32,6 +33,7 @@ void Dispatcher::Refuse(Peer* peer, const Status& error) {
 
 // Answers `error`, in order behind the player's earlier requests (Coordinator::Reply).
 void Dispatcher::Fail(Peer* peer, const Status& error) {
+  coordinator_->CountError(error.code());
   std::string bytes;
   AppendError(bytes, error.code(), error.message());
   coordinator_->Reply(peer, std::move(bytes), error::ClosesConnection(error.code()));

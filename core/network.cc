@@ -103,19 +103,20 @@ void Network::Accept() {
   const size_t same_address = ++per_address_[c->address_group_];
   if (connections_.size() > options_.max_connections) {
     ++refused_;
-    c->SendError(Status::Error(error::kServerFull, "the server holds its maximum of " +
-                                                       std::to_string(options_.max_connections) +
-                                                       " connections"));
+    handler_->OnRefused(
+        *c, Status::Error(error::kServerFull, "the server holds its maximum of " +
+                                                  std::to_string(options_.max_connections) +
+                                                  " connections"));
     return;
   }
   if (options_.max_connections_per_ip != 0 && same_address > options_.max_connections_per_ip) {
     ++refused_;
     Log(LogLevel::kDebug, "connection refused: " + c->address_group_ + " holds " +
                               std::to_string(same_address - 1) + " connections");
-    c->SendError(Status::Error(error::kTooManyConnections,
-                               "your address holds the server's maximum of " +
-                                   std::to_string(options_.max_connections_per_ip) +
-                                   " connections"));
+    handler_->OnRefused(
+        *c, Status::Error(error::kTooManyConnections,
+                          "your address holds the server's maximum of " +
+                              std::to_string(options_.max_connections_per_ip) + " connections"));
     return;
   }
   c->StartReading();

@@ -18,6 +18,7 @@
 #include "core/connection.h"
 #include "core/deadlines.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "core/protocol.h"
 #include "core/status.h"
 
@@ -65,6 +66,8 @@ class Network {
   size_t connection_count() const { return connections_.size(); }
   uint64_t accepted() const { return accepted_; }
   uint64_t refused() const { return refused_; }
+  // What the connections read and wrote, for the server's metrics.
+  const Traffic& traffic() const { return traffic_; }
   // Loop turns seen so far: the unit of the per-connection input budget.
   uint64_t turn() const { return turn_; }
 
@@ -100,6 +103,7 @@ class Network {
   uint64_t turn_ = 1;
   uint64_t accepted_ = 0;
   uint64_t refused_ = 0;
+  Traffic traffic_;  // Counted by the connections.
 };
 
 }  // namespace ggs

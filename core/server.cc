@@ -2,6 +2,7 @@
 #include "core/server.h"
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 
@@ -18,10 +19,12 @@ constexpr uint64_t kShutdownGraceMs = 2000;  // Time for queued replies to drain
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
-  network_.reset();  // Closes connections while the coordinator still exists.
-  if (store_) Flush();
+  // Closing the network runs the loop once more (~Network, ~WorkerPool): the server's timers
+  // must not fire into a network that is being destroyed.
   loop_.Stop(flush_timer_);
   loop_.Stop(shutdown_timer_);
+  network_.reset();  // Closes connections while the coordinator still exists.
+  if (store_) Flush();
   coordinator_.reset();
 }
 
@@ -30,16 +33,19 @@ Status Server::Start() {
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());
   store_ = std::make_unique<WriteBehind>(storage_.get());
+  RegisterStorageMetrics();
   if (options_.workers > 0) {
     WorkerPoolOptions pool = options_.worker_pool;
     pool.workers = options_.workers;
     workers_ = std::make_unique<WorkerVmLink>(&loop_, pool);
     if (Status s = workers_->Start(); !s.ok()) return s;
     options_.coordinator.vm_link = workers_.get();
+    RegisterWorkerMetrics();
     Log(LogLevel::kInfo, "game VMs run in " + std::to_string(options_.workers) +
                              " worker processes (event budget " +
                              std::to_string(pool.event_budget_ms) + " ms)");
   }
+  options_.coordinator.metrics = &metrics_;
   coordinator_ =
       std::make_unique<Coordinator>(&loop_, storage_.get(), store_.get(), options_.coordinator);
   dispatcher_ = std::make_unique<Dispatcher>(coordinator_.get());
@@ -47,6 +53,10 @@ Status Server::Start() {
   if (Status s = InstallGamesDir(); !s.ok()) return s;
   Flush();
   network_ = std::make_unique<Network>(&loop_, this, options_.network);
+  AddTransportMetrics(
+      "tcp", [this] { return static_cast<double>(network_->connection_count()); },
+      [this] { return static_cast<double>(network_->accepted()); },
+      [this] { return static_cast<double>(network_->refused()); }, &network_->traffic());
   // Caught before the port opens: a client may connect, and a supervisor signal, the moment
   // it does. The loop delivers a signal caught before it runs on its first turn.
   loop_.OnSignal(SIGINT, [this] { Stop(); });
@@ -84,7 +94,9 @@ Status Server::InstallGamesDir() {
 void Server::Run() { loop_.Run(); }
 
 void Server::Stop() {
-  if (stopping_) return;
+  // Without a network (Start failed, or the server is being destroyed) there is nothing to
+  // stop: a signal that comes then is ignored.
+  if (stopping_ || !network_) return;
   stopping_ = true;
   Log(LogLevel::kInfo, "shutting down: flushing storage and closing connections");
   network_->StopListening();
@@ -98,8 +110,86 @@ void Server::Stop() {
 }
 
 void Server::Flush() {
-  if (Status s = store_->Flush(); !s.ok())
+  // A flush with nothing queued writes nothing: it is not counted, so that the histogram
+  // shows the flushes that cost something.
+  const bool counted = store_->pending() > 0;
+  const auto started = std::chrono::steady_clock::now();
+  const Status s = store_->Flush();
+  if (counted) {
+    flushes_->Inc();
+    flush_seconds_->Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  if (!s.ok()) {
+    flush_failures_->Inc();
     Log(LogLevel::kError, "storage flush failed: " + s.ToString());
+  }
+}
+
+void Server::AddTransportMetrics(const std::string& transport, std::function<double()> open,
+                                 std::function<double()> accepted, std::function<double()> refused,
+                                 const Traffic* traffic) {
+  using Type = MetricRegistry::Type;
+  const Labels labels = {{"transport", transport}};
+  metrics_.AddCallback("ggs_connections_open", "Client connections open, by transport.",
+                       Type::kGauge, labels, std::move(open));
+  metrics_.AddCallback("ggs_connections_accepted_total",
+                       "Client connections accepted, by transport (refused ones included).",
+                       Type::kCounter, labels, std::move(accepted));
+  metrics_.AddCallback(
+      "ggs_connections_refused_total",
+      "Client connections refused at accept (server_full, too_many_connections), by transport.",
+      Type::kCounter, labels, std::move(refused));
+  const auto read = [](const uint64_t* field) {
+    return [field] { return static_cast<double>(*field); };
+  };
+  metrics_.AddCallback("ggs_packets_received_total",
+                       "Complete packets read from clients (rate-limited ones included).",
+                       Type::kCounter, labels, read(&traffic->packets_in));
+  metrics_.AddCallback("ggs_packets_sent_total", "Packets queued to clients.", Type::kCounter,
+                       labels, read(&traffic->packets_out));
+  metrics_.AddCallback("ggs_received_bytes_total", "Bytes read from clients.", Type::kCounter,
+                       labels, read(&traffic->bytes_in));
+  metrics_.AddCallback("ggs_sent_bytes_total", "Bytes written to clients.", Type::kCounter, labels,
+                       read(&traffic->bytes_out));
+}
+
+void Server::RegisterStorageMetrics() {
+  using Type = MetricRegistry::Type;
+  flushes_ = metrics_.GetCounter("ggs_storage_flushes_total",
+                                 "Write-behind flushes that had something to write.");
+  flush_failures_ = metrics_.GetCounter("ggs_storage_flush_failures_total",
+                                        "Write-behind flushes that failed (retried later).");
+  flush_seconds_ = metrics_.GetHistogram("ggs_storage_flush_duration_seconds",
+                                         "Time one write-behind flush took, in one transaction.",
+                                         DurationBuckets());
+  metrics_.AddCallback("ggs_storage_rows_written_total",
+                       "Rows (coalesced operations) written to storage by the flushes.",
+                       Type::kCounter, {},
+                       [this] { return static_cast<double>(store_->flushed()); });
+  metrics_.AddCallback("ggs_storage_pending_rows",
+                       "Operations queued in the write-behind cache, not yet flushed.",
+                       Type::kGauge, {}, [this] { return static_cast<double>(store_->pending()); });
+}
+
+void Server::RegisterWorkerMetrics() {
+  using Type = MetricRegistry::Type;
+  metrics_.AddCallback("ggs_worker_restarts_total",
+                       "Worker processes lost and replaced, by reason: budget (an event overran "
+                       "the time budget and the worker was killed) or crash.",
+                       Type::kCounter, {{"reason", "budget"}},
+                       [this] { return static_cast<double>(workers_->budget_kills()); });
+  metrics_.AddCallback("ggs_worker_restarts_total", "", Type::kCounter, {{"reason", "crash"}},
+                       [this] { return static_cast<double>(workers_->crashes()); });
+  for (size_t i = 0; i < workers_->workers(); ++i) {
+    const Labels labels = {{"worker", std::to_string(i)}};
+    metrics_.AddCallback("ggs_worker_tables", "Tables whose game VM lives on the worker.",
+                         Type::kGauge, labels,
+                         [this, i] { return static_cast<double>(workers_->load(i)); });
+    metrics_.AddCallback("ggs_worker_events_total", "Events sent to the worker's VMs.",
+                         Type::kCounter, labels,
+                         [this, i] { return static_cast<double>(workers_->events(i)); });
+  }
 }
 
 void Server::OnPacket(Connection& connection, Packet packet) {

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "core/coordinator.h"
 #include "core/dispatcher.h"
 #include "core/loop.h"
+#include "core/metrics.h"
 #include "core/network.h"
 #include "core/status.h"
 #include "core/storage.h"
@@ -42,11 +44,25 @@ class Server final : public ConnectionHandler {
   Status Start();
   // Serves until SIGINT/SIGTERM or Stop(), then flushes storage and closes everything.
   void Run();
-  // Begins a clean shutdown.
+  // Begins a clean shutdown; nothing when the server is not serving (Start failed).
   void Stop();
 
   int port() const { return network_ ? network_->port() : 0; }
   Coordinator& coordinator() { return *coordinator_; }
+  // The loop the server runs on: its timers run on the loop thread, for in-process tests.
+  Loop& loop() { return loop_; }
+
+  // Every metric of the server in the Prometheus text exposition format (version 0.0.4);
+  // what `GET /metrics` answers. docs/operations.md, "Metrics", lists them. Loop thread
+  // only, after Start() succeeded. O(series + players + tables).
+  std::string MetricsText() const { return metrics_.Render(); }
+  MetricRegistry& metrics() { return metrics_; }
+  // Registers the connection figures of one transport under label transport="NAME":
+  // connections open (`open`), accepted and refused since start, and `traffic`'s packets
+  // and bytes. Every argument must stay valid while the server's metrics are rendered.
+  void AddTransportMetrics(const std::string& transport, std::function<double()> open,
+                           std::function<double()> accepted, std::function<double()> refused,
+                           const Traffic* traffic);
 
  private:
   void OnPacket(Connection& connection, Packet packet) override;
@@ -55,15 +71,21 @@ class Server final : public ConnectionHandler {
   void OnClose(Connection& connection) override;
   Status InstallGamesDir();
   void Flush();
+  void RegisterStorageMetrics();
+  void RegisterWorkerMetrics();
 
   ServerOptions options_;
   Loop loop_;
+  MetricRegistry metrics_;  // Before what it reads at render time, so destroyed after it.
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<WriteBehind> store_;
   std::unique_ptr<WorkerVmLink> workers_;  // With --workers; outlives the coordinator.
   std::unique_ptr<Coordinator> coordinator_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<Network> network_;
+  Counter* flushes_ = nullptr;
+  Counter* flush_failures_ = nullptr;
+  Histogram* flush_seconds_ = nullptr;
   Timers::Id flush_timer_ = 0;
   Timers::Id shutdown_timer_ = 0;
   bool stopping_ = false;

@@ -15,7 +15,43 @@ namespace {
 
 KvItems ItemsOf(const KvNamespace& ns) { return {ns.items().begin(), ns.items().end()}; }
 
+// The event kinds a table counts, with their label values.
+constexpr std::pair<VmEvent::Kind, const char*> kCountedKinds[] = {
+    {VmEvent::Kind::kOpen, "open"},       {VmEvent::Kind::kCommand, "command"},
+    {VmEvent::Kind::kJoined, "joined"},   {VmEvent::Kind::kLeft, "left"},
+    {VmEvent::Kind::kResumed, "resumed"}, {VmEvent::Kind::kRestored, "restored"},
+    {VmEvent::Kind::kTimer, "timer"},     {VmEvent::Kind::kUpgrade, "upgrade"},
+};
+
+constexpr size_t IndexOf(VmEvent::Kind kind) { return static_cast<size_t>(kind); }
+static_assert(IndexOf(VmEvent::Kind::kUpgrade) < Table::Metrics::kKinds &&
+                  IndexOf(VmEvent::Kind::kClose) < Table::Metrics::kKinds,
+              "Table::Metrics::kKinds must exceed every VmEvent::Kind");
+
 }  // namespace
+
+Table::Metrics Table::Metrics::Register(MetricRegistry* registry, CounterByLabel* errors_sent) {
+  Metrics m;
+  for (const auto& [kind, name] : kCountedKinds) {
+    const Labels labels = {{"kind", name}};
+    m.events[IndexOf(kind)] = registry->GetCounter(
+        "ggs_events_total", "Events sent to the tables' game VMs and answered, by kind.", labels);
+    m.event_seconds[IndexOf(kind)] = registry->GetHistogram(
+        "ggs_event_duration_seconds",
+        "Time from a table sending an event to its VM to the reply being applied, by kind.",
+        DurationBuckets(), labels);
+    m.script_errors[IndexOf(kind)] = registry->GetCounter(
+        "ggs_script_errors_total",
+        "Events the game failed (a script error or timeout, or the event killed its worker), "
+        "by kind.",
+        labels);
+  }
+  m.skipped_ticks = registry->GetCounter(
+      "ggs_timer_skipped_ticks_total",
+      "Firings of repeating game timers skipped because the one before was still unanswered.");
+  m.errors_sent = errors_sent;
+  return m;
+}
 
 Table::Table(uint64_t id, TableRow row, Deps deps) : id_(id), row_(std::move(row)), deps_(deps) {
   deps_.link->Attach(id_, this);
@@ -40,7 +76,7 @@ VmEvent Table::Event(VmEvent::Kind kind) const {
 Status Table::Send(VmEvent event, const Player* cause) {
   event.seq = NextVmEventSeq();
   pending_.push_back({event.seq, event.kind, cause ? cause->id : 0, row_.next_player_id,
-                      event.timer_id, deps_.timers->NowMs()});
+                      event.timer_id, deps_.timers->NowMs(), std::chrono::steady_clock::now()});
   // A reply may send further events (a cleared timer), so the awaited event nests.
   const uint64_t outer_seq = awaited_seq_;
   std::optional<Status> outer_status = std::move(awaited_status_);
@@ -73,6 +109,7 @@ void Table::OnReply(VmReply reply) {
   // A VM that does not load is its opener's to report (define_failed, or a rebuild's log).
   Status status =
       Apply(reply, event.cause != 0 || event.kind == VmEvent::Kind::kOpen, event.seated_below);
+  CountAnswered(event, reply.status);
   if (event.kind == VmEvent::Kind::kOpen) {
     opening_ = false;
     vm_open_ = reply.status.ok();
@@ -88,8 +125,7 @@ void Table::OnReply(VmReply reply) {
   if (reply.seq == awaited_seq_) {
     awaited_status_ = std::move(status);
   } else if (!status.ok()) {
-    Player* cause = FindPlayer(event.cause);
-    if (cause != nullptr && cause->peer != nullptr) cause->peer->SendError(status);
+    SendError(FindPlayer(event.cause), status);
   }
   RunWaitersUpTo(reply.seq);
 }
@@ -132,6 +168,9 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
     const Status answer = Status::Error(
         why.code() == error::kScriptTimeout ? error::kScriptTimeout : error::kScriptError,
         why.message());
+    if (deps_.metrics) {
+      if (Counter* c = deps_.metrics->script_errors[IndexOf(culprit->kind)]) c->Inc();
+    }
     if (culprit->kind == VmEvent::Kind::kOpen && define_) {
       FinishDefine(Status::Error(error::kDefineFailed, why.message()));
       FailUpgrades(Status::Error(error::kDefineFailed, "the table's game never loaded"));
@@ -142,8 +181,8 @@ void Table::OnVmLost(std::vector<VmEvent> unanswered, uint64_t culprit_seq, cons
       // The new code's fault, not the table's: the table goes on with its old version.
       FinishUpgrade(
           Status::Error(answer.code(), "the new version killed its worker: " + why.message()));
-    } else if (Player* cause = FindPlayer(causes[culprit_seq]); cause != nullptr && cause->peer) {
-      cause->peer->SendError(answer);
+    } else {
+      SendError(FindPlayer(causes[culprit_seq]), answer);
     }
     if (culprit->kind != VmEvent::Kind::kUpgrade) {
       const uint64_t now = deps_.timers->NowMs();
@@ -196,9 +235,7 @@ void Table::Crash(const Status& why) {
       Status::Error(error::kTableCrashed, "this table is closed: its game failed " +
                                               std::to_string(losses_ms_.size()) +
                                               " times in a row (" + why.message() + ")");
-  for (Player* p : players_) {
-    if (p->peer) p->peer->SendError(closed);
-  }
+  for (Player* p : players_) SendError(p, closed);
   FailUpgrades(closed);
   RunWaitersUpTo(UINT64_MAX);  // Nothing more will be answered.
 }
@@ -472,11 +509,28 @@ Player* Table::FindPlayer(int id) const {
   return it == players_.end() ? nullptr : *it;
 }
 
+void Table::SendError(Player* player, const Status& error) {
+  if (player == nullptr || player->peer == nullptr) return;
+  if (deps_.metrics) deps_.metrics->errors_sent->Inc(error.code());
+  player->peer->SendError(error);
+}
+
+void Table::CountAnswered(const Pending& event, const Status& status) {
+  if (deps_.metrics == nullptr) return;
+  const size_t kind = IndexOf(event.kind);
+  if (kind >= Metrics::kKinds || deps_.metrics->events[kind] == nullptr) return;
+  deps_.metrics->events[kind]->Inc();
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - event.sent;
+  deps_.metrics->event_seconds[kind]->Observe(took.count());
+  if (!status.ok()) deps_.metrics->script_errors[kind]->Inc();
+}
+
 void Table::FireTimer(int vm_timer) {
   const auto it = timers_.find(vm_timer);
   if (it == timers_.end() || !vm_open_) return;
   if (it->second.in_flight) {  // Only a repeating timer can be: the VM is behind.
     ++skipped_ticks_;
+    if (deps_.metrics) deps_.metrics->skipped_ticks->Inc();
     return;
   }
   // A one-shot timer is finished once it fires; the clock has forgotten it already.

@@ -11,6 +11,8 @@
 // Thread: the event-loop thread only. Not copyable.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -23,6 +25,7 @@
 
 #include "core/game_vm.h"
 #include "core/kv_namespace.h"
+#include "core/metrics.h"
 #include "core/player.h"
 #include "core/status.h"
 #include "core/storage.h"
@@ -34,6 +37,23 @@ namespace ggs {
 
 class Table final : public VmLink::Receiver {
  public:
+  // The series every table counts into, resolved once (Register) and shared by all tables.
+  // docs/operations.md, "Metrics", names them.
+  struct Metrics {
+    static constexpr size_t kKinds = 11;  // Indexed by VmEvent::Kind's value.
+    // Events sent to a VM and answered, and the time from sending to applying the reply (in
+    // worker mode, the round trip); nullptr for the kinds not counted (forget_timer, close).
+    std::array<Counter*, kKinds> events{};
+    std::array<Histogram*, kKinds> event_seconds{};
+    // Events the game failed: a script error or timeout, or the event killed its worker.
+    std::array<Counter*, kKinds> script_errors{};
+    Counter* skipped_ticks = nullptr;
+    CounterByLabel* errors_sent = nullptr;  // Error replies, by code (the server's one family).
+
+    // Registers the series in `registry`; `errors_sent` must outlive the tables.
+    static Metrics Register(MetricRegistry* registry, CounterByLabel* errors_sent);
+  };
+
   struct Deps {
     Timers* timers = nullptr;
     WriteBehind* store = nullptr;
@@ -46,6 +66,8 @@ class Table final : public VmLink::Receiver {
     // A game command is refused with table_busy while the table's oldest unanswered event
     // was sent longer ago than this (the VM is that far behind); 0: never.
     uint64_t max_lag_ms = 0;
+    // Where the table counts its events; nullptr: nowhere. Must outlive the table.
+    const Metrics* metrics = nullptr;
   };
 
   // A new, empty table; `row` names its game (or none, for a table awaiting `define`).
@@ -153,7 +175,8 @@ class Table final : public VmLink::Receiver {
     // The players seated when it was sent have lower ids: its broadcasts go to them only.
     int seated_below = 0;
     int timer_id = 0;      // kTimer: the game's timer it fires.
-    uint64_t sent_ms = 0;  // Timers::NowMs() when it was sent.
+    uint64_t sent_ms = 0;  // Timers::NowMs() when it was sent: what the lag limit reads.
+    std::chrono::steady_clock::time_point sent;  // For the event duration metric.
   };
 
   struct PendingDefine {
@@ -184,6 +207,10 @@ class Table final : public VmLink::Receiver {
   void ApplySends(const std::vector<VmEffects::Send>& sends, uint64_t seq, int seated_below);
   void ApplyTimers(const std::vector<VmEffects::Timer>& timers);
   Player* FindPlayer(int id) const;
+  // Sends `error` to `player`'s connection, counting it.
+  void SendError(Player* player, const Status& error);
+  // Counts an answered event, with the VM's `status`.
+  void CountAnswered(const Pending& event, const Status& status);
   void FireTimer(int vm_timer);
   void StopAllTimers();
   Status CreateVm(std::string_view source);

@@ -36,7 +36,8 @@ class TableTest : public ::testing::Test {
     row.token = "t1";
     row.game_name = "g";
     auto table = std::make_unique<Table>(
-        1, row, Table::Deps{&timers_, store_.get(), link, {}, restart_limit, 60000, max_lag_ms});
+        1, row,
+        Table::Deps{&timers_, store_.get(), link, {}, restart_limit, 60000, max_lag_ms, &metrics_});
     table->Persist();
     return table;
   }
@@ -73,6 +74,19 @@ class TableTest : public ::testing::Test {
     return g;
   }
 
+  // What the tables counted: the series of kind `kind` of family `name`.
+  uint64_t Count(const char* name, const char* kind) {
+    return registry_.GetCounter(name, "", {{"kind", kind}})->value();
+  }
+  uint64_t Timed(const char* kind) {
+    return registry_
+        .GetHistogram("ggs_event_duration_seconds", "", DurationBuckets(), {{"kind", kind}})
+        ->count();
+  }
+
+  MetricRegistry registry_;
+  CounterByLabel errors_{&registry_, "ggs_errors_sent_total", "", "error_code"};
+  Table::Metrics metrics_ = Table::Metrics::Register(&registry_, &errors_);
   ManualTimers timers_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<WriteBehind> store_;
@@ -96,6 +110,13 @@ TEST_F(TableTest, ALocalLinkAnswersBeforeTheCallReturns) {
   EXPECT_EQ(boom.code(), error::kScriptError);
   EXPECT_TRUE(pa.Take().empty());
   EXPECT_EQ(*table->world().Get("k"), "v");
+  // Every answered event is counted and timed by kind; the caller counts the error it sends.
+  EXPECT_EQ(Count("ggs_events_total", "open"), 1u);
+  EXPECT_EQ(Count("ggs_events_total", "joined"), 1u);
+  EXPECT_EQ(Count("ggs_events_total", "command"), 2u);
+  EXPECT_EQ(Timed("command"), 2u);
+  EXPECT_EQ(Count("ggs_script_errors_total", "command"), 1u);
+  EXPECT_EQ(errors_.value(error::kScriptError), 0u);
 }
 
 TEST_F(TableTest, ALaterReplyIsAppliedWhenItComes) {
@@ -142,6 +163,10 @@ TEST_F(TableTest, ALaterFailureIsAnsweredToThePlayerWhoCausedIt) {
   EXPECT_EQ(got[0].rfind("error script_error ", 0), 0u) << got[0];
   EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"echo x"});  // The next event is unharmed.
   EXPECT_EQ(g->table->world().Get("k"), nullptr);               // The failed write never happened.
+  EXPECT_EQ(errors_.value(error::kScriptError), 1u);  // The table sent it: the table counted it.
+  EXPECT_EQ(Count("ggs_script_errors_total", "command"), 1u);
+  EXPECT_EQ(Count("ggs_events_total", "command"), 2u);
+  EXPECT_EQ(Timed("command"), 2u);  // From sending to the late reply's application.
 }
 
 TEST_F(TableTest, TimersFireThroughTheLink) {
@@ -176,6 +201,8 @@ TEST_F(TableTest, ARepeatingTimerSkipsWhileItsLastFiringIsUnanswered) {
   g->link.DeliverAll();
   EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"tick t"});
   EXPECT_EQ(g->table->skipped_ticks(), 2u);
+  EXPECT_EQ(registry_.GetCounter("ggs_timer_skipped_ticks_total", "")->value(), 2u);
+  EXPECT_EQ(Count("ggs_events_total", "timer"), 2u);
 }
 
 // An overloaded VM sheds input rather than queueing it: a command that arrives while the
@@ -249,6 +276,8 @@ TEST_F(TableTest, AnEventThatKillsTheWorkerIsAnsweredAndTheRestReplayed) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0], "error script_timeout ran past 100 ms");
   EXPECT_TRUE(g->pa.Take().empty());
+  EXPECT_EQ(errors_.value(error::kScriptTimeout), 1u);
+  EXPECT_EQ(Count("ggs_script_errors_total", "command"), 1u);
   g->link.DeliverAll();  // The rebuild, restored(), then the replayed command.
   EXPECT_EQ(*g->table->world().Get("k"), "after");
   EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"world_set k=after"});
@@ -256,6 +285,7 @@ TEST_F(TableTest, AnEventThatKillsTheWorkerIsAnsweredAndTheRestReplayed) {
   ASSERT_TRUE(g->table->Command(&g->a, "echo", "alive").ok());
   g->link.DeliverAll();
   EXPECT_EQ(g->pa.Take(), std::vector<std::string>{"echo alive"});
+  EXPECT_EQ(Count("ggs_events_total", "restored"), 1u);  // The rebuild's.
 }
 
 TEST_F(TableTest, AnInnocentTableIsRebuiltWithoutAnError) {
@@ -294,6 +324,8 @@ TEST_F(TableTest, ATableThatKeepsKillingItsWorkerIsClosed) {
   const std::vector<std::string> got = g->pa.Take();
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[2].rfind("error table_crashed ", 0), 0u) << got[2];
+  EXPECT_EQ(errors_.value(error::kScriptTimeout), 2u);
+  EXPECT_EQ(errors_.value(error::kTableCrashed), 1u);
   EXPECT_EQ(g->table->Command(&g->a, "echo", "x").code(), error::kTableCrashed);
   EXPECT_EQ(g->table->world().Get("k"), nullptr);  // 'spun' never happened.
 }

@@ -8,7 +8,7 @@
 namespace ggs {
 
 WorkerVmLink::WorkerVmLink(Loop* loop, WorkerPoolOptions options)
-    : pool_(loop, this, std::move(options)), load_(pool_.size(), 0) {}
+    : pool_(loop, this, std::move(options)), load_(pool_.size(), 0), events_(pool_.size(), 0) {}
 
 void WorkerVmLink::Attach(uint64_t table, Receiver* receiver) {
   const size_t worker =
@@ -32,6 +32,7 @@ void WorkerVmLink::Detach(uint64_t table) {
 void WorkerVmLink::Send(VmEvent event) {
   const auto it = tables_.find(event.table);
   if (it == tables_.end()) return;
+  ++events_[it->second.worker];
   pool_.Send(it->second.worker, std::move(event));
 }
 
@@ -42,6 +43,7 @@ void WorkerVmLink::OnReply(size_t, VmReply reply) {
 
 void WorkerVmLink::OnWorkerLost(size_t worker, std::vector<VmEvent> unanswered,
                                 uint64_t culprit_seq, Status why) {
+  ++(why.code() == worker_error::kScriptTimeout ? budget_kills_ : crashes_);
   std::unordered_map<uint64_t, std::vector<VmEvent>> lost;  // By table.
   for (VmEvent& e : unanswered) lost[e.table].push_back(std::move(e));
   const Status reason =

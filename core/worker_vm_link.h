@@ -32,6 +32,11 @@ class WorkerVmLink final : public VmLink, private WorkerPool::Owner {
   uint64_t restarts() const { return pool_.restarts(); }
   // The tables on worker `worker`.
   size_t load(size_t worker) const { return load_.at(worker); }
+  // Events sent to worker `worker`'s index so far (over its replacements).
+  uint64_t events(size_t worker) const { return events_.at(worker); }
+  // Workers lost because an event overran the budget (the pool killed them), and otherwise.
+  uint64_t budget_kills() const { return budget_kills_; }
+  uint64_t crashes() const { return crashes_; }
   const WorkerPool& pool() const { return pool_; }
 
  private:
@@ -46,7 +51,10 @@ class WorkerVmLink final : public VmLink, private WorkerPool::Owner {
 
   WorkerPool pool_;
   std::unordered_map<uint64_t, Entry> tables_;
-  std::vector<size_t> load_;  // Tables per worker.
+  std::vector<size_t> load_;      // Tables per worker.
+  std::vector<uint64_t> events_;  // Events sent, per worker.
+  uint64_t budget_kills_ = 0;
+  uint64_t crashes_ = 0;
 };
 
 }  // namespace ggs
