@@ -32,6 +32,9 @@ enum class Op {
   // Sleeps past the server's short reconnect grace (ModelConfig::grace_ms): every player
   // without a connection is gone then.
   kWait,
+  // Kills the server with SIGKILL `number` ms from now and starts it again on the same
+  // database: what was kept is read back and checked (props/durability.h).
+  kKill,
 };
 
 enum class HelloMode {

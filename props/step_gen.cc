@@ -508,7 +508,14 @@ Gen<Step> GenStep(const Model& m) {
        {If(m.config.grace_ms > 0 && !ResumablePlayers(m).empty(), 2),
         gen::just(Base(Op::kWait, 0))},
        // A restart is slow and tells something only when there is state to restore.
-       {If(m.config.restarts && !m.players.empty(), 2), gen::just(Base(Op::kRestart, 0))}});
+       {If(m.config.restarts && !m.players.empty(), 2), gen::just(Base(Op::kRestart, 0))},
+       // A kill right after a step may lose it; one after a pause keeps everything.
+       {If(m.config.kills && m.config.restarts && !m.players.empty(), 2),
+        gen::map(gen::weightedElement<int>({{4, 0}, {2, 5}, {2, 40}, {1, 400}}), [](int ms) {
+          Step s = Base(Op::kKill, 0);
+          s.number = ms;
+          return s;
+        })}});
 }
 
 }  // namespace ggs::props
