@@ -99,6 +99,13 @@ Status SessionRunner::Execute(const Model& before, const Step& step) {
   if (records_.empty()) records_.push_back({NowMs(), DurableFacts(before)});
   restored_.reset();
   const Outcome outcome = Predict(before, step);
+  pong_table_.assign(before.clients.size(), -1);
+  for (int c = 0; c < static_cast<int>(before.clients.size()); ++c) {
+    for (const Model* m : {&outcome.next, &before}) {
+      if (pong_table_[c] < 0 && AtPong(*m, c))
+        pong_table_[c] = m->players[m->clients[c].player].table;
+    }
+  }
   Status status = Act(before, step);
   // The actor's replies first, then what the step sent to everyone else.
   for (int i = 0; status.ok() && i < static_cast<int>(outcome.clients.size()); ++i) {
@@ -226,8 +233,70 @@ Status SessionRunner::Restart(const Model& before, const Step& step) {
   for (const auto& [name, value] : facts) kept += (kept.empty() ? "" : ", ") + name + "=" + value;
   Note("the database holds: " + (kept.empty() ? std::string("nothing of this session") : kept));
   if (Status s = CheckDurable(records_, certain_before, facts); !s.ok()) return s;
+  if (Status s = CheckPongScores(before, own, certain_before); !s.ok()) return s;
   records_ = {{NowMs(), facts}};
   restored_ = std::move(model.value());
+  return Status::Ok();
+}
+
+namespace {
+
+int WorldNumber(const std::map<std::string, std::string>& world, const std::string& key) {
+  const auto it = world.find(key);
+  return it == world.end() ? 0 : std::atoi(it->second.c_str());
+}
+
+}  // namespace
+
+// Records a pong table's score from a world_set its client read.
+void SessionRunner::ObservePong(int c, const Packet& packet) {
+  if (c >= static_cast<int>(pong_table_.size()) || pong_table_[c] < 0) return;
+  if (CommandOf(packet) != "world_set") return;
+  const size_t eq = packet.payload.find('=');
+  if (eq == std::string::npos) return;
+  const std::string key = packet.payload.substr(0, eq);
+  const int value = std::atoi(packet.payload.c_str() + eq + 1);
+  auto& seen = pong_scores_[pong_table_[c]];
+  PongScore score = seen.empty() ? PongScore{} : seen.back().second;
+  if (key == "games") score.games = value;
+  if (key == "score_left") score.left = value;
+  if (key == "score_right") score.right = value;
+  seen.push_back({NowMs(), score});
+}
+
+// A restart keeps pong's score, which only grows within a game: every pong table's stored
+// score is the last one its clients saw before `certain_before`, or a later one.
+Status SessionRunner::CheckPongScores(const Model& before, const std::vector<StoredTable>& stored,
+                                      double certain_before) {
+  std::map<int, std::vector<std::pair<double, PongScore>>> kept;
+  for (const StoredTable& table : stored) {
+    const int t =
+        static_cast<int>(std::find(table_tokens_.begin(), table_tokens_.end(), table.row.token) -
+                         table_tokens_.begin());
+    if (t >= static_cast<int>(before.tables.size()) || before.tables[t].game != GameKind::kPong)
+      continue;
+    const PongScore got{WorldNumber(table.world, "games"), WorldNumber(table.world, "score_left"),
+                        WorldNumber(table.world, "score_right")};
+    PongScore certain;
+    for (const auto& [at, score] : pong_scores_[t]) {
+      if (at <= certain_before) certain = score;
+    }
+    const bool later =
+        got.games > certain.games ||
+        (got.games == certain.games && got.left >= certain.left && got.right >= certain.right);
+    auto show = [](const PongScore& s) {
+      return "games=" + std::to_string(s.games) + " score_left=" + std::to_string(s.left) +
+             " score_right=" + std::to_string(s.right);
+    };
+    Note("pong table#" + std::to_string(t) + " kept " + show(got));
+    if (!later) {
+      return Status::Error("diverged", "after the restart, pong table#" + std::to_string(t) +
+                                           " holds " + show(got) + ", older than " + show(certain) +
+                                           ", which its players saw before");
+    }
+    kept[t] = {{-1e300, got}};
+  }
+  pong_scores_ = std::move(kept);
   return Status::Ok();
 }
 
@@ -266,6 +335,7 @@ Result<Packet> SessionRunner::Next(int c, bool noise) {
         deadline - std::chrono::steady_clock::now());
     Result<Packet> got = clients_[c]->Receive(static_cast<int>(std::max<int64_t>(0, left.count())));
     if (!got.ok() || !noise || !IsPongNoise(CommandOf(got.value()))) return got;
+    ObservePong(c, got.value());
     ++skipped_noise_;
   }
 }
@@ -371,6 +441,7 @@ Status SessionRunner::Barrier(int c, bool noise) {
 }
 
 Status SessionRunner::Finish(const Model& model) {
+  pong_table_.assign(model.clients.size(), -1);
   for (int c = 0; c < static_cast<int>(model.clients.size()); ++c) {
     if (!model.clients[c].open) continue;
     Status s = Barrier(c, AtPong(model, c));
@@ -394,6 +465,7 @@ Status SessionRunner::AwaitState(int c) {
       return Diverged(c, "expected pong's clock to send state: " + got.status().message());
     const std::string command = CommandOf(got.value());
     if (command == "state") return Status::Ok();
+    ObservePong(c, got.value());
     if (!IsPongNoise(command)) {
       Note("c" + std::to_string(c) + " << " + ShowPacket(got.value()) + "   EXPECTED state");
       return Diverged(c, "expected state, got " + ShowPacket(got.value()));
@@ -442,6 +514,7 @@ void SessionRunner::Forget() {
   versions_before_.clear();
   records_.clear();
   restored_.reset();
+  pong_scores_.clear();
   dismissed_ms_ = NowMs();
   step_index_ = 0;
   skipped_noise_ = 0;

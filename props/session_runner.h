@@ -73,6 +73,9 @@ class SessionRunner {
   Status MatchHello(const Packet& got, const Expected& want);
   Status MatchUpload(const Packet& got, const ExpectedUpload& want);
   Status Restart(const Model& before, const Step& step);
+  void ObservePong(int client, const Packet& packet);
+  Status CheckPongScores(const Model& before, const std::vector<StoredTable>& stored,
+                         double certain_before);
   Status Dismiss(const std::vector<std::string>& player_tokens);
   Status Barrier(int client, bool noise);
   Status AwaitState(int client);
@@ -93,6 +96,13 @@ class SessionRunner {
   // the server last restarted (the first record, the state then, is certain).
   std::vector<FactsRecord> records_;
   std::optional<Model> restored_;  // The model the last restart found, until the next step.
+  // Pong's score as GGS.world holds it (docs: games/pong/README.md), which only its clock
+  // changes: what each table's clients saw of it in its world_set packets, and when.
+  struct PongScore {
+    int games = 0, left = 0, right = 0;
+  };
+  std::map<int, std::vector<std::pair<double, PongScore>>> pong_scores_;  // By table.
+  std::vector<int> pong_table_;  // By client: the pong table whose clock packets it reads.
   // When the session began, or the runner last dismissed tables of an earlier session that
   // a kill brought back (props/session_runner.cc, Restart): until that is certain, a kill
   // may bring them back again.

@@ -29,7 +29,7 @@ class SessionRunnerTest : public ::testing::Test {
   // Runs `step` after `model` and advances the model when it passes.
   Status Play(Model& model, const Step& step) {
     Status s = runner_->Execute(model, step);
-    if (s.ok()) model = Predict(model, step).next;
+    if (s.ok()) model = runner_->ModelAfter(model, step);
     return s;
   }
 
@@ -93,6 +93,36 @@ TEST_F(SessionRunnerTest, UploadsLearnTheVersionAndCountTheMovedTables) {
   message.command = "message";
   message.text = "still here";
   ASSERT_TRUE(Play(model, message).ok());
+  EXPECT_TRUE(runner_->Finish(model).ok());
+  EXPECT_TRUE(runner_->Cleanup().ok());
+}
+
+// A kill after a pause longer than the certainty window must keep every acknowledged step;
+// the session then goes on with what the database holds.
+TEST_F(SessionRunnerTest, AKillAfterAPauseKeepsEverythingAcknowledged) {
+  ModelConfig config;
+  config.kills = true;
+  Model model = InitialModel(config);
+  ASSERT_TRUE(Play(model, Make(Op::kConnect, 0)).ok());
+  Step hello = Make(Op::kHello, 0);
+  hello.mode = HelloMode::kGame;
+  hello.game = "chat";
+  ASSERT_TRUE(Play(model, hello).ok());
+  Step nick = Make(Op::kGame, 0);
+  nick.command = "nick";
+  nick.text = "ann";
+  ASSERT_TRUE(Play(model, nick).ok());
+  Step kill = Make(Op::kKill, 0);
+  kill.number = 1000;
+  const Status killed = Play(model, kill);
+  ASSERT_TRUE(killed.ok()) << killed.message();
+  EXPECT_FALSE(model.players[0].gone);
+  EXPECT_EQ(model.tables[0].state.nicks.at(1), "ann");
+  ASSERT_TRUE(Play(model, Make(Op::kConnect, 1)).ok());
+  hello.client = 1;
+  ASSERT_TRUE(Play(model, hello).ok());  // ann's table has a free seat: guest2 joins it.
+  const std::string text = transcript_.Text(model.config, {});
+  EXPECT_NE(text.find("table#0 nick:1=ann"), std::string::npos) << text;
   EXPECT_TRUE(runner_->Finish(model).ok());
   EXPECT_TRUE(runner_->Cleanup().ok());
 }
