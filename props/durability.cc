@@ -91,6 +91,7 @@ Status ReconcileTable(Model& m, int i, const StoredTable& stored,
     t.seated.push_back(it->second);
   }
   t.state = StateFrom(t.game, stored);
+  t.ended = t.seated.empty();  // The server ends a table stored without players.
   return Status::Ok();
 }
 
