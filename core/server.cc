@@ -18,10 +18,12 @@ constexpr uint64_t kShutdownGraceMs = 2000;  // Time for queued replies to drain
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
-  network_.reset();  // Closes connections while the coordinator still exists.
-  if (store_) Flush();
+  // The timers go first: closing the network runs the loop, where the shutdown timer would
+  // ask the network being destroyed for its connections.
   loop_.Stop(flush_timer_);
   loop_.Stop(shutdown_timer_);
+  network_.reset();  // Closes connections while the coordinator still exists.
+  if (store_) Flush();
   coordinator_.reset();
 }
 
