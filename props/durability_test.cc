@@ -7,22 +7,15 @@
 namespace ggs::props {
 namespace {
 
-Step Make(Op op, int client) {
-  Step s;
-  s.op = op;
-  s.client = client;
-  return s;
-}
-
 Step HelloGame(int client, const std::string& game) {
-  Step s = Make(Op::kHello, client);
+  Step s = MakeStep(Op::kHello, client);
   s.mode = HelloMode::kGame;
   s.game = game;
   return s;
 }
 
 Step Command(int client, const std::string& command, const std::string& text) {
-  Step s = Make(Op::kGame, client);
+  Step s = MakeStep(Op::kGame, client);
   s.command = command;
   s.text = text;
   return s;
@@ -33,9 +26,9 @@ void Play(Model& m, const Step& s) { m = Predict(m, s).next; }
 // Two players at a chat table; the first renames itself.
 Model ChatTable() {
   Model m = InitialModel(ModelConfig{});
-  Play(m, Make(Op::kConnect, 0));
+  Play(m, MakeStep(Op::kConnect, 0));
   Play(m, HelloGame(0, "chat"));
-  Play(m, Make(Op::kConnect, 1));
+  Play(m, MakeStep(Op::kConnect, 1));
   Play(m, HelloGame(1, "chat"));
   Play(m, Command(0, "nick", "ann"));
   return m;

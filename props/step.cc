@@ -205,6 +205,13 @@ std::string_view Name(TokenHeader token) { return NameIn(kTokenNames, token); }
 std::string_view Name(Corruption corruption) { return NameIn(kCorruptionNames, corruption); }
 std::string_view Name(Oddity oddity) { return NameIn(kOddityNames, oddity); }
 
+Step MakeStep(Op op, int client) {
+  Step s;
+  s.op = op;
+  s.client = client;
+  return s;
+}
+
 std::string Payload(const Step& step) {
   static constexpr std::string_view kFiller = "0123456789abcdefghijklmnopqrstuvwxyz-";
   std::string payload = step.text;

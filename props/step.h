@@ -128,6 +128,9 @@ struct Step {
   bool operator==(const Step&) const = default;
 };
 
+// A step of `op` by client `client`, every other field at its default.
+Step MakeStep(Op op, int client = 0);
+
 // The payload of a ping or a game command: `text`, then `number` bytes of printable filler,
 // so that a session file names a payload of any size in a few bytes.
 std::string Payload(const Step& step);
