@@ -107,9 +107,14 @@ void AddFuzz(CLI::App& app, int* exit_code) {
                   "server's), which wait steps sleep past; no restarts (0 = an hour, no waits)")
       ->check(CLI::Range(0, 600000))
       ->capture_default_str();
+  cmd->add_flag("--kills", o.kills,
+                "Kill steps: SIGKILL the started server and restart it on its database, then "
+                "check that it kept every write acknowledged more than a flush interval (and a "
+                "margin) before the kill and invented none");
   cmd->footer(
       "Examples:\n  ggs fuzz --sessions 500 --seed 42\n  ggs fuzz --time-budget 120\n"
-      "  ggs fuzz --grace-ms 1000 --time-budget 30\n  ggs fuzz --server 127.0.0.1:9000\n  ggs fuzz "
+      "  ggs fuzz --grace-ms 1000 --time-budget 30\n  ggs fuzz --kills --time-budget 30\n  ggs "
+      "fuzz --server 127.0.0.1:9000\n  ggs fuzz "
       "--replay ggs-fuzz-failure.txt");
   cmd->callback([flags, exit_code, cmd] {
     // A running server most likely has ggs serve's own limits, not the small ones the fuzzer

@@ -122,7 +122,8 @@ Status Coordinator::Restore() {
   }
   Result<std::vector<StoredTable>> tables = storage_->LoadTables();
   if (!tables.ok()) return tables.status();
-  for (const StoredTable& stored : tables.value()) {
+  for (StoredTable& stored : tables.value()) {
+    AdoptRegisteredSource(stored.row);
     auto table = std::make_unique<Table>(next_table_id_++, stored.row, TableDeps());
     Table* t = table.get();
     tables_[stored.row.token] = std::move(table);
@@ -152,6 +153,21 @@ Status Coordinator::Restore() {
                            std::to_string(players_.size()) + " players, " +
                            std::to_string(games_.size()) + " games");
   return Status::Ok();
+}
+
+// A table of a named game stores its source once its first VM has loaded it, a moment
+// after the table itself: a crash in between leaves a row with the game's name and no
+// source. The table gets the game's newest registered source (the one it was created
+// with, unless an upload came since), rather than waiting for a define nobody can send.
+void Coordinator::AdoptRegisteredSource(TableRow& row) const {
+  if (row.game_name.empty() || !row.source.empty()) return;
+  const auto game = games_.find(row.game_name);
+  if (game == games_.end()) return;
+  Log(LogLevel::kInfo, "table " + row.token + " of game " + row.game_name +
+                           " was stored without its source; it takes version " +
+                           std::to_string(game->second.version));
+  row.source = game->second.source;
+  row.game_version = game->second.version;
 }
 
 Result<int> Coordinator::InstallGame(const std::string& name, const std::string& source) {

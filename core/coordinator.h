@@ -123,6 +123,8 @@ class Coordinator {
   std::string GameSource(const std::string& name) const;
 
  private:
+  // Gives a named game's table stored without its source the registered one.
+  void AdoptRegisteredSource(TableRow& row) const;
   struct Game {
     int version = 0;
     std::string source;

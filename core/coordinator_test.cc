@@ -307,6 +307,27 @@ TEST_F(CoordinatorTest, ARestoredDefinedTableKnowsItsSeatsBeforeItsVmAnswers) {
   EXPECT_EQ(coordinator_->Hello(&c, join).code(), error::kTableFull);
 }
 
+// A table of a named game stores its source once its first VM has loaded it. A crash
+// before that write reached the disk left the table, with its players, without a game for
+// good: every command was not_defined. Found by `ggs fuzz --kills`.
+TEST_F(CoordinatorTest, ANamedTableKilledBeforeItsSourceWasStoredComesBackWithItsGame) {
+  UseDeferredLink();  // The VM has not answered when the crash comes.
+  RecordingPeer a;
+  const auto ha = Hello(a, ByGame("duo"));
+  ASSERT_TRUE(store_->Flush().ok());  // The table and its player, without the source.
+  coordinator_.reset();
+  coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), Options());
+  ASSERT_TRUE(coordinator_->Restore().ok());
+  RecordingPeer a2;
+  const std::string token = ha[0];
+  HelloRequest resume;
+  resume.token = &token;
+  EXPECT_EQ(Hello(a2, resume), ha);
+  ASSERT_TRUE(coordinator_->GameCommand(&a2, "was", "").ok());
+  EXPECT_EQ(a2.Take(), std::vector<std::string>{"was yes"});  // restored() ran.
+  EXPECT_EQ(coordinator_->FindTable(ha[2])->row().game_version, coordinator_->GameVersion("duo"));
+}
+
 TEST_F(CoordinatorTest, UploadChecksTheTokenAndTheSource) {
   EXPECT_EQ(Upload("wrong", "duo", kGame).status().code(), "unauthorized");
   EXPECT_EQ(Upload("", "duo", kGame).status().code(), "unauthorized");

@@ -81,15 +81,22 @@ Status PlaySession(const ModelConfig& config, const std::vector<Step>& steps, Ta
   transcript.Clear();
   Model model = InitialModel(config);
   Status status = Status::Ok();
+  // A kill may keep less than the steps were generated for (a seat, a table), so that a
+  // later step names a table or player the session no longer has; such a step is skipped.
+  bool killed = false;
   for (const Step& step : steps) {
-    if (Status check = CheckStep(model, step); !check.ok()) {
+    if (Status check = CheckStep(model, step); !check.ok() && killed) {
+      transcript.Note("skipped, since the kill kept less: step " + ToLine(step));
+      continue;
+    } else if (!check.ok()) {
       status = Status::Error("bad_session",
                              "step " + ToLine(step) + " does not apply: " + check.message());
       break;
     }
     status = runner.Execute(model, step);
     if (!status.ok()) break;
-    model = Predict(model, step).next;
+    model = runner.ModelAfter(model, step);
+    killed = killed || step.op == Op::kKill;
   }
   if (status.ok()) status = runner.Finish(model);
   if (status.ok() || !target.can_restart()) {
@@ -151,6 +158,7 @@ ModelConfig ConfigFor(const FuzzOptions& o, const Target& target) {
   config.restarts = target.can_restart() && o.grace_ms <= 0;
   config.grace_ms = std::max(0, o.grace_ms);
   config.uploads = !target.admin_token().empty();
+  config.kills = config.restarts && o.kills;
   return config;
 }
 

@@ -39,6 +39,9 @@ struct FuzzOptions {
   // with --server, that server's own), which wait steps sleep past. 0: a grace no session
   // reaches. No restarts in grace mode: they would race the grace periods they start.
   int grace_ms = 0;
+  // Kill steps: the child server is killed with SIGKILL and started again on its database,
+  // and what it kept is checked (props/durability.h). Needs restarts (no --server, no grace).
+  bool kills = false;
 };
 
 struct FuzzResult {

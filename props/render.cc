@@ -202,6 +202,7 @@ std::string Render(const Step& s, const RenderContext& c) {
     case Op::kDisconnect:
     case Op::kRestart:
     case Op::kWait:
+    case Op::kKill:
       return "";
     case Op::kHello:
       return EncodeRequest(HelloRequest(s, c), s.encoding);

@@ -77,7 +77,7 @@ RC_GTEST_PROP(Render, EveryWellFormedStepIsOnePacket, ()) {
   RC_PRE(step.op != Op::kCorrupt);
   const std::string bytes = Render(step, FakeContext(config.limits));
   if (step.op == Op::kConnect || step.op == Op::kDisconnect || step.op == Op::kRestart ||
-      step.op == Op::kWait) {
+      step.op == Op::kWait || step.op == Op::kKill) {
     RC_ASSERT(bytes.empty());
     return;
   }

@@ -372,6 +372,7 @@ Outcome Predict(const Model& m, const Step& s) {
       PredictOdd(o, s);
       break;
     case Op::kRestart:
+    case Op::kKill:  // At best everything acknowledged was kept; the runner reads what was.
       PredictRestart(o);
       break;
     case Op::kUpload:

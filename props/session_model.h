@@ -42,11 +42,13 @@ struct ModelConfig {
   // 0: the server's reconnect grace outlasts any session. Otherwise the grace in
   // milliseconds, which wait steps sleep past (grace mode; no restarts then).
   int grace_ms = 0;
+  // Kill steps are possible (SIGKILL restarts; needs `restarts`).
+  bool kills = false;
 
   bool operator==(const ModelConfig& o) const {
     return clients == o.clients && limits.max_header == o.limits.max_header &&
            limits.max_payload == o.limits.max_payload && restarts == o.restarts &&
-           uploads == o.uploads && grace_ms == o.grace_ms;
+           uploads == o.uploads && grace_ms == o.grace_ms && kills == o.kills;
   }
 };
 

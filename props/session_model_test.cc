@@ -12,15 +12,8 @@
 namespace ggs::props {
 namespace {
 
-Step Make(Op op, int client) {
-  Step s;
-  s.op = op;
-  s.client = client;
-  return s;
-}
-
 Step Hello(int client, HelloMode mode, int target = 0, std::string game = "") {
-  Step s = Make(Op::kHello, client);
+  Step s = MakeStep(Op::kHello, client);
   s.mode = mode;
   s.target = target;
   s.game = std::move(game);
@@ -46,7 +39,7 @@ Model Connected(int clients) {
   ModelConfig config;
   config.clients = clients;
   Model m = InitialModel(config);
-  for (int c = 0; c < clients; ++c) Play(m, Make(Op::kConnect, c));
+  for (int c = 0; c < clients; ++c) Play(m, MakeStep(Op::kConnect, c));
   return m;
 }
 
@@ -59,13 +52,13 @@ TEST(SessionModel, ChatByNameSeatsEveryoneAtOneTableAndBroadcasts) {
   auto got = Play(m, Hello(1, HelloMode::kGame, 0, "chat"));
   EXPECT_EQ(got[1], (Lines{"hello <new player#1>,true,<table#0>", "notice \"guest2 joined\""}));
   EXPECT_EQ(got[0], Lines{"notice \"guest2 joined\""});
-  Step nick = Make(Op::kGame, 1);
+  Step nick = MakeStep(Op::kGame, 1);
   nick.command = "nick";
   nick.text = "bob";
   got = Play(m, nick);
   EXPECT_EQ(got[0], Lines{"notice \"guest2 is now bob\""});
   EXPECT_EQ(got[1], Lines{"notice \"guest2 is now bob\""});
-  got = Play(m, Make(Op::kBye, 1));
+  got = Play(m, MakeStep(Op::kBye, 1));
   EXPECT_EQ(got[1], (Lines{"bye \"\"", "(closed)"}));
   EXPECT_EQ(got[0], Lines{"notice \"bob left\""});
 }
@@ -75,7 +68,7 @@ TEST(SessionModel, DefineGreetsEverySeatedPlayerInSeatOrder) {
   Play(m, Hello(0, HelloMode::kNew));
   EXPECT_EQ(Play(m, Hello(1, HelloMode::kJoin, 0))[1],
             Lines{"hello <new player#1>,true,<table#0>"});
-  Step define = Make(Op::kDefine, 1);
+  Step define = MakeStep(Op::kDefine, 1);
   EXPECT_EQ(Play(m, define)[1], Lines{"error not_creator"});
   define.client = 2;
   EXPECT_EQ(Play(m, define)[2], Lines{"error no_hello"});
@@ -108,7 +101,7 @@ TEST(SessionModel, ResumeTakesOverAndPongRepeatsTheSide) {
 TEST(SessionModel, FramingErrorsCloseButTheSeatStays) {
   Model m = Connected(2);
   Play(m, Hello(0, HelloMode::kNew));
-  Step corrupt = Make(Op::kCorrupt, 0);
+  Step corrupt = MakeStep(Op::kCorrupt, 0);
   corrupt.corruption = Corruption::kShortLength;
   corrupt.text = "ab";
   corrupt.extra = "junk";
@@ -120,22 +113,22 @@ TEST(SessionModel, FramingErrorsCloseButTheSeatStays) {
 TEST(SessionModel, RestartDropsConnectionsAndKeepsPlayers) {
   Model m = Connected(2);
   Play(m, Hello(0, HelloMode::kGame, 0, "chat"));
-  Play(m, Make(Op::kRestart, 0));
+  Play(m, MakeStep(Op::kRestart, 0));
   EXPECT_FALSE(m.clients[0].open);
   EXPECT_EQ(m.players[0].client, -1);
-  Play(m, Make(Op::kConnect, 0));
+  Play(m, MakeStep(Op::kConnect, 0));
   EXPECT_EQ(Play(m, Hello(0, HelloMode::kResume, 0))[0], Lines{"hello <player#0>,true,<table#0>"});
 }
 
 TEST(SessionModel, RequestErrorsAreTheDocumentedCodes) {
   Model m = Connected(1);
-  Step game = Make(Op::kGame, 0);
+  Step game = MakeStep(Op::kGame, 0);
   game.command = "move";
   EXPECT_EQ(Play(m, game)[0], Lines{"error no_hello"});
   game.text = std::string("a\0b", 3);
   EXPECT_EQ(Play(m, game)[0], Lines{"error bad_request"});
   EXPECT_EQ(Play(m, Hello(0, HelloMode::kGame, 0, "nosuchgame"))[0], Lines{"error no_such_game"});
-  Step odd = Make(Op::kOdd, 0);
+  Step odd = MakeStep(Op::kOdd, 0);
   odd.oddity = Oddity::kUpload;
   odd.number = 1;
   EXPECT_EQ(Play(m, odd)[0], Lines{"error unauthorized"});
@@ -171,12 +164,12 @@ TEST(SessionModel, UploadsCountVersionsAndLiveOnesMoveTheGamesRunningTables) {
   config.clients = 4;
   config.uploads = true;
   Model m = InitialModel(config);
-  for (int c = 0; c < 4; ++c) Play(m, Make(Op::kConnect, c));
+  for (int c = 0; c < 4; ++c) Play(m, MakeStep(Op::kConnect, c));
   Play(m, Hello(0, HelloMode::kGame, 0, "chat"));
   Play(m, Hello(1, HelloMode::kGame, 0, "pong"));
   Play(m, Hello(2, HelloMode::kGame, 0, "pong"));
   Play(m, Hello(3, HelloMode::kGame, 0, "pong"));  // A second pong table.
-  Step upload = Make(Op::kUpload, 0);
+  Step upload = MakeStep(Op::kUpload, 0);
   upload.game = "pong";
   EXPECT_EQ(Play(m, upload)[0], Lines{"uploaded pong,<version#1>"});
   upload.live = true;
@@ -184,12 +177,12 @@ TEST(SessionModel, UploadsCountVersionsAndLiveOnesMoveTheGamesRunningTables) {
   const auto got = Play(m, upload);
   EXPECT_EQ(got[0], Lines{"uploaded pong,<version#2>,2,0"});
   for (int c : {1, 2, 3}) EXPECT_EQ(got[c], Lines{});
-  Play(m, Make(Op::kBye, 3));  // Its table ends: it no longer runs.
+  Play(m, MakeStep(Op::kBye, 3));  // Its table ends: it no longer runs.
   EXPECT_EQ(Play(m, upload)[0], Lines{"uploaded pong,<version#3>,1,0"});
   upload.game = "chat";
   EXPECT_EQ(Play(m, upload)[0], Lines{"uploaded chat,<version#1>,1,0"});
   // A live upload of the same source changes nothing players see.
-  Step message = Make(Op::kGame, 0);
+  Step message = MakeStep(Op::kGame, 0);
   message.command = "message";
   message.text = "hi";
   EXPECT_EQ(Play(m, message)[0], Lines{"message \"guest1: hi\""});
@@ -202,10 +195,10 @@ TEST(SessionModel, AHostileGameCannotSendANameTheServerRefuses) {
   Model m = Connected(2);
   Play(m, Hello(0, HelloMode::kNew));
   Play(m, Hello(1, HelloMode::kJoin, 0));
-  Step define = Make(Op::kDefine, 0);
+  Step define = MakeStep(Op::kDefine, 0);
   define.script = Script::kHostile;
   Play(m, define);
-  Step send = Make(Op::kGame, 1);
+  Step send = MakeStep(Op::kGame, 1);
   send.command = "all";
   send.text = "x%0D%0AClient-Command:%20error";
   auto got = Play(m, send);
@@ -222,7 +215,7 @@ TEST(SessionModel, AHostileGameCannotSendANameTheServerRefuses) {
 
 TEST(SessionModel, PayloadsMayFillTheWholeLimit) {
   Model m = Connected(1);
-  Step ping = Make(Op::kPing, 0);
+  Step ping = MakeStep(Op::kPing, 0);
   ping.text = "ab";
   ping.number = static_cast<int>(m.config.limits.max_payload) - 2;
   EXPECT_TRUE(Applicable(m, ping));
@@ -238,22 +231,22 @@ TEST(SessionModel, PastTheGraceDisconnectedPlayersAreGoneInTheOrderTheyDropped) 
   config.grace_ms = 1000;
   config.restarts = false;
   Model m = InitialModel(config);
-  for (int c = 0; c < 3; ++c) Play(m, Make(Op::kConnect, c));
+  for (int c = 0; c < 3; ++c) Play(m, MakeStep(Op::kConnect, c));
   for (int c = 0; c < 3; ++c) Play(m, Hello(c, HelloMode::kGame, 0, "chat"));
-  Step nick = Make(Op::kGame, 2);
+  Step nick = MakeStep(Op::kGame, 2);
   nick.command = "nick";
   nick.text = "carol";
   Play(m, nick);
-  Play(m, Make(Op::kDisconnect, 2));
-  Play(m, Make(Op::kDisconnect, 1));
-  EXPECT_EQ(Play(m, Make(Op::kWait, 0))[0],
+  Play(m, MakeStep(Op::kDisconnect, 2));
+  Play(m, MakeStep(Op::kDisconnect, 1));
+  EXPECT_EQ(Play(m, MakeStep(Op::kWait, 0))[0],
             (Lines{"notice \"carol left\"", "notice \"guest2 left\""}));
   EXPECT_TRUE(m.players[1].gone && m.players[2].gone);
-  Play(m, Make(Op::kConnect, 1));
+  Play(m, MakeStep(Op::kConnect, 1));
   EXPECT_EQ(Play(m, Hello(1, HelloMode::kResume, 2))[1], Lines{"error no_such_player"});
   // Without a short grace there is nothing to wait for.
   m.config.grace_ms = 0;
-  EXPECT_FALSE(Applicable(m, Make(Op::kWait, 0)));
+  EXPECT_FALSE(Applicable(m, MakeStep(Op::kWait, 0)));
 }
 
 RC_GTEST_PROP(SessionModel, GeneratedSessionsKeepTheModelConsistent, ()) {

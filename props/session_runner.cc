@@ -14,6 +14,18 @@ namespace {
 
 constexpr size_t kShownPayload = 160;  // Longer payloads are abbreviated in transcripts.
 
+double NowMs() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::vector<StoredTable>> ReadStorage(const std::string& database) {
+  Result<std::unique_ptr<Storage>> storage = Storage::Open(database);
+  if (!storage.ok()) return storage.status();
+  return storage.value()->LoadTables();
+}
+
 std::string Abbreviated(const std::string& bytes) {
   if (bytes.size() <= kShownPayload) return "\"" + ReadableBytes(bytes) + "\"";
   return "\"" + ReadableBytes(bytes.substr(0, kShownPayload)) + "\"... (" +
@@ -84,18 +96,32 @@ Status SessionRunner::Execute(const Model& before, const Step& step) {
   const int index = step_index_++;
   transcript_->BeginStep(index, step);
   if (clients_.size() < before.clients.size()) clients_.resize(before.clients.size());
+  if (records_.empty()) records_.push_back({NowMs(), DurableFacts(before)});
+  restored_.reset();
   const Outcome outcome = Predict(before, step);
+  pong_table_.assign(before.clients.size(), -1);
+  for (int c = 0; c < static_cast<int>(before.clients.size()); ++c) {
+    for (const Model* m : {&outcome.next, &before}) {
+      if (pong_table_[c] < 0 && AtPong(*m, c))
+        pong_table_[c] = m->players[m->clients[c].player].table;
+    }
+  }
   Status status = Act(before, step);
   // The actor's replies first, then what the step sent to everyone else.
   for (int i = 0; status.ok() && i < static_cast<int>(outcome.clients.size()); ++i) {
     const int c = (step.client + i) % static_cast<int>(outcome.clients.size());
     status = CheckClient(c, outcome.clients[c]);
   }
-  const bool probe = step.op != Op::kDisconnect && step.op != Op::kRestart && step.op != Op::kWait;
+  const bool probe = step.op != Op::kDisconnect && step.op != Op::kRestart &&
+                     step.op != Op::kWait && step.op != Op::kKill;
   if (status.ok() && probe && outcome.next.clients[step.client].open) {
     status = Barrier(step.client, outcome.clients[step.client].noise);
   }
-  if (status.ok()) return status;
+  if (status.ok()) {
+    // Acknowledged: every reply of the step has come, so its writes are queued.
+    records_.push_back({NowMs(), DurableFacts(ModelAfter(before, step))});
+    return status;
+  }
   std::string message =
       "step " + std::to_string(index) + " (" + Describe(step) + "): " + status.message();
   if (Status health = target_->Health(); !health.ok()) message += "; " + health.message();
@@ -120,9 +146,8 @@ Status SessionRunner::Act(const Model& before, const Step& step) {
       Note("c" + std::to_string(c) + " hangs up");
       return Status::Ok();
     case Op::kRestart:
-      for (auto& client : clients_) client.reset();
-      Note("the server restarts (SIGTERM, then a new process on the same database)");
-      return target_->Restart();
+    case Op::kKill:
+      return Restart(before, step);
     case Op::kWait: {
       // Well past the grace: the server's timers are not exact, and a loaded machine is slow.
       const int ms = before.config.grace_ms + std::max(500, before.config.grace_ms / 2);
@@ -150,6 +175,133 @@ Status SessionRunner::Act(const Model& before, const Step& step) {
   context.game_sources = options_.game_sources;
   context.admin_token = target_->admin_token();
   return Send(c, step, Render(step, context));
+}
+
+Model SessionRunner::ModelAfter(const Model& before, const Step& step) const {
+  return restored_ ? *restored_ : Predict(before, step).next;
+}
+
+// The window after which an acknowledged write is certainly on disk: the flush interval,
+// and a margin for a busy machine (a slow server, such as a sanitized one, gets more).
+int CertaintyWindowMs(int timeout_ms) { return kFlushMs + std::max(280, timeout_ms / 8); }
+
+constexpr int kUnobservedHookMs = 50;
+
+// A clean restart must keep everything; a kill, everything acknowledged before the
+// certainty window. Either way the model goes on with what the database holds.
+Status SessionRunner::Restart(const Model& before, const Step& step) {
+  const bool kill = step.op == Op::kKill;
+  for (auto& client : clients_) client.reset();
+  const int window = CertaintyWindowMs(options_.timeout_ms);
+  if (kill) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(step.number));
+    Note("the server is killed (SIGKILL) and started again on the same database");
+  } else {
+    Note("the server restarts (SIGTERM, then a new process on the same database)");
+  }
+  // A clean restart keeps everything, but for a hook that no step waits for: after a `bye`
+  // with nobody else connected at the table, its playerLeft() may still run.
+  const double certain_before = NowMs() - (kill ? window : kUnobservedHookMs);
+  Result<std::vector<StoredTable>> stored = Status::Error("io", "the database was not read");
+  Status restarted = target_->Restart(kill ? StopMode::kKill : StopMode::kClean,
+                                      [&stored](const std::string& database) {
+                                        stored = ReadStorage(database);
+                                        return stored.status();
+                                      });
+  if (!restarted.ok()) return restarted;
+  // The previous session's last writes (its players leaving) may be lost too: its tables
+  // come back, and go again before the session goes on.
+  std::vector<StoredTable> own;
+  std::vector<std::string> earlier;
+  for (StoredTable& table : stored.value()) {
+    if (Contains(table_tokens_, table.row.token)) {
+      own.push_back(std::move(table));
+    } else {
+      for (const PlayerRow& player : table.players) earlier.push_back(player.token);
+    }
+  }
+  if (!earlier.empty()) {
+    if (certain_before >= dismissed_ms_) {
+      return Diverged(step.client,
+                      "after the restart, the database holds tables the session never made");
+    }
+    Note("the server kept " + std::to_string(earlier.size()) +
+         " players of an earlier session, who now leave");
+    if (Status s = Dismiss(earlier); !s.ok()) return s;
+    dismissed_ms_ = NowMs();
+  }
+  Result<Model> model = Reconcile(before, own, {player_tokens_, table_tokens_});
+  if (!model.ok()) return model.status();
+  const Facts facts = DurableFacts(model.value());
+  std::string kept;
+  for (const auto& [name, value] : facts) kept += (kept.empty() ? "" : ", ") + name + "=" + value;
+  Note("the database holds: " + (kept.empty() ? std::string("nothing of this session") : kept));
+  if (Status s = CheckDurable(records_, certain_before, facts); !s.ok()) return s;
+  if (Status s = CheckPongScores(before, own, certain_before); !s.ok()) return s;
+  records_ = {{NowMs(), facts}};
+  restored_ = std::move(model.value());
+  return Status::Ok();
+}
+
+namespace {
+
+int WorldNumber(const std::map<std::string, std::string>& world, const std::string& key) {
+  const auto it = world.find(key);
+  return it == world.end() ? 0 : std::atoi(it->second.c_str());
+}
+
+}  // namespace
+
+// Records a pong table's score from a world_set its client read.
+void SessionRunner::ObservePong(int c, const Packet& packet) {
+  if (c >= static_cast<int>(pong_table_.size()) || pong_table_[c] < 0) return;
+  if (CommandOf(packet) != "world_set") return;
+  const size_t eq = packet.payload.find('=');
+  if (eq == std::string::npos) return;
+  const std::string key = packet.payload.substr(0, eq);
+  const int value = std::atoi(packet.payload.c_str() + eq + 1);
+  auto& seen = pong_scores_[pong_table_[c]];
+  PongScore score = seen.empty() ? PongScore{} : seen.back().second;
+  if (key == "games") score.games = value;
+  if (key == "score_left") score.left = value;
+  if (key == "score_right") score.right = value;
+  seen.push_back({NowMs(), score});
+}
+
+// A restart keeps pong's score, which only grows within a game: every pong table's stored
+// score is the last one its clients saw before `certain_before`, or a later one.
+Status SessionRunner::CheckPongScores(const Model& before, const std::vector<StoredTable>& stored,
+                                      double certain_before) {
+  std::map<int, std::vector<std::pair<double, PongScore>>> kept;
+  for (const StoredTable& table : stored) {
+    const int t =
+        static_cast<int>(std::find(table_tokens_.begin(), table_tokens_.end(), table.row.token) -
+                         table_tokens_.begin());
+    if (t >= static_cast<int>(before.tables.size()) || before.tables[t].game != GameKind::kPong)
+      continue;
+    const PongScore got{WorldNumber(table.world, "games"), WorldNumber(table.world, "score_left"),
+                        WorldNumber(table.world, "score_right")};
+    PongScore certain;
+    for (const auto& [at, score] : pong_scores_[t]) {
+      if (at <= certain_before) certain = score;
+    }
+    const bool later =
+        got.games > certain.games ||
+        (got.games == certain.games && got.left >= certain.left && got.right >= certain.right);
+    auto show = [](const PongScore& s) {
+      return "games=" + std::to_string(s.games) + " score_left=" + std::to_string(s.left) +
+             " score_right=" + std::to_string(s.right);
+    };
+    Note("pong table#" + std::to_string(t) + " kept " + show(got));
+    if (!later) {
+      return Status::Error("diverged", "after the restart, pong table#" + std::to_string(t) +
+                                           " holds " + show(got) + ", older than " + show(certain) +
+                                           ", which its players saw before");
+    }
+    kept[t] = {{-1e300, got}};
+  }
+  pong_scores_ = std::move(kept);
+  return Status::Ok();
 }
 
 Status SessionRunner::Send(int c, const Step& step, const std::string& bytes) {
@@ -187,6 +339,7 @@ Result<Packet> SessionRunner::Next(int c, bool noise) {
         deadline - std::chrono::steady_clock::now());
     Result<Packet> got = clients_[c]->Receive(static_cast<int>(std::max<int64_t>(0, left.count())));
     if (!got.ok() || !noise || !IsPongNoise(CommandOf(got.value()))) return got;
+    ObservePong(c, got.value());
     ++skipped_noise_;
   }
 }
@@ -292,6 +445,7 @@ Status SessionRunner::Barrier(int c, bool noise) {
 }
 
 Status SessionRunner::Finish(const Model& model) {
+  pong_table_.assign(model.clients.size(), -1);
   for (int c = 0; c < static_cast<int>(model.clients.size()); ++c) {
     if (!model.clients[c].open) continue;
     Status s = Barrier(c, AtPong(model, c));
@@ -315,6 +469,7 @@ Status SessionRunner::AwaitState(int c) {
       return Diverged(c, "expected pong's clock to send state: " + got.status().message());
     const std::string command = CommandOf(got.value());
     if (command == "state") return Status::Ok();
+    ObservePong(c, got.value());
     if (!IsPongNoise(command)) {
       Note("c" + std::to_string(c) + " << " + ShowPacket(got.value()) + "   EXPECTED state");
       return Diverged(c, "expected state, got " + ShowPacket(got.value()));
@@ -325,8 +480,15 @@ Status SessionRunner::AwaitState(int c) {
 
 Status SessionRunner::Cleanup() {
   clients_.clear();
+  const Status status = Dismiss(player_tokens_);
+  Forget();
+  return status;
+}
+
+// Every player of `tokens` that is still there resumes and says `bye`.
+Status SessionRunner::Dismiss(const std::vector<std::string>& tokens) {
   Status status = Status::Ok();
-  for (const std::string& token : player_tokens_) {
+  for (const std::string& token : tokens) {
     if (token.empty()) continue;
     Result<std::unique_ptr<SyncClient>> client =
         SyncClient::Connect(target_->host(), target_->port(), options_.timeout_ms);
@@ -346,7 +508,6 @@ Status SessionRunner::Cleanup() {
     if (Status s = c.SendServer(command::kBye); !s.ok()) return s;
     if (!c.WaitClosed(options_.timeout_ms)) status = Status::Timeout("bye did not close");
   }
-  Forget();
   return status;
 }
 
@@ -355,6 +516,10 @@ void SessionRunner::Forget() {
   player_tokens_.clear();
   table_tokens_.clear();
   versions_before_.clear();
+  records_.clear();
+  restored_.reset();
+  pong_scores_.clear();
+  dismissed_ms_ = NowMs();
   step_index_ = 0;
   skipped_noise_ = 0;
 }

@@ -13,12 +13,14 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "client/sync_client.h"
 #include "core/protocol.h"
 #include "core/status.h"
+#include "props/durability.h"
 #include "props/session_model.h"
 #include "props/step.h"
 #include "props/target.h"
@@ -45,6 +47,9 @@ class SessionRunner {
   // with a message naming the step, the client and what differed from the prediction.
   // REQUIRES: Applicable(before, step).
   Status Execute(const Model& before, const Step& step);
+  // The model after `step`, which Execute() just ran after `before`: Predict()'s, except
+  // after a restart or a kill, where it is what the database kept (props/durability.h).
+  Model ModelAfter(const Model& before, const Step& step) const;
   // Ends a session whose steps all passed: every open connection must answer a ping next,
   // and one at a pong table whose clock runs must then get a `state`.
   Status Finish(const Model& model);
@@ -67,6 +72,11 @@ class SessionRunner {
   Status Match(const Packet& got, const Expected& want);
   Status MatchHello(const Packet& got, const Expected& want);
   Status MatchUpload(const Packet& got, const ExpectedUpload& want);
+  Status Restart(const Model& before, const Step& step);
+  void ObservePong(int client, const Packet& packet);
+  Status CheckPongScores(const Model& before, const std::vector<StoredTable>& stored,
+                         double certain_before);
+  Status Dismiss(const std::vector<std::string>& player_tokens);
   Status Barrier(int client, bool noise);
   Status AwaitState(int client);
   Result<Packet> Next(int client, bool noise);
@@ -82,6 +92,21 @@ class SessionRunner {
   std::vector<std::string> table_tokens_;   // By the model's table index.
   // Per game, the version before this session's first upload of it (learned from the reply).
   std::map<std::string, int> versions_before_;
+  // The session's durable facts after each acknowledged step since the session began or
+  // the server last restarted (the first record, the state then, is certain).
+  std::vector<FactsRecord> records_;
+  std::optional<Model> restored_;  // The model the last restart found, until the next step.
+  // Pong's score as GGS.world holds it (docs: games/pong/README.md), which only its clock
+  // changes: what each table's clients saw of it in its world_set packets, and when.
+  struct PongScore {
+    int games = 0, left = 0, right = 0;
+  };
+  std::map<int, std::vector<std::pair<double, PongScore>>> pong_scores_;  // By table.
+  std::vector<int> pong_table_;  // By client: the pong table whose clock packets it reads.
+  // When the session began, or the runner last dismissed tables of an earlier session that
+  // a kill brought back (props/session_runner.cc, Restart): until that is certain, a kill
+  // may bring them back again.
+  double dismissed_ms_ = 0;
   int step_index_ = 0;
   int skipped_noise_ = 0;  // Pong clock packets the last Next() skipped.
 };

@@ -26,18 +26,34 @@ class SessionRunnerTest : public ::testing::Test {
     runner_ = std::make_unique<SessionRunner>(server_.get(), runner, &transcript_);
   }
 
+  // A hello that joins or opens a table of the named game `game`.
+  static Step HelloGame(int client, const std::string& game) {
+    Step hello = MakeStep(Op::kHello, client);
+    hello.mode = HelloMode::kGame;
+    hello.game = game;
+    return hello;
+  }
+
+  static Step GameCommand(int client, const std::string& command, const std::string& text) {
+    Step step = MakeStep(Op::kGame, client);
+    step.command = command;
+    step.text = text;
+    return step;
+  }
+
   // Runs `step` after `model` and advances the model when it passes.
   Status Play(Model& model, const Step& step) {
     Status s = runner_->Execute(model, step);
-    if (s.ok()) model = Predict(model, step).next;
+    if (s.ok()) model = runner_->ModelAfter(model, step);
     return s;
   }
 
-  static Step Make(Op op, int client) {
-    Step s;
-    s.op = op;
-    s.client = client;
-    return s;
+  // Client 0 connects and sits at a chat table, in a session of `config`.
+  Model SeatAtChat(const ModelConfig& config) {
+    Model model = InitialModel(config);
+    EXPECT_TRUE(Play(model, MakeStep(Op::kConnect, 0)).ok());
+    EXPECT_TRUE(Play(model, HelloGame(0, "chat")).ok());
+    return model;
   }
 
   std::unique_ptr<ChildServer> server_;
@@ -47,9 +63,9 @@ class SessionRunnerTest : public ::testing::Test {
 
 TEST_F(SessionRunnerTest, AChatSessionPassesAndLearnsTheTokens) {
   Model model = InitialModel(ModelConfig{});
-  ASSERT_TRUE(Play(model, Make(Op::kConnect, 0)).ok());
-  ASSERT_TRUE(Play(model, Make(Op::kConnect, 1)).ok());
-  Step hello = Make(Op::kHello, 0);
+  ASSERT_TRUE(Play(model, MakeStep(Op::kConnect, 0)).ok());
+  ASSERT_TRUE(Play(model, MakeStep(Op::kConnect, 1)).ok());
+  Step hello = MakeStep(Op::kHello, 0);
   hello.mode = HelloMode::kGame;
   hello.game = "chat";
   hello.splits = {100, 500};
@@ -58,7 +74,7 @@ TEST_F(SessionRunnerTest, AChatSessionPassesAndLearnsTheTokens) {
   hello.mode = HelloMode::kJoin;
   hello.target = 0;
   ASSERT_TRUE(Play(model, hello).ok());
-  Step message = Make(Op::kGame, 1);
+  Step message = MakeStep(Op::kGame, 1);
   message.command = "message";
   message.text = "hi there";
   ASSERT_TRUE(Play(model, message).ok());
@@ -73,13 +89,8 @@ TEST_F(SessionRunnerTest, AChatSessionPassesAndLearnsTheTokens) {
 TEST_F(SessionRunnerTest, UploadsLearnTheVersionAndCountTheMovedTables) {
   ModelConfig config;
   config.uploads = true;
-  Model model = InitialModel(config);
-  ASSERT_TRUE(Play(model, Make(Op::kConnect, 0)).ok());
-  Step hello = Make(Op::kHello, 0);
-  hello.mode = HelloMode::kGame;
-  hello.game = "chat";
-  ASSERT_TRUE(Play(model, hello).ok());
-  Step upload = Make(Op::kUpload, 0);
+  Model model = SeatAtChat(config);
+  Step upload = MakeStep(Op::kUpload, 0);
   upload.game = "chat";
   ASSERT_TRUE(Play(model, upload).ok());
   upload.live = true;
@@ -89,24 +100,43 @@ TEST_F(SessionRunnerTest, UploadsLearnTheVersionAndCountTheMovedTables) {
   // chat was version 1 (from --games): the uploads are 2, then 3 with one table moved.
   EXPECT_NE(text.find("c0 << uploaded \"chat,2\""), std::string::npos) << text;
   EXPECT_NE(text.find("c0 << uploaded \"chat,3,1,0\""), std::string::npos) << text;
-  Step message = Make(Op::kGame, 0);
-  message.command = "message";
-  message.text = "still here";
-  ASSERT_TRUE(Play(model, message).ok());
+  ASSERT_TRUE(Play(model, GameCommand(0, "message", "still here")).ok());
+  EXPECT_TRUE(runner_->Finish(model).ok());
+  EXPECT_TRUE(runner_->Cleanup().ok());
+}
+
+// A kill after a pause longer than the certainty window must keep every acknowledged step;
+// the session then goes on with what the database holds.
+TEST_F(SessionRunnerTest, AKillAfterAPauseKeepsEverythingAcknowledged) {
+  ModelConfig config;
+  config.kills = true;
+  Model model = SeatAtChat(config);
+  ASSERT_TRUE(Play(model, GameCommand(0, "nick", "ann")).ok());
+  Step kill = MakeStep(Op::kKill, 0);
+  kill.number = 1000;
+  const Status killed = Play(model, kill);
+  ASSERT_TRUE(killed.ok()) << killed.message();
+  EXPECT_FALSE(model.players[0].gone);
+  EXPECT_EQ(model.tables[0].state.nicks.at(1), "ann");
+  ASSERT_TRUE(Play(model, MakeStep(Op::kConnect, 1)).ok());
+  ASSERT_TRUE(
+      Play(model, HelloGame(1, "chat")).ok());  // ann's table has a free seat: guest2 joins it.
+  const std::string text = transcript_.Text(model.config, {});
+  EXPECT_NE(text.find("table#0 nick:1=ann"), std::string::npos) << text;
   EXPECT_TRUE(runner_->Finish(model).ok());
   EXPECT_TRUE(runner_->Cleanup().ok());
 }
 
 TEST_F(SessionRunnerTest, ADivergenceNamesTheStepTheClientAndBothPackets) {
   Model model = InitialModel(ModelConfig{});
-  ASSERT_TRUE(Play(model, Make(Op::kConnect, 0)).ok());
+  ASSERT_TRUE(Play(model, MakeStep(Op::kConnect, 0)).ok());
   // A model that believes client 0 sits at an echo table, while the server never heard hello.
   model.tables.push_back(TableModel{});
   model.tables[0].game = GameKind::kEcho;
   model.tables[0].seated = {0};
   model.players.push_back(PlayerModel{0, 1, 0, false, -1});
   model.clients[0].player = 0;
-  Step echo = Make(Op::kGame, 0);
+  Step echo = MakeStep(Op::kGame, 0);
   echo.command = "say";
   echo.text = "x";
   const Status s = runner_->Execute(model, echo);

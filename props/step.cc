@@ -11,9 +11,9 @@
 namespace ggs::props {
 namespace {
 
-constexpr std::array<std::string_view, 12> kOpNames = {"connect", "disconnect", "hello",  "define",
-                                                       "game",    "ping",       "bye",    "corrupt",
-                                                       "odd",     "restart",    "upload", "wait"};
+constexpr std::array<std::string_view, 13> kOpNames = {
+    "connect", "disconnect", "hello",   "define", "game", "ping", "bye",
+    "corrupt", "odd",        "restart", "upload", "wait", "kill"};
 constexpr std::array<std::string_view, 7> kModeNames = {
     "new", "join", "game", "resume", "unknown_table", "unknown_token", "game_and_table"};
 constexpr std::array<std::string_view, 7> kScriptNames = {
@@ -205,6 +205,13 @@ std::string_view Name(TokenHeader token) { return NameIn(kTokenNames, token); }
 std::string_view Name(Corruption corruption) { return NameIn(kCorruptionNames, corruption); }
 std::string_view Name(Oddity oddity) { return NameIn(kOddityNames, oddity); }
 
+Step MakeStep(Op op, int client) {
+  Step s;
+  s.op = op;
+  s.client = client;
+  return s;
+}
+
 std::string Payload(const Step& step) {
   static constexpr std::string_view kFiller = "0123456789abcdefghijklmnopqrstuvwxyz-";
   std::string payload = step.text;
@@ -243,6 +250,7 @@ Result<Step> ParseStep(std::string_view line) {
 }
 
 std::string Describe(const Step& s) {
+  if (s.op == Op::kKill) return "kill -9 after " + std::to_string(s.number) + " ms";
   if (s.op == Op::kRestart || s.op == Op::kWait) return std::string(Name(s.op));
   std::string out = "c" + std::to_string(s.client) + " " + std::string(Name(s.op));
   switch (s.op) {

@@ -32,6 +32,9 @@ enum class Op {
   // Sleeps past the server's short reconnect grace (ModelConfig::grace_ms): every player
   // without a connection is gone then.
   kWait,
+  // Kills the server with SIGKILL `number` ms from now and starts it again on the same
+  // database: what was kept is read back and checked (props/durability.h).
+  kKill,
 };
 
 enum class HelloMode {
@@ -124,6 +127,9 @@ struct Step {
 
   bool operator==(const Step&) const = default;
 };
+
+// A step of `op` by client `client`, every other field at its default.
+Step MakeStep(Op op, int client = 0);
 
 // The payload of a ping or a game command: `text`, then `number` bytes of printable filler,
 // so that a session file names a payload of any size in a few bytes.

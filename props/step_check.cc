@@ -145,6 +145,8 @@ bool OpApplies(const Model& m, const Step& s) {
       return !m.clients[s.client].open;
     case Op::kRestart:
       return m.config.restarts;
+    case Op::kKill:
+      return m.config.restarts && m.config.kills && s.number >= 0 && s.number <= 5000;
     case Op::kDisconnect:
     case Op::kBye:
       return true;
@@ -175,7 +177,7 @@ Status CheckStep(const Model& m, const Step& s) {
   auto fail = [](const char* reason) { return Status::Error("bad_step", reason); };
   if (s.client < 0 || s.client >= static_cast<int>(m.clients.size()))
     return fail("no such client slot");
-  if (s.op != Op::kConnect && s.op != Op::kRestart && s.op != Op::kWait &&
+  if (s.op != Op::kConnect && s.op != Op::kRestart && s.op != Op::kWait && s.op != Op::kKill &&
       !m.clients[s.client].open)
     return fail("the client is not connected");
   if (!EncodingApplies(s.encoding)) return fail("bad encoding");

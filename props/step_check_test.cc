@@ -10,19 +10,12 @@
 namespace ggs::props {
 namespace {
 
-Step Make(Op op, int client = 0) {
-  Step s;
-  s.op = op;
-  s.client = client;
-  return s;
-}
-
 // A model with `clients` connected slots, after `steps` (each checked first).
 Model After(int clients, const std::vector<Step>& steps = {}) {
   ModelConfig config;
   config.clients = clients;
   Model m = InitialModel(config);
-  for (int c = 0; c < clients; ++c) m = Predict(m, Make(Op::kConnect, c)).next;
+  for (int c = 0; c < clients; ++c) m = Predict(m, MakeStep(Op::kConnect, c)).next;
   for (const Step& s : steps) {
     EXPECT_TRUE(Applicable(m, s)) << Describe(s);
     m = Predict(m, s).next;
@@ -31,7 +24,7 @@ Model After(int clients, const std::vector<Step>& steps = {}) {
 }
 
 Step Hello(HelloMode mode, int target = 0, std::string game = "") {
-  Step s = Make(Op::kHello);
+  Step s = MakeStep(Op::kHello);
   s.mode = mode;
   s.target = target;
   s.game = std::move(game);
@@ -39,7 +32,7 @@ Step Hello(HelloMode mode, int target = 0, std::string game = "") {
 }
 
 Step Corrupt(Corruption corruption, std::string text) {
-  Step s = Make(Op::kCorrupt);
+  Step s = MakeStep(Op::kCorrupt);
   s.corruption = corruption;
   s.text = std::move(text);
   return s;
@@ -49,15 +42,15 @@ TEST(StepCheck, TheClientSlotMustExistAndBeInTheRightState) {
   ModelConfig config;
   config.clients = 2;
   const Model fresh = InitialModel(config);
-  const Status unknown = CheckStep(fresh, Make(Op::kPing, 2));
+  const Status unknown = CheckStep(fresh, MakeStep(Op::kPing, 2));
   EXPECT_EQ(unknown.code(), "bad_step");
   EXPECT_EQ(unknown.message(), "no such client slot");
-  EXPECT_EQ(CheckStep(fresh, Make(Op::kPing, 0)).message(), "the client is not connected");
-  EXPECT_TRUE(Applicable(fresh, Make(Op::kConnect, 1)));
-  EXPECT_TRUE(Applicable(fresh, Make(Op::kRestart, 1)));
-  EXPECT_FALSE(Applicable(After(2), Make(Op::kConnect, 1)));  // Already open.
+  EXPECT_EQ(CheckStep(fresh, MakeStep(Op::kPing, 0)).message(), "the client is not connected");
+  EXPECT_TRUE(Applicable(fresh, MakeStep(Op::kConnect, 1)));
+  EXPECT_TRUE(Applicable(fresh, MakeStep(Op::kRestart, 1)));
+  EXPECT_FALSE(Applicable(After(2), MakeStep(Op::kConnect, 1)));  // Already open.
   config.restarts = false;
-  EXPECT_FALSE(Applicable(InitialModel(config), Make(Op::kRestart, 0)));
+  EXPECT_FALSE(Applicable(InitialModel(config), MakeStep(Op::kRestart, 0)));
 }
 
 TEST(StepCheck, NamedTablesAndPlayersMustExist) {
@@ -69,7 +62,7 @@ TEST(StepCheck, NamedTablesAndPlayersMustExist) {
   EXPECT_FALSE(Applicable(m, Hello(HelloMode::kJoin, 1)));
   EXPECT_TRUE(Applicable(m, Hello(HelloMode::kResume, 0)));
   EXPECT_FALSE(Applicable(m, Hello(HelloMode::kResume, -1)));
-  Step game = Make(Op::kGame);
+  Step game = MakeStep(Op::kGame);
   game.command = "say";
   game.token = TokenHeader::kPlayer;
   game.target = 0;
@@ -86,7 +79,7 @@ TEST(StepCheck, HeaderValuesMustReadBackUnchanged) {
   EXPECT_FALSE(Applicable(m, Hello(HelloMode::kGame, 0, "chat\t")));  // Trimmed.
   EXPECT_FALSE(Applicable(m, Hello(HelloMode::kGame, 0, "ch\x01t")));
   EXPECT_FALSE(Applicable(m, Hello(HelloMode::kGame, 0, "ch\x7ft")));
-  Step game = Make(Op::kGame);
+  Step game = MakeStep(Op::kGame);
   game.command = std::string(64, 'x');
   EXPECT_TRUE(Applicable(m, game));
   game.command += 'x';
@@ -95,7 +88,7 @@ TEST(StepCheck, HeaderValuesMustReadBackUnchanged) {
 
 TEST(StepCheck, AnUnknownCommandNamesNoServerCommand) {
   const Model m = After(1);
-  Step odd = Make(Op::kOdd);
+  Step odd = MakeStep(Op::kOdd);
   odd.oddity = Oddity::kUnknownCommand;
   for (const char* known : {"hello", "define", "ping", "upload", "bye"}) {
     odd.text = known;
@@ -129,10 +122,10 @@ TEST(StepCheck, CorruptionsFollowTheirGrammar) {
 
 TEST(StepCheck, EncodingsAndSeatsStayInRange) {
   const Model m = After(1);
-  Step ping = Make(Op::kPing);
+  Step ping = MakeStep(Op::kPing);
   ping.encoding.name_case = 4;
   EXPECT_EQ(CheckStep(m, ping).message(), "bad encoding");
-  Step define = Make(Op::kDefine);
+  Step define = MakeStep(Op::kDefine);
   define.seats = kAdHocSeats;
   EXPECT_TRUE(Applicable(m, define));
   define.seats = 0;

@@ -486,6 +486,13 @@ Gen<Step> GenCorruptStep(const Model& m, int client) {
   });
 }
 
+// True when a pong table's clock runs, so that time scores points.
+bool AnyClock(const Model& m) {
+  return std::any_of(m.tables.begin(), m.tables.end(), [](const TableModel& t) {
+    return !t.ended && t.game == GameKind::kPong && t.state.clock;
+  });
+}
+
 Gen<Step> GenStep(const Model& m) {
   const std::vector<int> open = OpenClients(m, -1);
   const bool any_open = !open.empty();
@@ -508,7 +515,17 @@ Gen<Step> GenStep(const Model& m) {
        {If(m.config.grace_ms > 0 && !ResumablePlayers(m).empty(), 2),
         gen::just(Base(Op::kWait, 0))},
        // A restart is slow and tells something only when there is state to restore.
-       {If(m.config.restarts && !m.players.empty(), 2), gen::just(Base(Op::kRestart, 0))}});
+       {If(m.config.restarts && !m.players.empty(), 2), gen::just(Base(Op::kRestart, 0))},
+       // A kill right after a step may lose it; one after a pause keeps everything, and
+       // one after a longer pause lets a running pong clock score.
+       {If(m.config.kills && m.config.restarts && !m.players.empty(), 2),
+        gen::map(gen::weightedElement<int>(
+                     {{4, 0}, {2, 5}, {2, 40}, {1, 400}, {If(AnyClock(m), 1), 1500}}),
+                 [](int ms) {
+                   Step s = Base(Op::kKill, 0);
+                   s.number = ms;
+                   return s;
+                 })}});
 }
 
 }  // namespace ggs::props

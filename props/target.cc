@@ -59,7 +59,7 @@ Status ChildServer::Launch() {
       "--max-header", std::to_string(options_.limits.max_header),
       "--max-payload", std::to_string(options_.limits.max_payload),
       "--reconnect-grace", GraceSeconds(options_.grace_ms),
-      "--flush-ms", "20",
+      "--flush-ms", std::to_string(kFlushMs),
       // No fuzz step runs long; a busy machine must not time a worker out.
       "--event-budget-ms", "5000",
       // The model has no clock: sessions may pipeline any number of commands, and a client
@@ -68,6 +68,9 @@ Status ChildServer::Launch() {
       "--max-commands-per-s", "0",
       "--hello-timeout", "600000",
       "--packet-timeout", "600000",
+      // Nor can it tell when a table is a second behind (a slow worker on a busy machine,
+      // the rebuild after a kill), so no command is shed as table_busy.
+      "--max-table-lag-ms", "0",
       "--admin-token", kAdminToken,
       "--log-level", options_.log_level};
   // clang-format on
@@ -78,15 +81,19 @@ Status ChildServer::Launch() {
   return Status::Ok();
 }
 
-Status ChildServer::Restart() {
+Status ChildServer::Restart(StopMode mode, const WhileDown& while_down) {
   if (Status health = Health(); !health.ok()) return health;
-  const int status = process_->Stop(10000);
-  if (status != 0) {
+  if (mode == StopMode::kKill) {
+    process_->Kill();
+  } else if (const int status = process_->Stop(10000); status != 0) {
     return Status::Error("restart",
                          "the server did not shut down cleanly on SIGTERM: " +
                              (status < 0 ? std::string("it had to be killed") : ExitText(status)));
   }
-  return Launch();
+  process_.reset();
+  const Status inspected = while_down ? while_down(DatabasePath()) : Status::Ok();
+  if (Status launched = Launch(); !launched.ok()) return launched;
+  return inspected;
 }
 
 Status ChildServer::Health() {
@@ -116,7 +123,7 @@ std::string ChildServer::DatabasePath() const {
   return dir_->File("fuzz-" + std::to_string(generation_) + ".db");
 }
 
-Status RemoteServer::Restart() {
+Status RemoteServer::Restart(StopMode, const WhileDown&) {
   return Status::Error("restart", "cannot restart a server the fuzzer did not start");
 }
 

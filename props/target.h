@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,15 +17,29 @@
 
 namespace ggs::props {
 
+// The started server's --flush-ms: short, so that a kill loses little and plenty of what a
+// session did is certainly durable (props/durability.h).
+inline constexpr int kFlushMs = 20;
+
+enum class StopMode {
+  kClean,  // SIGTERM; the server must exit with status 0.
+  kKill,   // SIGKILL: whatever was not flushed is lost.
+};
+
+// Runs while the server is down, given its database's path.
+using WhileDown = std::function<Status(const std::string& database)>;
+
 class Target {
  public:
   virtual ~Target() = default;
   virtual std::string host() const = 0;
   virtual int port() const = 0;
   virtual bool can_restart() const = 0;
-  // Stops the server cleanly (SIGTERM; it must exit with status 0) and starts it again on
-  // the same database. The port may change.
-  virtual Status Restart() = 0;
+  // Stops the server as `mode` says, calls `while_down` (when given; its error is returned
+  // after the server started again) and starts it again on the same database. The port may
+  // change.
+  virtual Status Restart(StopMode mode, const WhileDown& while_down) = 0;
+  Status Restart() { return Restart(StopMode::kClean, nullptr); }
   // Ok while the server runs; otherwise an error saying how it died.
   virtual Status Health() = 0;
   // Brings a server whose state is unknown (after a failed session) back to a fresh one,
@@ -54,7 +69,8 @@ class ChildServer final : public Target {
   std::string host() const override { return "127.0.0.1"; }
   int port() const override { return process_ ? process_->port() : 0; }
   bool can_restart() const override { return true; }
-  Status Restart() override;
+  using Target::Restart;
+  Status Restart(StopMode mode, const WhileDown& while_down) override;
   Status Health() override;
   Status Reset() override;
   std::string log_path() const override { return dir_->File("server.log"); }
@@ -83,7 +99,8 @@ class RemoteServer final : public Target {
   std::string host() const override { return host_; }
   int port() const override { return port_; }
   bool can_restart() const override { return false; }
-  Status Restart() override;
+  using Target::Restart;
+  Status Restart(StopMode mode, const WhileDown& while_down) override;
   Status Health() override;
   Status Reset() override { return Status::Ok(); }
   std::string log_path() const override { return ""; }

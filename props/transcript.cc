@@ -32,6 +32,8 @@ bool ParseConfigItem(std::string_view item, ModelConfig* config) {
     config->uploads = n != 0;
   else if (key == "grace_ms")
     config->grace_ms = static_cast<int>(n);
+  else if (key == "kills")
+    config->kills = n != 0;
   else
     return false;
   return true;
@@ -76,7 +78,7 @@ std::string ConfigLine(const ModelConfig& config) {
          " max_header=" + std::to_string(config.limits.max_header) +
          " max_payload=" + std::to_string(config.limits.max_payload) +
          " restarts=" + (config.restarts ? "1" : "0") + " uploads=" + (config.uploads ? "1" : "0") +
-         " grace_ms=" + std::to_string(config.grace_ms);
+         " grace_ms=" + std::to_string(config.grace_ms) + " kills=" + (config.kills ? "1" : "0");
 }
 
 Result<SessionFile> ParseSessionFile(const std::string& text) {
