@@ -15,7 +15,10 @@ constexpr uint64_t kShutdownGraceMs = 2000;  // Time for queued replies to drain
 
 }  // namespace
 
-Server::Server(ServerOptions options) : options_(std::move(options)) {}
+Server::Server(ServerOptions options) : options_(std::move(options)), http_(options_.web_dir) {
+  http_.ready = [this] { return ready_; };
+  // /metrics answers 404 until a renderer is set here: http_.metrics = [this] { ... };
+}
 
 Server::~Server() {
   network_.reset();  // Closes connections while the coordinator still exists.
@@ -52,6 +55,10 @@ Status Server::Start() {
   loop_.OnSignal(SIGINT, [this] { Stop(); });
   loop_.OnSignal(SIGTERM, [this] { Stop(); });
   if (Status s = network_->Listen(options_.host, options_.port); !s.ok()) return s;
+  if (options_.http_port >= 0) {
+    if (Status s = network_->ListenHttp(options_.http_host, options_.http_port); !s.ok()) return s;
+  }
+  ready_ = true;
   flush_timer_ = loop_.Start(std::max<uint64_t>(1, options_.flush_ms), true, [this] { Flush(); });
   return Status::Ok();
 }
@@ -86,6 +93,7 @@ void Server::Run() { loop_.Run(); }
 void Server::Stop() {
   if (stopping_) return;
   stopping_ = true;
+  ready_ = false;
   Log(LogLevel::kInfo, "shutting down: flushing storage and closing connections");
   network_->StopListening();
   network_->CloseAll();
@@ -115,5 +123,9 @@ void Server::OnRefused(Connection& connection, const Status& error) {
 }
 
 void Server::OnClose(Connection& connection) { coordinator_->Disconnected(&connection); }
+
+HttpResponse Server::OnHttpRequest(Connection&, const HttpRequest& request) {
+  return http_.Respond(request);
+}
 
 }  // namespace ggs

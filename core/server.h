@@ -10,6 +10,7 @@
 
 #include "core/coordinator.h"
 #include "core/dispatcher.h"
+#include "core/http_service.h"
 #include "core/loop.h"
 #include "core/network.h"
 #include "core/status.h"
@@ -22,6 +23,11 @@ namespace ggs {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 9000;  // 0 picks a free port.
+  // The HTTP listener (health checks, static files, WebSocket players on /ws); a negative
+  // port: none. 0 picks a free port.
+  std::string http_host = "127.0.0.1";
+  int http_port = -1;
+  std::string web_dir;  // The static files served over HTTP; "" serves none.
   std::string db_path = "ggs.db";
   NetworkOptions network;
   CoordinatorOptions coordinator;
@@ -46,6 +52,8 @@ class Server final : public ConnectionHandler {
   void Stop();
 
   int port() const { return network_ ? network_->port() : 0; }
+  // The HTTP listener's bound port, or 0 when there is none.
+  int http_port() const { return network_ ? network_->http_port() : 0; }
   Coordinator& coordinator() { return *coordinator_; }
 
  private:
@@ -53,6 +61,7 @@ class Server final : public ConnectionHandler {
   void OnFramingError(Connection& connection, const Status& error) override;
   void OnRefused(Connection& connection, const Status& error) override;
   void OnClose(Connection& connection) override;
+  HttpResponse OnHttpRequest(Connection& connection, const HttpRequest& request) override;
   Status InstallGamesDir();
   void Flush();
 
@@ -64,6 +73,8 @@ class Server final : public ConnectionHandler {
   std::unique_ptr<Coordinator> coordinator_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<Network> network_;
+  HttpService http_;
+  bool ready_ = false;  // Storage open and restored, the game port listening; not stopping.
   Timers::Id flush_timer_ = 0;
   Timers::Id shutdown_timer_ = 0;
   bool stopping_ = false;
