@@ -157,5 +157,50 @@ TEST_F(WebSocketTest, ABadHandshakeIsRefused) {
   EXPECT_EQ(plain->status, 426);
 }
 
+// The limits, deadlines and rate of the game port hold for WebSocket players too.
+class WebSocketLimitsTest : public WebSocketTest {
+ protected:
+  void SetUp() override {
+    E2eTest::SetUp();
+    StartServerWithHttp(dir_->path(), {"--max-connections-per-ip", "2", "--hello-timeout", "400",
+                                       "--max-commands-per-s", "5"});
+  }
+};
+
+TEST_F(WebSocketLimitsTest, OneConnectionLimitForBothListeners) {
+  auto tcp = Connect();
+  ASSERT_TRUE(tcp);
+  auto ws = ConnectWs();
+  ASSERT_TRUE(ws);
+  // A third connection from this address, on either listener, is refused.
+  Result<std::unique_ptr<WsClient>> refused = WsClient::Connect("127.0.0.1", http_port_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("503"), std::string::npos)
+      << refused.status().message();
+  auto third = Connect();
+  ASSERT_TRUE(third);
+  ExpectError(*third, error::kTooManyConnections);
+}
+
+TEST_F(WebSocketLimitsTest, TheHelloDeadlineHoldsOverWebSocket) {
+  auto ws = ConnectWs();
+  ASSERT_TRUE(ws);
+  EXPECT_EQ(ErrorCodeOf(ExpectWs(*ws, command::kError)), error::kTimeout);
+  EXPECT_TRUE(ws->WaitClosed());
+}
+
+TEST_F(WebSocketLimitsTest, TheCommandRateHoldsOverWebSocket) {
+  auto ws = ConnectWs();
+  ASSERT_TRUE(ws);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(ws->SendServer(command::kPing).ok());
+  bool limited = false;
+  for (int i = 0; i < 20 && !limited; ++i) {
+    Result<Packet> p = ws->Receive();
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    limited = ErrorCodeOf(*p) == error::kRateLimited;
+  }
+  EXPECT_TRUE(limited);
+}
+
 }  // namespace
 }  // namespace ggs::e2e
