@@ -7,21 +7,10 @@
 #include <cctype>
 #include <climits>
 
+#include "base/text.h"
+
 namespace ggs {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 const std::string* FindHeader(const HttpHeaders& headers, std::string_view name) {
   for (const auto& [field, value] : headers) {
@@ -45,7 +34,7 @@ bool HttpRequest::HasToken(std::string_view name, std::string_view token) const 
     std::string_view rest = value;
     while (!rest.empty()) {
       const size_t comma = rest.find(',');
-      if (EqualsIgnoreCase(Trim(rest.substr(0, comma)), token)) return true;
+      if (EqualsIgnoreCase(TrimBlanks(rest.substr(0, comma)), token)) return true;
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
@@ -111,7 +100,7 @@ struct HttpParser::Callbacks {
   static int HeadersComplete(http_parser* p) {
     HttpParser* self = Self(p);
     HttpRequest& r = self->current_;
-    for (auto& [field, value] : r.headers) value = std::string(Trim(value));
+    for (auto& [field, value] : r.headers) value = std::string(TrimBlanks(value));
     r.method = http_method_str(static_cast<http_method>(p->method));
     r.http_major = p->http_major;
     r.http_minor = p->http_minor;
