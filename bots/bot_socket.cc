@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "bots/run_clock.h"
-#include "core/digest.h"
 
 namespace ggs::bots {
 
@@ -98,13 +97,8 @@ void BotSocket::OnConnected(int status) {
   if (handshaking_) {
     // Connected once the server has switched protocols.
     connect_pending_ = true;
-    static uint64_t keys = 0;
-    const Sha256Digest seed = Sha256(std::to_string(++keys) + std::to_string(NowUs()));
-    ws_key_ = Base64(std::string_view(reinterpret_cast<const char*>(seed.data()), 16));
-    Status s = WriteRaw(
-        "GET /ws HTTP/1.1\r\nHost: ggs\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
-        ws_key_ + "\r\n\r\n");
+    ws_key_ = websocket::ClientKey(NowUs() ^ reinterpret_cast<uintptr_t>(this));
+    Status s = WriteRaw(websocket::HandshakeRequest("ggs", "/ws", ws_key_));
     if (s.ok()) return;
     connect_pending_ = false;
     connect_status_ = Status::Error("connect_failed", s.message());
@@ -120,8 +114,7 @@ void BotSocket::OnHandshakeBytes(std::string_view bytes) {
   if (end == std::string::npos && handshake_.size() < kMaxAnswer) return;
   const std::string head = handshake_.substr(0, std::min(end, handshake_.size()));
   connect_pending_ = false;
-  if (end == std::string::npos || head.rfind("HTTP/1.1 101", 0) != 0 ||
-      head.find(websocket::AcceptKey(ws_key_)) == std::string::npos) {
+  if (end == std::string::npos || !websocket::HandshakeAccepted(head, ws_key_)) {
     Close();
     connect_status_ = Status::Error(
         "connect_failed", "WebSocket handshake refused: " + head.substr(0, head.find("\r\n")));

@@ -3,8 +3,6 @@
 
 #include <chrono>
 
-#include "core/digest.h"
-
 namespace ggs {
 namespace {
 
@@ -28,13 +26,9 @@ Result<std::unique_ptr<WsClient>> WsClient::Connect(const std::string& host, int
                                                     const std::string& path, int timeout_ms) {
   Result<std::unique_ptr<SyncClient>> socket = SyncClient::Connect(host, port, timeout_ms);
   if (!socket.ok()) return socket.status();
-  const Sha256Digest seed = Sha256(std::to_string(NowMs()) + path);
-  const std::string key = Base64(std::string_view(reinterpret_cast<const char*>(seed.data()), 16));
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: " + host + ":" +
-                              std::to_string(port) +
-                              "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
-                              key + "\r\n\r\n";
+  const std::string key = websocket::ClientKey(static_cast<uint64_t>(NowMs()));
+  const std::string request =
+      websocket::HandshakeRequest(host + ":" + std::to_string(port), path, key);
   if (Status s = (*socket)->SendRaw(request); !s.ok()) return s;
   std::string bytes;
   const int64_t deadline = NowMs() + timeout_ms;
@@ -47,8 +41,7 @@ Result<std::unique_ptr<WsClient>> WsClient::Connect(const std::string& host, int
     bytes += *more;
   }
   const std::string head = bytes.substr(0, end + 4);
-  if (head.rfind("HTTP/1.1 101", 0) != 0 ||
-      head.find(websocket::AcceptKey(key)) == std::string::npos) {
+  if (!websocket::HandshakeAccepted(head, key)) {
     return Status::Error("refused", head.substr(0, head.find("\r\n")));
   }
   auto client = std::unique_ptr<WsClient>(new WsClient(std::move(socket.value())));

@@ -29,6 +29,24 @@ std::string AcceptKey(std::string_view key) {
   return Base64(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
+std::string ClientKey(uint64_t seed) {
+  const Sha256Digest digest = Sha256(std::to_string(seed));
+  return Base64(std::string_view(reinterpret_cast<const char*>(digest.data()), 16));
+}
+
+std::string HandshakeRequest(std::string_view host, std::string_view path, std::string_view key) {
+  std::string out = "GET ";
+  out.append(path).append(" HTTP/1.1\r\nHost: ").append(host);
+  out.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: ");
+  out.append(kVersion).append("\r\nSec-WebSocket-Key: ").append(key).append("\r\n\r\n");
+  return out;
+}
+
+bool HandshakeAccepted(std::string_view head, std::string_view key) {
+  return head.substr(0, 13) == "HTTP/1.1 101 " &&
+         head.find("\r\nSec-WebSocket-Accept: " + AcceptKey(key)) != std::string_view::npos;
+}
+
 std::string EncodeFrame(const Frame& frame) {
   std::string out;
   out.push_back(

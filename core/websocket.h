@@ -43,6 +43,14 @@ bool IsValidKey(std::string_view key);
 // The Sec-WebSocket-Accept value for `key`: base64(SHA-1(key + the RFC's GUID)).
 std::string AcceptKey(std::string_view key);
 
+// The client's side of the opening handshake (clients, tests and bots):
+// A Sec-WebSocket-Key made from `seed` (16 bytes in base64; not secret, only fresh).
+std::string ClientKey(uint64_t seed);
+// The upgrade request for `path` on `host` with `key`.
+std::string HandshakeRequest(std::string_view host, std::string_view path, std::string_view key);
+// True when `head` (a response's status line and headers) switches to WebSocket for `key`.
+bool HandshakeAccepted(std::string_view head, std::string_view key);
+
 // One frame as it goes on the wire, valid or not: tests and the test client use it to say
 // exactly what they send.
 struct Frame {

@@ -77,6 +77,20 @@ TEST(WebSocketTest, AcceptKeyMatchesTheRfcExample) {
   EXPECT_FALSE(websocket::IsValidKey(""));
 }
 
+TEST(WebSocketTest, TheClientSideOfTheHandshake) {
+  const std::string key = websocket::ClientKey(7);
+  EXPECT_TRUE(websocket::IsValidKey(key));
+  EXPECT_NE(key, websocket::ClientKey(8));
+  EXPECT_EQ(websocket::HandshakeRequest("h:1", "/ws", key),
+            "GET /ws HTTP/1.1\r\nHost: h:1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " +
+                key + "\r\n\r\n");
+  const std::string accept = "\r\nSec-WebSocket-Accept: " + websocket::AcceptKey(key);
+  EXPECT_TRUE(websocket::HandshakeAccepted("HTTP/1.1 101 Switching Protocols" + accept, key));
+  EXPECT_FALSE(websocket::HandshakeAccepted("HTTP/1.1 200 OK" + accept, key));
+  EXPECT_FALSE(websocket::HandshakeAccepted("HTTP/1.1 101 Switching Protocols\r\n", key));
+}
+
 TEST(WebSocketTest, EncodesTheRfcExamples) {
   // RFC 6455 section 5.7: "Hello", unmasked and masked.
   EXPECT_EQ(websocket::EncodeFrame(Frame{true, 0, websocket::kText, "Hello", std::nullopt}),
