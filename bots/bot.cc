@@ -39,7 +39,9 @@ Bot::Bot(Scheduler* scheduler, const BotSettings* settings, BotPlan plan, Meter*
       settings_(settings),
       plan_(plan),
       meter_(meter),
-      strategy_(std::move(strategy)) {}
+      strategy_(std::move(strategy)) {
+  if (settings_->websocket) socket_.UseWebSocket();
+}
 
 Task<> Bot::Run() {
   co_await socket_.SleepUntil(plan_.start_us);

@@ -28,6 +28,7 @@ namespace ggs::bots {
 // What every bot of a run shares.
 struct BotSettings {
   sockaddr_storage server{};
+  bool websocket = false;  // Connect to the server's HTTP listener and play over /ws.
   std::string game;
   uint64_t ping_period_us = 1000000;  // 0: no pings.
   uint64_t input_period_us = 50000;   // 0: no inputs.

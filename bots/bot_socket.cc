@@ -3,6 +3,7 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -84,6 +85,7 @@ void BotSocket::OnConnected(int status) {
     Close();
   } else {
     tcp_->connected = true;
+    handshaking_ = websocket_;
     uv_read_start(AsStream(&tcp_->tcp), AllocRead,
                   [](uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
                     TcpIo* io = TcpOf(stream->data);
@@ -92,7 +94,54 @@ void BotSocket::OnConnected(int status) {
                     if (n < 0) io->owner->OnReadError(static_cast<int>(n));
                   });
   }
+  if (handshaking_) {
+    // Connected once the server has switched protocols.
+    connect_pending_ = true;
+    ws_key_ = websocket::ClientKey(NowUs() ^ reinterpret_cast<uintptr_t>(this));
+    Status s = WriteRaw(websocket::HandshakeRequest("ggs", "/ws", ws_key_));
+    if (s.ok()) return;
+    connect_pending_ = false;
+    connect_status_ = Status::Error("connect_failed", s.message());
+    Close();
+  }
   if (waiter_) Resume();
+}
+
+void BotSocket::OnHandshakeBytes(std::string_view bytes) {
+  constexpr size_t kMaxAnswer = 16 * 1024;
+  handshake_.append(bytes);
+  const size_t end = handshake_.find("\r\n\r\n");
+  if (end == std::string::npos && handshake_.size() < kMaxAnswer) return;
+  const std::string head = handshake_.substr(0, std::min(end, handshake_.size()));
+  connect_pending_ = false;
+  if (end == std::string::npos || !websocket::HandshakeAccepted(head, ws_key_)) {
+    Close();
+    connect_status_ = Status::Error(
+        "connect_failed", "WebSocket handshake refused: " + head.substr(0, head.find("\r\n")));
+  } else {
+    handshaking_ = false;
+    constexpr size_t kMaxMessage = size_t{64} << 20;
+    ws_ = std::make_unique<WebSocketCodec>(WebSocketCodec::Role::kClient, kMaxMessage,
+                                           static_cast<uint64_t>(NowUs()));
+    const std::string rest = handshake_.substr(end + 4);
+    std::string().swap(handshake_);
+    connect_status_ = Status::Ok();
+    if (!rest.empty()) OnWebSocketBytes(rest);
+  }
+  if (waiter_) Resume();
+}
+
+void BotSocket::OnWebSocketBytes(std::string_view bytes) {
+  ws_->Feed(bytes);
+  while (std::optional<WebSocketCodec::Message> m = ws_->Next()) {
+    if (m->opcode == websocket::kBinary || m->opcode == websocket::kText) parser_.Feed(m->data);
+    if (m->opcode == websocket::kClose) {
+      read_error_ = Status::Closed("the server closed the connection (close frame " +
+                                   std::to_string(m->close_code) + ")");
+    }
+  }
+  // Pongs, and the close that answers the server's.
+  if (std::string out = ws_->TakeOutput(); !out.empty()) (void)WriteRaw(out);
 }
 
 BotSocket::ReadAwaiter BotSocket::Read(uint64_t deadline_us) {
@@ -119,7 +168,12 @@ Result<Packet> BotSocket::TakeRead() {
 }
 
 void BotSocket::OnBytes(const char* data, size_t size) {
-  parser_.Feed(std::string_view(data, size));
+  if (handshaking_) return OnHandshakeBytes(std::string_view(data, size));
+  if (ws_) {
+    OnWebSocketBytes(std::string_view(data, size));
+  } else {
+    parser_.Feed(std::string_view(data, size));
+  }
   if (!waiting_read_) return;  // The reader pulls the packet when it next reads.
   if (!ready_) ready_ = parser_.Next();
   if (ready_ || !parser_.error().ok()) Resume();
@@ -139,6 +193,13 @@ BotSocket::SleepAwaiter BotSocket::SleepUntil(uint64_t deadline_us) {
 bool BotSocket::SleepAwaiter::await_ready() const { return NowUs() >= deadline_; }
 
 Status BotSocket::Write(std::string_view bytes) {
+  if (!connected() || handshaking_) return Status::Closed("not connected");
+  if (!ws_) return WriteRaw(bytes);
+  ws_->Send(websocket::kBinary, bytes);
+  return WriteRaw(ws_->TakeOutput());
+}
+
+Status BotSocket::WriteRaw(std::string_view bytes) {
   if (!connected()) return Status::Closed("not connected");
   if (!write_error_.ok()) return write_error_;
   if (!tcp_->writing.empty()) {
@@ -186,6 +247,9 @@ void BotSocket::Close() {
     tcp_ = nullptr;
   }
   parser_ = Parser();
+  ws_.reset();
+  handshaking_ = false;
+  std::string().swap(handshake_);
   ready_.reset();
   read_error_ = Status::Ok();
   write_error_ = Status::Ok();

@@ -1,6 +1,8 @@
 // BotSocket: one bot's TCP connection on a libuv loop, as C++20 awaitables: connect, read
 // the next packet (framed by core's Parser), and sleep, each with a deadline kept by the
-// loop's Scheduler. Writes are queued and leave in order without suspending the bot.
+// loop's Scheduler. Writes are queued and leave in order without suspending the bot. Over
+// WebSocket (UseWebSocket) the connect includes the opening handshake on /ws, each Write is
+// one message, and the packets come out of the messages (core/websocket.h).
 //
 // Lifetime: the TCP handle lives in a heap record that libuv's close callback frees, and
 // every callback reaches the socket only through it; so a socket may be closed or
@@ -14,12 +16,15 @@
 
 #include <coroutine>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "bots/scheduler.h"
 #include "core/protocol.h"
 #include "core/status.h"
+#include "core/websocket.h"
 
 namespace ggs::bots {
 
@@ -36,6 +41,9 @@ class BotSocket final : private Scheduler::Sleeper {
   class ReadAwaiter;
   class SleepAwaiter;
 
+  // Speaks WebSocket from the next Connect on: `address` is then the server's HTTP listener.
+  void UseWebSocket() { websocket_ = true; }
+
   // Drops any current connection and connects to `address`. Awaiting yields ok once
   // connected, code "timeout" when `deadline_us` (NowUs() clock) passes first, or
   // "connect_failed" with the system's reason.
@@ -47,8 +55,8 @@ class BotSocket final : private Scheduler::Sleeper {
   // Awaiting resumes the caller once `deadline_us` has passed.
   SleepAwaiter SleepUntil(uint64_t deadline_us);
 
-  // Queues `bytes` for the connection. Fails with "closed" when not connected, or "io"
-  // after a failed write.
+  // Queues `bytes` (over WebSocket: exactly one packet, sent as one message) for the
+  // connection. Fails with "closed" when not connected, or "io" after a failed write.
   Status Write(std::string_view bytes);
   // Drops the connection at once; queued bytes are discarded. The socket may connect again.
   void Close();
@@ -107,6 +115,10 @@ class BotSocket final : private Scheduler::Sleeper {
   bool ReadReady(uint64_t deadline_us);
   Result<Packet> TakeRead();
   void StartWrite();
+  Status WriteRaw(std::string_view bytes);
+  // The handshake's answer, as it arrives; connects or fails once it is whole.
+  void OnHandshakeBytes(std::string_view bytes);
+  void OnWebSocketBytes(std::string_view bytes);
 
   // Callbacks from the handle records.
   void OnConnected(int status);
@@ -125,6 +137,11 @@ class BotSocket final : private Scheduler::Sleeper {
   Status connect_status_;
   bool waiting_read_ = false;
   std::coroutine_handle<> waiter_;
+  bool websocket_ = false;
+  bool handshaking_ = false;
+  std::string handshake_;  // The answer to the opening handshake so far.
+  std::string ws_key_;
+  std::unique_ptr<WebSocketCodec> ws_;  // After the handshake.
 };
 
 }  // namespace ggs::bots

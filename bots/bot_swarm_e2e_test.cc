@@ -124,6 +124,19 @@ TEST_F(BotSwarmE2eTest, ChatBotsPickNicksAndTalk) {
   EXPECT_GT(j.at("game_messages").get<double>(), 100);
 }
 
+TEST_F(BotSwarmE2eTest, ChatBotsTalkOverWebSocket) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartServerWithHttp(dir_->path(), {"--games", std::string(GGS_SOURCE_DIR) + "/games"}));
+  const int rc = RunSwarmCommand(
+      {"--transport", "ws", "--server", "127.0.0.1:" + std::to_string(http_port_), "--game", "chat",
+       "--bots", "10", "--duration", "2", "--input-hz", "2", "--json", path("ws.json")});
+  ASSERT_EQ(rc, 0) << output();
+  const json j = ReadJson("ws.json");
+  EXPECT_EQ(j.at("bots_connected"), 10);
+  EXPECT_EQ(j.at("errors"), 0) << output();
+  EXPECT_GT(j.at("game_messages").get<double>(), 100);
+}
+
 TEST_F(BotSwarmE2eTest, BotsThatCannotConnectFailTheRun) {
   Result<int> port = FreeLoopbackPort();
   ASSERT_TRUE(port.ok());

@@ -13,7 +13,7 @@ out=/tmp/ggs-measure-$bots
 db=$(mktemp -d)/ggs.db
 ulimit -n "$(ulimit -Hn)"
 # Every bot connects from 127.0.0.1: lift the per-address limit meant for strangers.
-"$build/ggs" serve --listen "127.0.0.1:$port" --db "$db" --games "${GAMES:-games}" --log-level warn \
+"$build/ggs" serve --listen "127.0.0.1:$port" --http off --db "$db" --games "${GAMES:-games}" --log-level warn \
   --max-connections-per-ip 0 ${SERVE_FLAGS:-} &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$(dirname "$db")"' EXIT

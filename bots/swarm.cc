@@ -43,6 +43,7 @@ Status Validate(const SwarmOptions& o) {
     return bad("--ping-hz and --input-hz must be 0 to 1000");
   }
   if (!(o.churn >= 0 && o.churn <= 1)) return bad("--churn must be a fraction from 0 to 1");
+  if (o.transport != "tcp" && o.transport != "ws") return bad("--transport must be tcp or ws");
   if (!KnownGame(o.game)) return Status::Error("unknown_game", "no bot strategy for " + o.game);
   return Status::Ok();
 }
@@ -83,6 +84,7 @@ size_t LocalPorts() {
 BotSettings MakeSettings(const SwarmOptions& o, const sockaddr_storage& address) {
   BotSettings s;
   s.server = address;
+  s.websocket = o.transport == "ws";
   s.game = o.game;
   const double input_hz = o.input_hz < 0 ? DefaultInputHz(o.game) : o.input_hz;
   s.ping_period_us = o.ping_hz > 0 ? Us(1 / o.ping_hz) : 0;

@@ -21,6 +21,8 @@ namespace ggs::bots {
 
 struct SwarmOptions {
   std::string server = "127.0.0.1:9000";  // HOST:PORT.
+  // "tcp": the game port; "ws": WebSocket on /ws, `server` being the HTTP listener.
+  std::string transport = "tcp";
   std::string game = "pong";
   size_t bots = 10;
   double ramp_s = 0;       // Bots start evenly spread over this time.

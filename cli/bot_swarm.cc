@@ -103,6 +103,11 @@ void AddBotSwarm(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "bot-swarm", "Load-test a server with thousands of bots that really play, and measure it");
   cmd->add_option("--server", o.server, "HOST:PORT of the server")->capture_default_str();
+  cmd->add_option("--transport", o.transport,
+                  "tcp (the game port) or ws (WebSocket on /ws; --server is then the server's "
+                  "--http address)")
+      ->check(CLI::IsMember({"tcp", "ws"}))
+      ->capture_default_str();
   cmd->add_option("--game", o.game, "The game the bots play: pong or chat")->capture_default_str();
   cmd->add_option("--bots", o.bots, "How many bots")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--ramp", o.ramp_s, "Seconds over which the bots connect, evenly spread")

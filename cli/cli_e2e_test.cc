@@ -203,9 +203,10 @@ TEST_F(CliTest, ServeRejectsBadFlagsBeforeStarting) {
 TEST_F(CliTest, HelpTeachesEveryServeFlag) {
   Outcome r = RunGgs("serve --help");
   EXPECT_EQ(r.status, 0);
-  for (const char* flag : {"--listen", "--db", "--games", "--max-connections", "--max-header",
-                           "--max-payload", "--table-memory", "--flush-ms", "--reconnect-grace",
-                           "--admin-token", "--config", "--log-level"}) {
+  for (const char* flag :
+       {"--listen", "--db", "--games", "--max-connections", "--max-header", "--max-payload",
+        "--table-memory", "--flush-ms", "--reconnect-grace", "--admin-token", "--config",
+        "--log-level", "--http", "--web", "--http-max-header", "--http-max-body"}) {
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
   }
 }

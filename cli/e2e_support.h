@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client/sync_client.h"
@@ -51,6 +53,23 @@ class E2eTest : public ::testing::Test {
     server_ = std::move(started.value());
   }
 
+  // Starts ggs serve as StartServer does, with its HTTP listener on a free port (http_port_)
+  // serving `web_dir`.
+  void StartServerWithHttp(const std::string& web_dir, std::vector<std::string> extra = {}) {
+    extra.insert(extra.end(), {"--http", "127.0.0.1:0", "--web", web_dir});
+    StartServer(extra);
+    if (!server_) return;
+    // The line is logged right after the game port opens.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    Result<int> port = HttpPortFromLog(log());
+    while (!port.ok() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      port = HttpPortFromLog(log());
+    }
+    ASSERT_TRUE(port.ok()) << port.status().message();
+    http_port_ = *port;
+  }
+
   std::unique_ptr<SyncClient> Connect() {
     auto client = SyncClient::Connect("127.0.0.1", server_->port());
     EXPECT_TRUE(client.ok()) << client.status().message();
@@ -92,6 +111,7 @@ class E2eTest : public ::testing::Test {
 
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<ServerProcess> server_;
+  int http_port_ = 0;
 };
 
 }  // namespace ggs::e2e

@@ -1,6 +1,7 @@
 // `ggs serve`: host games on a TCP port with durable state.
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -16,6 +17,10 @@ namespace {
 
 struct ServeFlags {
   std::string listen = "127.0.0.1:9000";
+  std::string http = "127.0.0.1:8080";
+  std::string web;
+  size_t http_max_header = 16 * 1024;
+  size_t http_max_body = 64 * 1024;
   std::string db = "ggs.db";
   std::string games;
   size_t max_connections = 0;
@@ -41,6 +46,19 @@ struct ServeFlags {
   size_t worker_memory = size_t{8} << 30;
 };
 
+// The web directory when --web is not given: web/ beside the binary, the install's
+// share/ggs/web, then the source tree's web/ the binary was built from. "" when none exists.
+std::string DefaultWebDir() {
+  namespace fs = std::filesystem;
+  const fs::path bin = fs::path(ExecutablePath()).parent_path();
+  std::error_code ec;
+  for (const fs::path& dir :
+       {bin / "web", bin.parent_path() / "share" / "ggs" / "web", fs::path(GGS_SOURCE_WEB_DIR)}) {
+    if (fs::is_directory(dir, ec)) return dir.string();
+  }
+  return "";
+}
+
 int RunServe(const ServeFlags& f) {
   const std::optional<LogLevel> level = ParseLogLevel(f.log_level);
   if (!level) {
@@ -52,6 +70,23 @@ int RunServe(const ServeFlags& f) {
   if (!address.ok()) {
     std::cerr << "ggs serve: --listen: " << address.status().message() << "\n";
     return 2;
+  }
+  std::optional<HostPort> http;
+  if (f.http != "off") {
+    Result<HostPort> parsed = ParseHostPort(f.http);
+    if (!parsed.ok()) {
+      std::cerr << "ggs serve: --http: " << parsed.status().message() << " (or off)\n";
+      return 2;
+    }
+    http = *parsed;
+  }
+  const std::string web = f.web.empty() ? DefaultWebDir() : f.web;
+  if (http && !std::filesystem::is_directory(web)) {
+    if (!f.web.empty()) {
+      std::cerr << "ggs serve: --web: " << f.web << " is not a directory\n";
+      return 2;
+    }
+    Log(LogLevel::kWarn, "no web directory found; static files answer 404 (see --web)");
   }
   const size_t files = RaiseFileLimit();
   const size_t capacity = files > kReservedFiles ? files - kReservedFiles : 1;
@@ -67,6 +102,14 @@ int RunServe(const ServeFlags& f) {
   o.network.deadlines = {f.packet_timeout_ms, f.hello_timeout_ms, f.idle_timeout_ms};
   o.network.max_commands_per_s = f.max_commands_per_s;
   o.network.packets_per_turn = f.packets_per_turn;
+  o.network.http.max_request_line = f.http_max_header;
+  o.network.http.max_header = f.http_max_header;
+  o.network.http.max_body = f.http_max_body;
+  if (http) {
+    o.http_host = http->host;
+    o.http_port = http->port;
+    o.web_dir = web;
+  }
   o.coordinator.reconnect_grace_ms = static_cast<uint64_t>(f.reconnect_grace * 1000);
   o.coordinator.vm.memory_limit = f.table_memory;
   o.coordinator.vm.limits = f.game_limits;
@@ -94,6 +137,11 @@ int RunServe(const ServeFlags& f) {
           std::to_string(std::min(capacity, o.network.max_connections)) +
           " connections; database " + o.db_path +
           (o.coordinator.admin_token.empty() ? "; uploads disabled (no --admin-token)" : ""));
+  if (http) {
+    Log(LogLevel::kInfo, "http listening on " + o.http_host + ":" +
+                             std::to_string(server.http_port()) + " (WebSocket players on /ws" +
+                             (o.web_dir.empty() ? "" : ", static files from " + o.web_dir) + ")");
+  }
   server.Run();
   Log(LogLevel::kInfo, "stopped");
   return 0;
@@ -108,6 +156,21 @@ void AddServe(CLI::App& app, int* exit_code) {
                                      "Host games: accept players over TCP, run each "
                                      "table's JavaScript, keep state in SQLite");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to accept players on")
+      ->capture_default_str();
+  cmd->add_option("--http", flags->http,
+                  "HOST:PORT of the HTTP listener: WebSocket players on /ws, /healthz, /readyz, "
+                  "the browser clients; off = none")
+      ->capture_default_str();
+  cmd->add_option("--web", flags->web,
+                  "Directory of the static files served over HTTP (default: web/ beside the "
+                  "binary, then share/ggs/web of the install, then the source tree's web/)");
+  cmd->add_option("--http-max-header", flags->http_max_header,
+                  "Largest HTTP request line and headers (bytes; 16KiB); over it: 414 or 431")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  cmd->add_option("--http-max-body", flags->http_max_body,
+                  "Largest HTTP request body (bytes; 64KiB); over it: 413")
+      ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
   cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")
       ->capture_default_str();

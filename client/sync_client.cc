@@ -102,7 +102,8 @@ Status SyncClient::SendUpload(std::string_view name, std::string_view admin_toke
   return Send(p);
 }
 
-Status SyncClient::ReadSome(int timeout_ms) {
+Result<std::string> SyncClient::ReadBytes(int timeout_ms) {
+  if (eof_) return Status::Closed("the server closed the connection");
   pollfd p{fd_, POLLIN, 0};
   const int rc = poll(&p, 1, timeout_ms);
   if (rc == 0) return Status::Timeout("no reply within " + std::to_string(timeout_ms) + " ms");
@@ -113,9 +114,25 @@ Status SyncClient::ReadSome(int timeout_ms) {
     eof_ = true;
     return Status::Closed("the server closed the connection");
   }
-  if (n < 0) return errno == EAGAIN ? Status::Ok() : Io("recv");
-  parser_.Feed(std::string_view(buf, static_cast<size_t>(n)));
+  if (n < 0) return errno == EAGAIN ? Result<std::string>(std::string()) : Io("recv");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+Status SyncClient::ReadSome(int timeout_ms) {
+  Result<std::string> bytes = ReadBytes(timeout_ms);
+  if (!bytes.ok()) return bytes.status();
+  parser_.Feed(*bytes);
   return Status::Ok();
+}
+
+Result<std::string> SyncClient::ReceiveRaw(int timeout_ms) {
+  const int64_t deadline = NowMs() + timeout_ms;
+  while (true) {
+    const int64_t left = deadline - NowMs();
+    if (left <= 0) return Status::Timeout("no reply within " + std::to_string(timeout_ms) + " ms");
+    Result<std::string> bytes = ReadBytes(static_cast<int>(left));
+    if (!bytes.ok() || !bytes->empty()) return bytes;
+  }
 }
 
 Result<Packet> SyncClient::Receive(int timeout_ms) {

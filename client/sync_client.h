@@ -35,6 +35,10 @@ class SyncClient {
   // Waits up to `timeout_ms` for the next packet. Fails with IsTimeout(), IsClosed() when
   // the server closed the connection, IsIo(), or the codec's framing codes.
   Result<Packet> Receive(int timeout_ms = 5000);
+  // Waits up to `timeout_ms` for bytes and returns them as they were read, unparsed (for
+  // clients of other framings: HTTP, WebSocket). Fails with IsTimeout(), IsClosed(), IsIo().
+  // Do not mix with Receive on one connection.
+  Result<std::string> ReceiveRaw(int timeout_ms = 5000);
   // True when the server has closed the connection (read returned end of file).
   bool WaitClosed(int timeout_ms = 5000);
   void Close();
@@ -42,6 +46,8 @@ class SyncClient {
  private:
   explicit SyncClient(int fd);
   Status ReadSome(int timeout_ms);
+  // One read within `timeout_ms`: the bytes (none when the read would block).
+  Result<std::string> ReadBytes(int timeout_ms);
   int fd_;
   Parser parser_;
   bool eof_ = false;

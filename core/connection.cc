@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "core/http_service.h"
 #include "core/log.h"
 #include "core/network.h"
 
@@ -37,16 +38,24 @@ void ShrinkIfLarge(std::string& s) {
 
 }  // namespace
 
+HttpResponse ConnectionHandler::OnHttpRequest(Connection&, const HttpRequest&) {
+  return TextResponse(http_status::kNotFound, "not found");
+}
+
 Connection::Connection(Network* network, ConnectionHandler* handler, uint64_t id,
-                       ParserLimits limits, size_t max_queued_bytes, TokenBucket commands,
-                       uint64_t now_ms)
+                       Transport transport, ParserLimits limits, size_t max_queued_bytes,
+                       TokenBucket commands, uint64_t now_ms)
     : network_(network),
       handler_(handler),
       id_(id),
       max_queued_bytes_(max_queued_bytes),
       io_(std::make_unique<Io>()),
+      transport_(transport),
       parser_(limits),
       commands_(commands) {
+  if (transport_ == Transport::kHttp) {
+    http_ = std::make_unique<HttpParser>(network_->options_.http);
+  }
   io_->tcp.data = this;
   io_->write.data = this;
   times_.accepted_ms = times_.last_read_ms = now_ms;
@@ -98,31 +107,62 @@ void Connection::StartReading() {
 void Connection::OnRead(const char* data, size_t size) {
   if (Stopped()) return;
   times_.last_read_ms = network_->loop_->NowMs();
-  network_->traffic_.bytes_in += size;
-  parser_.Feed(std::string_view(data, size));
-  HandlePackets();
+  network_->traffic_[static_cast<size_t>(transport_)].bytes_in += size;
+  const std::string_view bytes(data, size);
+  switch (transport_) {
+    case Transport::kTcp:
+      parser_.Feed(bytes);
+      return HandlePackets();
+    case Transport::kHttp:
+      http_->Feed(bytes);
+      return HandleHttp();
+    case Transport::kWebSocket:
+      ws_->Feed(bytes);
+      QueueWebSocketOutput();  // Pongs, and the close that answers a close or a bad frame.
+      return HandlePackets();
+  }
 }
 
-void Connection::HandlePackets() {
-  const uint64_t now = network_->loop_->NowMs();
+bool Connection::WithinBudget() {
   if (budget_turn_ != network_->turn_) {
     budget_turn_ = network_->turn_;
     handled_in_turn_ = 0;
   }
-  bool handled_any = false;
-  while (!Stopped()) {
-    if (handled_in_turn_ >= network_->options_.packets_per_turn) {
-      // Its bytes wait in the kernel and the parser; everyone else gets this turn.
-      paused_ = times_.waiting_for_server = true;
-      uv_read_stop(AsStream(&io_->tcp));
-      network_->Pause(this);
-      return;
-    }
+  if (handled_in_turn_ < network_->options_.packets_per_turn) return true;
+  // Its bytes wait in the kernel and the parsers; everyone else gets this turn.
+  paused_ = times_.waiting_for_server = true;
+  uv_read_stop(AsStream(&io_->tcp));
+  network_->Pause(this);
+  return false;
+}
+
+std::optional<Packet> Connection::NextPacket() {
+  if (transport_ == Transport::kTcp) return parser_.Next();
+  while (std::optional<WebSocketCodec::Message> m = ws_->Next()) {
+    if (m->opcode != websocket::kBinary && m->opcode != websocket::kText) continue;
+    parser_.Feed(m->data);
     std::optional<Packet> packet = parser_.Next();
+    if (!parser_.error().ok()) return std::nullopt;
+    if (!packet || parser_.buffered() != 0) {
+      message_error_ =
+          Status::Error(error::kMalformed, "a WebSocket message carries exactly one whole packet");
+      return std::nullopt;
+    }
+    return packet;
+  }
+  return std::nullopt;
+}
+
+void Connection::HandlePackets() {
+  const uint64_t now = network_->loop_->NowMs();
+  bool handled_any = false;
+  while (!Stopped() && message_error_.ok()) {
+    if (!WithinBudget()) return;
+    std::optional<Packet> packet = NextPacket();
     if (!packet) break;
     ++handled_in_turn_;
     handled_any = true;
-    ++network_->traffic_.packets_in;
+    ++network_->traffic_[static_cast<size_t>(transport_)].packets_in;
     if (!commands_.Take(now)) {
       handler_->OnRefused(*this, Status::Error(error::kRateLimited,
                                                "over the server's limit of commands per "
@@ -132,29 +172,130 @@ void Connection::HandlePackets() {
     handler_->OnPacket(*this, std::move(*packet));
   }
   // A packet's deadline runs from the read that began it.
-  if (parser_.buffered() == 0) {
+  const bool partial = transport_ == Transport::kTcp ? parser_.buffered() != 0 : ws_->mid_message();
+  if (!partial) {
     times_.packet_started_ms = 0;
   } else if (handled_any || times_.packet_started_ms == 0) {
     times_.packet_started_ms = now;
   }
-  if (!parser_.error().ok() && !Stopped()) {
+  const Status& framing = parser_.error().ok() ? message_error_ : parser_.error();
+  if (!framing.ok() && !Stopped()) {
     // Nothing more can be read; the handler answers and closes, once its earlier replies
     // are out (they may still be on their way from a game's VM).
     ending_ = true;
     uv_read_stop(AsStream(&io_->tcp));
-    handler_->OnFramingError(*this, parser_.error());
+    handler_->OnFramingError(*this, framing);
+    return;
+  }
+  if (transport_ == Transport::kWebSocket && ws_->close_sent() && !Stopped()) {
+    // The client closed, or broke the WebSocket framing: the codec has answered with its
+    // close frame, and nothing the client sends counts any more.
+    closing = true;
+    CloseAfterFlush();
   }
 }
+
+void Connection::HandleHttp() {
+  while (!Stopped() && transport_ == Transport::kHttp) {
+    if (!WithinBudget()) return;
+    std::optional<HttpRequest> request = http_->Next();
+    if (!request) break;
+    ++handled_in_turn_;
+    HandleHttpRequest(*request);
+  }
+  if (transport_ != Transport::kHttp || Stopped()) return;
+  if (!http_->mid_request()) {
+    times_.packet_started_ms = 0;
+  } else if (times_.packet_started_ms == 0) {
+    times_.packet_started_ms = network_->loop_->NowMs();
+  }
+  if (http_->failed()) {
+    HttpResponse response = TextResponse(http_->error_status(), http_->error_reason());
+    response.close = true;
+    SendHttp(response);
+  }
+}
+
+void Connection::HandleHttpRequest(const HttpRequest& request) {
+  if (!commands_.Take(network_->loop_->NowMs())) {
+    HttpResponse response = TextResponse(http_status::kTooManyRequests,
+                                         "over the server's limit of requests per second");
+    response.close = !request.keep_alive || request.upgrade;
+    return SendHttp(response);
+  }
+  if (TargetPath(request.target) == kWebSocketPath && request.upgrade) return Upgrade(request);
+  HttpResponse response = handler_->OnHttpRequest(*this, request);
+  // After an upgrade request that is not taken, the stream's next bytes are not HTTP.
+  if (!request.keep_alive || request.upgrade) response.close = true;
+  SendHttp(response);
+}
+
+void Connection::Upgrade(const HttpRequest& request) {
+  HttpResponse response = WebSocketHandshake(request);
+  if (response.status != http_status::kSwitchingProtocols) {
+    response.close = true;
+    return SendHttp(response);
+  }
+  QueueRaw(EncodeResponse(response));
+  const std::string rest = http_->TakeRest();
+  http_.reset();
+  transport_ = Transport::kWebSocket;
+  const ParserLimits& limits = network_->options_.limits;
+  ws_ = std::make_unique<WebSocketCodec>(WebSocketCodec::Role::kServer,
+                                         limits.max_header + limits.max_payload);
+  network_->Upgraded(this);
+  // The player's deadlines (hello, packet, idle) start now, as on a new TCP connection.
+  times_ = ConnectionTimes();
+  times_.accepted_ms = times_.last_read_ms = network_->loop_->NowMs();
+  if (rest.empty()) return;
+  ws_->Feed(rest);
+  QueueWebSocketOutput();
+  HandlePackets();
+}
+
+void Connection::SendHttp(const HttpResponse& response) {
+  QueueRaw(EncodeResponse(response));
+  if (response.close) CloseAfterFlush();
+}
+
+void Connection::QueueRaw(std::string_view bytes) {
+  if (closing_ || bytes.empty()) return;
+  queued_.append(bytes);
+  network_->MarkDirty(this);
+}
+
+void Connection::QueueWebSocketOutput() { QueueRaw(ws_->TakeOutput()); }
 
 void Connection::ResumeAfterPause() {
   paused_ = times_.waiting_for_server = false;
   if (Stopped()) return;
-  HandlePackets();
+  if (transport_ == Transport::kHttp) {
+    HandleHttp();
+  } else {
+    HandlePackets();
+  }
   if (!paused_ && !Stopped()) StartReading();
+}
+
+void Connection::Refuse(const Status& error) {
+  // The handler answers it, so that it is counted with the other errors sent.
+  if (transport_ != Transport::kHttp) return handler_->OnRefused(*this, error);
+  HttpResponse response = TextResponse(http_status::kServiceUnavailable, error.message());
+  response.close = true;
+  SendHttp(response);
 }
 
 void Connection::End(const Status& error) {
   if (Stopped()) return;
+  if (transport_ == Transport::kHttp) {
+    // An HTTP connection past a deadline: a request that was still arriving hears 408.
+    if (http_->mid_request()) {
+      HttpResponse response = TextResponse(http_status::kRequestTimeout, error.message());
+      response.close = true;
+      return SendHttp(response);
+    }
+    return CloseAfterFlush();
+  }
   ending_ = true;
   uv_read_stop(AsStream(&io_->tcp));
   handler_->OnRefused(*this, error);
@@ -162,13 +303,25 @@ void Connection::End(const Status& error) {
 
 void Connection::Send(std::string_view bytes) {
   if (closing_) return;
-  queued_.append(bytes);
-  ++network_->traffic_.packets_out;  // Every Send is one packet (Peer::Send).
-  network_->MarkDirty(this);
+  if (transport_ != Transport::kHttp)
+    ++network_->traffic_[static_cast<size_t>(transport_)].packets_out;  // One per Send.
+  switch (transport_) {
+    case Transport::kTcp:
+      return QueueRaw(bytes);
+    case Transport::kHttp:
+      return;
+    case Transport::kWebSocket:
+      ws_->Send(websocket::kBinary, bytes);
+      return QueueWebSocketOutput();
+  }
 }
 
 void Connection::CloseAfterFlush() {
   if (closing_ || close_after_flush_) return;
+  if (transport_ == Transport::kWebSocket) {
+    ws_->Close(websocket::kNormalClosure);  // Behind the packets queued before it.
+    QueueWebSocketOutput();
+  }
   close_after_flush_ = true;
   uv_read_stop(AsStream(&io_->tcp));
   network_->MarkDirty(this);
@@ -198,7 +351,7 @@ void Connection::OnWritten(int status) {
   writing_ = false;
   if (closing_) return;
   if (status < 0) return Close();
-  network_->traffic_.bytes_out += in_flight_.size();
+  network_->traffic_[static_cast<size_t>(transport_)].bytes_out += in_flight_.size();
   in_flight_.clear();
   ShrinkIfLarge(in_flight_);
   ShrinkIfLarge(queued_);

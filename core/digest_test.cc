@@ -23,6 +23,20 @@ TEST(DigestTest, Sha256MatchesTheStandardsVectors) {
   EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(DigestTest, Sha1MatchesTheStandardsVector) {
+  const Sha1Digest d = Sha1("abc");
+  EXPECT_EQ(Base64(std::string_view(reinterpret_cast<const char*>(d.data()), d.size())),
+            "qZk+NkcGgWq6PiVxeFDCbJzQ2J0=");
+}
+
+TEST(DigestTest, Base64PadsToWholeQuads) {
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("f"), "Zg==");
+  EXPECT_EQ(Base64("fo"), "Zm8=");
+  EXPECT_EQ(Base64("foo"), "Zm9v");
+  EXPECT_EQ(Base64(std::string("\0\xff", 2)), "AP8=");
+}
+
 TEST(DigestTest, OnlyTheSameNonEmptySecretIsEqual) {
   EXPECT_TRUE(SecretsEqual("s3cret", "s3cret"));
   EXPECT_FALSE(SecretsEqual("s3creT", "s3cret"));

@@ -15,6 +15,7 @@ Network::Network(Loop* loop, ConnectionHandler* handler, NetworkOptions options)
       handler_(handler),
       options_(options),
       listener_(std::make_unique<uv_tcp_t>()),
+      http_listener_(std::make_unique<uv_tcp_t>()),
       prepare_(std::make_unique<uv_prepare_t>()),
       check_(std::make_unique<uv_check_t>()),
       idle_(std::make_unique<uv_idle_t>()) {
@@ -53,31 +54,41 @@ Network::~Network() {
 }
 
 Status Network::Listen(const std::string& host, int port) {
+  listening_ = true;  // Bind initializes the handle, which StopListening closes.
+  return Bind(listener_.get(), host, port, &port_);
+}
+
+Status Network::ListenHttp(const std::string& host, int port) {
+  http_listening_ = true;
+  return Bind(http_listener_.get(), host, port, &http_port_);
+}
+
+Status Network::Bind(uv_tcp_t* listener, const std::string& host, int port, int* bound_port) {
   sockaddr_storage addr{};
   int rc = uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(&addr));
   if (rc != 0) rc = uv_ip6_addr(host.c_str(), port, reinterpret_cast<sockaddr_in6*>(&addr));
+  uv_tcp_init(loop_->uv(), listener);
+  listener->data = this;
   if (rc != 0) return Status::Error(error::kInternal, "bad listen address " + host);
-  uv_tcp_init(loop_->uv(), listener_.get());
-  listener_->data = this;
-  listening_ = true;
-  rc = uv_tcp_bind(listener_.get(), reinterpret_cast<const sockaddr*>(&addr), 0);
-  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener_.get()), 4096, OnConnection);
+  rc = uv_tcp_bind(listener, reinterpret_cast<const sockaddr*>(&addr), 0);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener), 4096, OnConnection);
   if (rc != 0) {
     return Status::Error(error::kInternal, "cannot listen on " + host + ":" + std::to_string(port) +
                                                ": " + uv_strerror(rc));
   }
   sockaddr_storage bound{};
   int len = sizeof bound;
-  uv_tcp_getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&bound), &len);
-  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  uv_tcp_getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &len);
+  *bound_port =
+      ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                        : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   return Status::Ok();
 }
 
 void Network::StopListening() {
-  if (!listening_) return;
-  listening_ = false;
-  uv_close(reinterpret_cast<uv_handle_t*>(listener_.get()), nullptr);
+  if (listening_) uv_close(reinterpret_cast<uv_handle_t*>(listener_.get()), nullptr);
+  if (http_listening_) uv_close(reinterpret_cast<uv_handle_t*>(http_listener_.get()), nullptr);
+  listening_ = http_listening_ = false;
 }
 
 void Network::CloseAll() {
@@ -90,33 +101,35 @@ void Network::OnConnection(uv_stream_t* server, int status) {
     Log(LogLevel::kWarn, std::string("accept: ") + uv_strerror(status));
     return;
   }
-  self->Accept();
+  self->Accept(server == reinterpret_cast<uv_stream_t*>(self->http_listener_.get())
+                   ? Transport::kHttp
+                   : Transport::kTcp);
 }
 
-void Network::Accept() {
+void Network::Accept(Transport transport) {
   const TokenBucket commands(options_.max_commands_per_s, options_.max_commands_per_s);
-  auto* c = new Connection(this, handler_, ++accepted_, options_.limits, options_.max_queued_bytes,
-                           commands, loop_->NowMs());
-  if (!c->Accept(reinterpret_cast<uv_stream_t*>(listener_.get()))) return;  // It frees itself.
+  auto* c = new Connection(this, handler_, ++accepted_, transport, options_.limits,
+                           options_.max_queued_bytes, commands, loop_->NowMs());
+  uv_tcp_t* listener = transport == Transport::kHttp ? http_listener_.get() : listener_.get();
+  if (!c->Accept(reinterpret_cast<uv_stream_t*>(listener))) return;  // It frees itself.
   connections_.insert(c);
+  ++by_transport_[static_cast<size_t>(transport)];
   c->address_group_ = c->AddressGroup();
   const size_t same_address = ++per_address_[c->address_group_];
   if (connections_.size() > options_.max_connections) {
     ++refused_;
-    handler_->OnRefused(
-        *c, Status::Error(error::kServerFull, "the server holds its maximum of " +
-                                                  std::to_string(options_.max_connections) +
-                                                  " connections"));
+    c->Refuse(Status::Error(error::kServerFull, "the server holds its maximum of " +
+                                                    std::to_string(options_.max_connections) +
+                                                    " connections"));
     return;
   }
   if (options_.max_connections_per_ip != 0 && same_address > options_.max_connections_per_ip) {
     ++refused_;
     Log(LogLevel::kDebug, "connection refused: " + c->address_group_ + " holds " +
                               std::to_string(same_address - 1) + " connections");
-    handler_->OnRefused(
-        *c, Status::Error(error::kTooManyConnections,
-                          "your address holds the server's maximum of " +
-                              std::to_string(options_.max_connections_per_ip) + " connections"));
+    c->Refuse(Status::Error(error::kTooManyConnections,
+                            "your address holds the server's maximum of " +
+                                std::to_string(options_.max_connections_per_ip) + " connections"));
     return;
   }
   c->StartReading();
@@ -170,8 +183,13 @@ void Network::FlushDirty() {
   }
 }
 
+void Network::Upgraded(Connection*) {
+  --by_transport_[static_cast<size_t>(Transport::kHttp)];
+  ++by_transport_[static_cast<size_t>(Transport::kWebSocket)];
+}
+
 void Network::Forget(Connection* c) {
-  connections_.erase(c);
+  if (connections_.erase(c) != 0) --by_transport_[static_cast<size_t>(c->transport())];
   if (auto it = per_address_.find(c->address_group_); it != per_address_.end() && --it->second == 0)
     per_address_.erase(it);
   if (c->paused_) paused_.erase(std::remove(paused_.begin(), paused_.end(), c), paused_.end());

@@ -14,7 +14,8 @@ struct Player;
 class Peer {
  public:
   virtual ~Peer() = default;
-  // Queues one already-encoded packet; it is written at the end of this loop turn.
+  // Queues one encoded packet (exactly one: a WebSocket connection sends each Send as one
+  // message); it is written at the end of this loop turn.
   virtual void Send(std::string_view bytes) = 0;
   // Closes the connection once everything queued has been written.
   virtual void CloseAfterFlush() = 0;

@@ -5,18 +5,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/text.h"
+
 namespace ggs {
 namespace {
-
-// ASCII only, without the locale: header names are tokens, and this runs for every header
-// of every packet (std::tolower is a call into the C library per character).
-char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
-}
 
 // RFC 7230 token characters: what a header name may contain.
 bool IsTokenChar(char c) {
@@ -28,12 +20,6 @@ bool IsTokenChar(char c) {
 bool IsValueChar(char c) {
   const auto u = static_cast<unsigned char>(c);
   return u == '\t' || (u >= 0x20 && u != 0x7f);
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Parses a decimal Content-Length; fails on anything but 1-19 digits.
@@ -200,7 +186,7 @@ bool Parser::ScanHeaderSection() {
 bool Parser::AddHeaderLine(std::string_view line) {
   const size_t colon = line.find(':');
   const std::string_view name = line.substr(0, colon);
-  const std::string_view value = Trim(line.substr(colon + 1));
+  const std::string_view value = TrimBlanks(line.substr(colon + 1));
   if (!EqualsIgnoreCase(name, header::kContentLength)) {
     pending_.headers.push_back({std::string(name), std::string(value)});
     return true;

@@ -16,7 +16,10 @@ constexpr uint64_t kShutdownGraceMs = 2000;  // Time for queued replies to drain
 
 }  // namespace
 
-Server::Server(ServerOptions options) : options_(std::move(options)) {}
+Server::Server(ServerOptions options) : options_(std::move(options)), http_(options_.web_dir) {
+  http_.ready = [this] { return ready_; };
+  http_.metrics = [this] { return MetricsText(); };
+}
 
 Server::~Server() {
   // Closing the network runs the loop once more (~Network, ~WorkerPool): the server's timers
@@ -53,15 +56,29 @@ Status Server::Start() {
   if (Status s = InstallGamesDir(); !s.ok()) return s;
   Flush();
   network_ = std::make_unique<Network>(&loop_, this, options_.network);
+  // Accepted and refused connections are counted for both ports together, under "tcp"; the
+  // HTTP port's connections are told apart once open, as "http" or (upgraded) "ws".
   AddTransportMetrics(
-      "tcp", [this] { return static_cast<double>(network_->connection_count()); },
+      "tcp", [this] { return static_cast<double>(network_->connection_count(Transport::kTcp)); },
       [this] { return static_cast<double>(network_->accepted()); },
-      [this] { return static_cast<double>(network_->refused()); }, &network_->traffic());
+      [this] { return static_cast<double>(network_->refused()); },
+      &network_->traffic(Transport::kTcp));
+  for (auto [name, transport] :
+       {std::pair{"http", Transport::kHttp}, {"ws", Transport::kWebSocket}}) {
+    AddTransportMetrics(
+        name,
+        [this, transport] { return static_cast<double>(network_->connection_count(transport)); },
+        nullptr, nullptr, &network_->traffic(transport));
+  }
   // Caught before the port opens: a client may connect, and a supervisor signal, the moment
   // it does. The loop delivers a signal caught before it runs on its first turn.
   loop_.OnSignal(SIGINT, [this] { Stop(); });
   loop_.OnSignal(SIGTERM, [this] { Stop(); });
   if (Status s = network_->Listen(options_.host, options_.port); !s.ok()) return s;
+  if (options_.http_port >= 0) {
+    if (Status s = network_->ListenHttp(options_.http_host, options_.http_port); !s.ok()) return s;
+  }
+  ready_ = true;
   flush_timer_ = loop_.Start(std::max<uint64_t>(1, options_.flush_ms), true, [this] { Flush(); });
   return Status::Ok();
 }
@@ -98,6 +115,7 @@ void Server::Stop() {
   // stop: a signal that comes then is ignored.
   if (stopping_ || !network_) return;
   stopping_ = true;
+  ready_ = false;
   Log(LogLevel::kInfo, "shutting down: flushing storage and closing connections");
   network_->StopListening();
   network_->CloseAll();
@@ -133,13 +151,17 @@ void Server::AddTransportMetrics(const std::string& transport, std::function<dou
   const Labels labels = {{"transport", transport}};
   metrics_.AddCallback("ggs_connections_open", "Client connections open, by transport.",
                        Type::kGauge, labels, std::move(open));
-  metrics_.AddCallback("ggs_connections_accepted_total",
-                       "Client connections accepted, by transport (refused ones included).",
-                       Type::kCounter, labels, std::move(accepted));
-  metrics_.AddCallback(
-      "ggs_connections_refused_total",
-      "Client connections refused at accept (server_full, too_many_connections), by transport.",
-      Type::kCounter, labels, std::move(refused));
+  if (accepted) {
+    metrics_.AddCallback("ggs_connections_accepted_total",
+                         "Client connections accepted on either port (refused ones included).",
+                         Type::kCounter, labels, std::move(accepted));
+  }
+  if (refused) {
+    metrics_.AddCallback("ggs_connections_refused_total",
+                         "Client connections refused at accept (server_full, "
+                         "too_many_connections), on either port.",
+                         Type::kCounter, labels, std::move(refused));
+  }
   const auto read = [](const uint64_t* field) {
     return [field] { return static_cast<double>(*field); };
   };
@@ -205,5 +227,9 @@ void Server::OnRefused(Connection& connection, const Status& error) {
 }
 
 void Server::OnClose(Connection& connection) { coordinator_->Disconnected(&connection); }
+
+HttpResponse Server::OnHttpRequest(Connection&, const HttpRequest& request) {
+  return http_.Respond(request);
+}
 
 }  // namespace ggs

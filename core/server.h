@@ -11,6 +11,7 @@
 
 #include "core/coordinator.h"
 #include "core/dispatcher.h"
+#include "core/http_service.h"
 #include "core/loop.h"
 #include "core/metrics.h"
 #include "core/network.h"
@@ -24,6 +25,11 @@ namespace ggs {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 9000;  // 0 picks a free port.
+  // The HTTP listener (health checks, static files, WebSocket players on /ws); a negative
+  // port: none. 0 picks a free port.
+  std::string http_host = "127.0.0.1";
+  int http_port = -1;
+  std::string web_dir;  // The static files served over HTTP; "" serves none.
   std::string db_path = "ggs.db";
   NetworkOptions network;
   CoordinatorOptions coordinator;
@@ -48,6 +54,8 @@ class Server final : public ConnectionHandler {
   void Stop();
 
   int port() const { return network_ ? network_->port() : 0; }
+  // The HTTP listener's bound port, or 0 when there is none.
+  int http_port() const { return network_ ? network_->http_port() : 0; }
   Coordinator& coordinator() { return *coordinator_; }
   // The loop the server runs on: its timers run on the loop thread, for in-process tests.
   Loop& loop() { return loop_; }
@@ -58,8 +66,9 @@ class Server final : public ConnectionHandler {
   std::string MetricsText() const { return metrics_.Render(); }
   MetricRegistry& metrics() { return metrics_; }
   // Registers the connection figures of one transport under label transport="NAME":
-  // connections open (`open`), accepted and refused since start, and `traffic`'s packets
-  // and bytes. Every argument must stay valid while the server's metrics are rendered.
+  // connections open (`open`), accepted and refused since start (each skipped when empty),
+  // and `traffic`'s packets and bytes. Every argument must stay valid while the server's
+  // metrics are rendered.
   void AddTransportMetrics(const std::string& transport, std::function<double()> open,
                            std::function<double()> accepted, std::function<double()> refused,
                            const Traffic* traffic);
@@ -69,6 +78,7 @@ class Server final : public ConnectionHandler {
   void OnFramingError(Connection& connection, const Status& error) override;
   void OnRefused(Connection& connection, const Status& error) override;
   void OnClose(Connection& connection) override;
+  HttpResponse OnHttpRequest(Connection& connection, const HttpRequest& request) override;
   Status InstallGamesDir();
   void Flush();
   void RegisterStorageMetrics();
@@ -86,6 +96,8 @@ class Server final : public ConnectionHandler {
   Counter* flushes_ = nullptr;
   Counter* flush_failures_ = nullptr;
   Histogram* flush_seconds_ = nullptr;
+  HttpService http_;
+  bool ready_ = false;  // Storage open and restored, the game port listening; not stopping.
   Timers::Id flush_timer_ = 0;
   Timers::Id shutdown_timer_ = 0;
   bool stopping_ = false;

@@ -8,11 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
+#include "base/file.h"
 #include "client/sync_client.h"
 
 namespace ggs {
@@ -37,7 +40,8 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& b
   Result<int> port = FreeLoopbackPort();
   if (!port.ok()) return port.status();
   std::vector<std::string> argv = args(*port);
-  const std::string name = binary + (argv.empty() ? "" : " " + argv.front());
+  std::string name = binary;
+  if (!argv.empty()) name += " " + argv.front();
   argv.insert(argv.begin(), binary);
   std::vector<char*> cargv;
   for (std::string& a : argv) cargv.push_back(a.data());
@@ -73,10 +77,28 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::StartServe(
       binary,
       [&args](int port) {
         std::vector<std::string> argv = {"serve", "--listen", "127.0.0.1:" + std::to_string(port)};
+        if (std::find(args.begin(), args.end(), "--http") == args.end()) {
+          argv.push_back("--http");
+          argv.push_back("off");
+        }
         argv.insert(argv.end(), args.begin(), args.end());
         return argv;
       },
       log_path);
+}
+
+Result<int> HttpPortFromLog(const std::string& log_path) {
+  Result<std::string> read = ReadFile(log_path);
+  if (!read.ok()) return read.status();
+  const std::string_view text = read.value();
+  constexpr std::string_view kMarker = "http listening on ";
+  const size_t at = text.find(kMarker);
+  if (at == std::string::npos) return Status::Io(log_path + " names no HTTP port");
+  const size_t start = at + kMarker.size();
+  const std::string address(text.substr(start, text.find_first_of(" \n", start) - start));
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return Status::Io("bad HTTP address in the log: " + address);
+  return std::atoi(address.c_str() + colon + 1);
 }
 
 ServerProcess::~ServerProcess() { Kill(); }

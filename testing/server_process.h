@@ -25,7 +25,10 @@ class ServerProcess {
   static Result<std::unique_ptr<ServerProcess>> Start(const std::string& binary,
                                                       const ArgsForPort& args,
                                                       const std::string& log_path = "");
-  // Starts `binary serve --listen 127.0.0.1:PORT <args...>`, as Start does.
+  // Starts `binary serve --listen 127.0.0.1:PORT <args...>`, as Start does. Without an
+  // `--http` among `args` it adds `--http off`, so that no test depends on the default HTTP
+  // port being free; a test of the HTTP listener passes `--http 127.0.0.1:0` and a log path,
+  // and reads the port with HttpPortFromLog.
   static Result<std::unique_ptr<ServerProcess>> StartServe(const std::string& binary,
                                                            const std::vector<std::string>& args,
                                                            const std::string& log_path = "");
@@ -47,6 +50,10 @@ class ServerProcess {
   pid_t pid_;
   int port_;
 };
+
+// The HTTP port a `ggs serve` logged (`http listening on HOST:PORT`) in `log_path`. Fails
+// with code "io" when the log holds no such line.
+Result<int> HttpPortFromLog(const std::string& log_path);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 Result<int> FreeLoopbackPort();
