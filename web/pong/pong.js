@@ -97,7 +97,9 @@ function draw() {
   }
   if (pong.status === 'playing' || pong.status === 'reconnecting') {
     context.fillStyle = '#ffffff';
-    context.fillRect((state.ballX - 1) * sx, (state.ballY - 1) * sy, 2 * sx, 2 * sy);
+    // The ball has radius 1; it is drawn square, as wide as it is high on the screen.
+    const size = 2 * Math.min(sx, sy);
+    context.fillRect(state.ballX * sx - size / 2, state.ballY * sy - size / 2, size, size);
   }
   const banner = bannerText();
   if (banner) {

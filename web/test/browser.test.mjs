@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
+import { HEADER } from '../ggs.js';
 import { GGS_BINARY, hasHttp, REPO, Server, TcpClient } from './support.mjs';
 
 const CHROMIUM = process.env.GGS_CHROMIUM ?? '/usr/bin/chromium';
@@ -131,7 +132,7 @@ test('the chat page exchanges messages with a TCP client', { timeout: 60000 }, a
   const tcp = await TcpClient.connect(server.port);
   const context = await browser.newContext();
   try {
-    tcp.send({ 'Server-Command': 'hello', Game: 'chat' });
+    tcp.send({ [HEADER.serverCommand]: 'hello', [HEADER.game]: 'chat' });
     const seat = (await tcp.next('hello')).payload.split(',');
     const tcpNick = (await tcp.next('notice', (text) => text.endsWith(' joined'))).payload.split(' ')[0];
 
@@ -143,7 +144,7 @@ test('the chat page exchanges messages with a TCP client', { timeout: 60000 }, a
     const joined = await tcp.next('notice', (text) => text.endsWith(' joined'));
     const pageNick = joined.payload.split(' ')[0];
 
-    tcp.send({ 'Game-Command': 'message' }, 'hello from TCP <b>not bold</b>');
+    tcp.send({ [HEADER.gameCommand]: 'message' }, 'hello from TCP <b>not bold</b>');
     await page.locator('#log li', { hasText: `${tcpNick}: hello from TCP <b>not bold</b>` }).waitFor({ timeout: STEP_MS });
 
     await page.fill('#nick', 'browser');

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { connect, GgsError } from '../ggs.js';
+import { connect, GgsError, HEADER } from '../ggs.js';
 import { Server, TcpClient, TcpWebSocket } from './support.mjs';
 
 let server;
@@ -42,10 +42,10 @@ test('hello by game name seats the client; game messages arrive as events', { ti
   assert.match((await notice)[0], /^guest\d+ joined$/);
 
   const tcp = await TcpClient.connect(server.port);
-  tcp.send({ 'Server-Command': 'hello' }, seat.tableToken);
+  tcp.send({ [HEADER.serverCommand]: 'hello' }, seat.tableToken);
   await tcp.next('hello');
   const heard = nextEvent(client, 'message', (payload) => payload.endsWith(': grüße aus tcp'));
-  tcp.send({ 'Game-Command': 'message' }, 'grüße aus tcp');
+  tcp.send({ [HEADER.gameCommand]: 'message' }, 'grüße aus tcp');
   await heard;
 
   assert.equal(client.send('message', 'und zurück ✓'), true);
