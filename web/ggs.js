@@ -379,15 +379,13 @@ export class Client {
   // Opens the WebSocket; resolves when it is open. connect() calls it.
   open() {
     if (this.opened) return this.opened;
+    let socket;
+    try {
+      socket = new this.WebSocket(this.url);
+    } catch (error) {
+      return Promise.reject(new GgsError('closed', String(error.message ?? error)));
+    }
     this.opened = new Promise((resolve, reject) => {
-      let socket;
-      try {
-        socket = new this.WebSocket(this.url);
-      } catch (error) {
-        this.opened = null;
-        reject(new GgsError('closed', String(error.message ?? error)));
-        return;
-      }
       socket.binaryType = 'arraybuffer';
       this.socket = socket;
       this.decoder = new PacketDecoder();
@@ -416,7 +414,7 @@ export class Client {
     try {
       packets = this.decoder.push(data);
     } catch (error) {
-      this.emit('error', { code: error.code ?? 'malformed', message: error.message });
+      this.emit('error', { code: error.code ?? 'malformed', message: error.message, request: null });
       socket.close();
       return;
     }

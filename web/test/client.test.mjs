@@ -152,3 +152,21 @@ test('a remembered seat is resumed by the next hello of the same game, and forgo
     delete globalThis.sessionStorage;
   }
 });
+
+test('a connection that cannot open rejects; reconnection gives up after maxAttempts', { timeout: 60000 }, async () => {
+  const own = await Server.start();
+  const port = own.port;
+  const client = await connect(`tcp://127.0.0.1:${port}`, { WebSocket: TcpWebSocket, remember: false, minDelay: 20, maxAttempts: 3 });
+  await client.hello({ game: 'chat' });
+  const attempts = [];
+  client.on('reconnecting', ({ attempt }) => attempts.push(attempt));
+  const closed = nextEvent(client, 'close');
+  await own.stop();
+  await closed;
+  assert.deepEqual(attempts, [1, 2, 3]);
+  assert.equal(client.send('message', 'nobody hears this'), false);
+  await assert.rejects(
+    connect(`tcp://127.0.0.1:${port}`, { WebSocket: TcpWebSocket }),
+    (e) => e instanceof GgsError && e.code === 'closed',
+  );
+});
