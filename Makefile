@@ -21,13 +21,15 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-# Node.js and npm (Debian's, when the machine has no node), then the npm packages that
-# package-lock.json pins: playwright-core, which drives Debian's chromium in the browser
+# Node.js and npm (Debian's, when the machine has none; the tests need Node.js 20 or newer,
+# which the machine image has), then the npm packages that package-lock.json pins: playwright-core, which drives Debian's chromium in the browser
 # tests (it downloads no browser of its own).
 web-deps: deps
 	@command -v node >/dev/null && command -v npm >/dev/null || { \
 	  echo "installing: nodejs npm"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || \
+	  echo "warning: Node.js $$(node --version) is older than 20, which the browser tests need"
 	@[ node_modules/.package-lock.json -nt package-lock.json ] || \
 	  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 
