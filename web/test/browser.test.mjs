@@ -112,7 +112,6 @@ test('two windows play Pong at one table; keys and the mouse move paddles; a rel
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await first.screenshot({ path: path.join(ARTIFACTS, 'pong.png') });
-    if (process.env.GGS_WEB_DOCS_SCREENSHOT) await first.screenshot({ path: process.env.GGS_WEB_DOCS_SCREENSHOT });
 
     // A reload resumes the same player: same token, same side, same table, and play goes on.
     await first.reload();
@@ -150,6 +149,7 @@ test('the chat page exchanges messages with a TCP client', { timeout: 60000 }, a
     await page.fill('#nick', 'browser');
     await page.press('#nick', 'Enter');
     await tcp.next('notice', (text) => text === `${pageNick} is now browser`);
+    await page.locator('#me', { hasText: 'you are browser' }).waitFor({ timeout: STEP_MS });
     await page.fill('#text', 'hi from the browser ✓');
     await page.press('#text', 'Enter');
     await tcp.next('message', (text) => text === 'browser: hi from the browser ✓');
