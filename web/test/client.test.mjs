@@ -85,8 +85,9 @@ test('a new table is defined by its creator; errors are events and rejections', 
 
 test('a dropped connection reconnects and resumes the same player', { timeout: 60000 }, async () => {
   const client = await open({ minDelay: 50 });
+  const sideGiven = nextEvent(client, 'side'); // Before hello: `side` follows its reply at once.
   const first = await client.hello({ game: 'pong' });
-  const side = (await nextEvent(client, 'side'))[0];
+  const side = (await sideGiven)[0];
   const reconnecting = nextEvent(client, 'reconnecting');
   const resumed = nextEvent(client, 'hello', (info) => info.resumed);
   const sideAgain = nextEvent(client, 'side');
