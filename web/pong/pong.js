@@ -201,10 +201,7 @@ function wire(client) {
     lastSentTarget = null;
     if (pong.status !== 'playing') setStatus('waiting', 'Waiting for an opponent… open this page in another window to play yourself.');
   });
-  client.on('start', () => {
-    pong.score = { left: pong.score.left, right: pong.score.right };
-    explainPlaying();
-  });
+  client.on('start', explainPlaying);
   client.on('state', (payload) => {
     pong.state = parseState(payload);
     pong.states += 1;
