@@ -395,10 +395,14 @@ void GenCorruptionParameters(Step& s, const Model& m) {
       s.text = *Bytes(0, 24, AnyByte());
       s.extra = *Bytes(1, 24, Without(AnyByte(), ":\n\r"));
       break;
-    case Corruption::kTruncatedPayload:
+    case Corruption::kTruncatedPayload: {
       s.text = *Bytes(0, 24, AnyByte());
-      s.number = *gen::inRange(1, 100);
+      // The declared length stays within --max-payload: past it the header alone is refused
+      // (payload_too_large), which is kOversizeLength's case, not a truncation.
+      const size_t room = m.config.limits.max_payload - s.text.size();
+      s.number = *gen::inRange(1, static_cast<int>(std::min<size_t>(100, room)) + 1);
       break;
+    }
     case Corruption::kUnendedBadByte:
       s.text = *gen::element<std::string>(std::string(1, '\0'), "\x01", "\x08", "\x0b", "\x1b",
                                           "\x1f", "\x7f");
