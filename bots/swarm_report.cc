@@ -65,8 +65,7 @@ void WriteGame(JsonWriter& w, const ShardStats& s) {
   w.Field("play_s", static_cast<double>(s.ticks.play_us) / 1e6);
   w.Field("bots", s.ticks.bots);
   w.Field("worst_bot_ratio_by_tick_numbers", s.ticks.bots ? s.ticks.worst_bot_ratio : 0.0);
-  w.Field("worst_bot_ratio_vs_wall_clock",
-          s.ticks.bots ? s.ticks.worst_bot_wall_clock_ratio : 0.0);
+  w.Field("worst_bot_ratio_vs_wall_clock", s.ticks.bots ? s.ticks.worst_bot_wall_clock_ratio : 0.0);
   w.EndObject();
   w.Field("games_played", s.games_played()).Field("points", s.points());
 }
