@@ -6,7 +6,8 @@ PORT ?= 9000
 DB ?= ./ggs.db
 DEBIAN_PACKAGES := build-essential cmake pkg-config libuv1-dev libmujs-dev libcli11-dev \
   librapidcheck-dev libbenchmark-dev libsqlite3-dev libgtest-dev clang clang-format \
-  libclang-rt-14-dev libfmt-dev nlohmann-json3-dev libseccomp-dev libssl-dev libmimalloc-dev
+  libclang-rt-14-dev libfmt-dev nlohmann-json3-dev libseccomp-dev libssl-dev libmimalloc-dev \
+  libhiredis-dev redis-server
 
 .PHONY: deps configure build serve test asan format clean
 

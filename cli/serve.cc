@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/fd_limit.h"
 #include "core/log.h"
+#include "core/redis_storage.h"
 #include "core/server.h"
 
 namespace ggs::cli {
@@ -17,6 +18,7 @@ namespace {
 struct ServeFlags {
   std::string listen = "127.0.0.1:9000";
   std::string db = "ggs.db";
+  std::string cluster;
   std::string games;
   size_t max_connections = 0;
   size_t max_connections_per_ip = 256;
@@ -53,12 +55,19 @@ int RunServe(const ServeFlags& f) {
     std::cerr << "ggs serve: --listen: " << address.status().message() << "\n";
     return 2;
   }
+  if (!f.cluster.empty()) {
+    if (Result<HostPort> redis = ParseRedisUrl(f.cluster); !redis.ok()) {
+      std::cerr << "ggs serve: --cluster: " << redis.status().message() << "\n";
+      return 2;
+    }
+  }
   const size_t files = RaiseFileLimit();
   const size_t capacity = files > kReservedFiles ? files - kReservedFiles : 1;
   ServerOptions o;
   o.host = address->host;
   o.port = address->port;
   o.db_path = f.db;
+  o.cluster_url = f.cluster;
   o.games_dir = f.games;
   o.flush_ms = f.flush_ms;
   o.network.limits = {f.max_header, f.max_payload};
@@ -91,8 +100,9 @@ int RunServe(const ServeFlags& f) {
   Log(LogLevel::kInfo,
       "listening on " + o.host + ":" + std::to_string(server.port()) + "; open-file limit " +
           std::to_string(files) + ", so up to " +
-          std::to_string(std::min(capacity, o.network.max_connections)) +
-          " connections; database " + o.db_path +
+          std::to_string(std::min(capacity, o.network.max_connections)) + " connections; " +
+          (o.cluster_url.empty() ? "database " + o.db_path
+                                 : "storage in Redis at " + o.cluster_url) +
           (o.coordinator.admin_token.empty() ? "; uploads disabled (no --admin-token)" : ""));
   server.Run();
   Log(LogLevel::kInfo, "stopped");
@@ -109,8 +119,14 @@ void AddServe(CLI::App& app, int* exit_code) {
                                      "table's JavaScript, keep state in SQLite");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to accept players on")
       ->capture_default_str();
-  cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")
-      ->capture_default_str();
+  CLI::Option* db =
+      cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")
+          ->capture_default_str();
+  cmd->add_option("--cluster", flags->cluster,
+                  "redis://HOST:PORT: keep games and tables in this Redis server instead of "
+                  "--db (single node for now; leases, routing and failover are coming). "
+                  "Without it nothing changes")
+      ->excludes(db);
   cmd->add_option("--games", flags->games,
                   "Install DIR/NAME/NAME.js as game NAME at start (new version only when changed)");
   cmd->add_option("--max-connections", flags->max_connections,

@@ -7,6 +7,8 @@
 
 #include "base/file.h"
 #include "core/log.h"
+#include "core/redis_storage.h"
+#include "core/sqlite_storage.h"
 
 namespace ggs {
 namespace {
@@ -26,7 +28,9 @@ Server::~Server() {
 }
 
 Status Server::Start() {
-  Result<std::unique_ptr<Storage>> storage = Storage::Open(options_.db_path);
+  Result<std::unique_ptr<Storage>> storage = options_.cluster_url.empty()
+                                                 ? SqliteStorage::Open(options_.db_path)
+                                                 : RedisStorage::Open(options_.cluster_url);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());
   store_ = std::make_unique<WriteBehind>(storage_.get());
@@ -97,9 +101,23 @@ void Server::Stop() {
   });
 }
 
+// A failed flush keeps its writes queued, and every later flush retries them. While the
+// store stays unreachable only the first failure, and then every 100th, is logged.
 void Server::Flush() {
-  if (Status s = store_->Flush(); !s.ok())
-    Log(LogLevel::kError, "storage flush failed: " + s.ToString());
+  const size_t queued = store_->pending();
+  if (Status s = store_->Flush(); !s.ok()) {
+    if (failed_flushes_++ % 100 == 0) {
+      Log(LogLevel::kError, "storage flush failed (" + std::to_string(failed_flushes_) +
+                                " in a row; " + std::to_string(queued) +
+                                " writes kept queued, retried every flush): " + s.ToString());
+    }
+    return;
+  }
+  if (failed_flushes_ > 0) {
+    Log(LogLevel::kInfo, "storage flush succeeded again after " + std::to_string(failed_flushes_) +
+                             " failed; " + std::to_string(queued) + " queued writes written");
+    failed_flushes_ = 0;
+  }
 }
 
 void Server::OnPacket(Connection& connection, Packet packet) {

@@ -23,6 +23,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 9000;  // 0 picks a free port.
   std::string db_path = "ggs.db";
+  // When set (redis://HOST:PORT), storage lives in that Redis server (RedisStorage) and
+  // db_path is not used.
+  std::string cluster_url;
   NetworkOptions network;
   CoordinatorOptions coordinator;
   uint64_t flush_ms = 50;
@@ -67,6 +70,7 @@ class Server final : public ConnectionHandler {
   Timers::Id flush_timer_ = 0;
   Timers::Id shutdown_timer_ = 0;
   bool stopping_ = false;
+  size_t failed_flushes_ = 0;  // Consecutive failed flushes; logged on the first and on recovery.
 };
 
 }  // namespace ggs

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/escape.h"
+#include "core/sqlite_storage.h"
 #include "core/storage.h"
 #include "core/write_behind.h"
 #include "testing/storage_dump.h"
@@ -68,7 +69,7 @@ struct Db {
   Db() { Open(); }
   ~Db() { Close(); }  // Before dir goes.
   void Open() {
-    Result<std::unique_ptr<Storage>> opened = Storage::Open(dir.File("props.db"));
+    Result<std::unique_ptr<Storage>> opened = SqliteStorage::Open(dir.File("props.db"));
     RC_ASSERT(opened.ok());
     storage = std::move(opened.value());
     store = std::make_unique<WriteBehind>(storage.get());
