@@ -16,8 +16,7 @@ std::vector<std::string> HoistConfigFlag(int argc, char** argv) {
     if (!split && !args[i].starts_with("--config=")) continue;
     std::vector<std::string> flag(args.begin() + static_cast<long>(i),
                                   args.begin() + static_cast<long>(i + (split ? 2 : 1)));
-    args.erase(args.begin() + static_cast<long>(i),
-               args.begin() + static_cast<long>(i + flag.size()));
+    args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i + flag.size()));
     args.insert(args.begin() + 1, flag.begin(), flag.end());
     break;
   }
@@ -31,9 +30,8 @@ int main(int argc, char** argv) {
   CLI::App app{"ggs: a reliable generic game server for JavaScript games, and its toolkit"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ggs 0.1");
-  app.set_config(
-      "--config", "",
-      "Read flags from a TOML file with one [SUBCOMMAND] section of `flag = value` lines");
+  app.set_config("--config", "",
+                 "Read flags from a TOML file with one [SUBCOMMAND] section of `flag = value` lines");
   app.allow_config_extras(CLI::config_extras_mode::error);
   int exit_code = 0;
   ggs::cli::AddServe(app, &exit_code);
