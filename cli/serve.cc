@@ -114,9 +114,10 @@ int RunServe(const ServeFlags& f) {
 void AddServe(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ServeFlags>();
   if (const char* token = std::getenv("GGS_ADMIN_TOKEN")) flags->admin_token = token;
-  CLI::App* cmd = app.add_subcommand("serve",
-                                     "Host games: accept players over TCP, run each "
-                                     "table's JavaScript, keep state in SQLite");
+  CLI::App* cmd =
+      app.add_subcommand("serve",
+                         "Host games: accept players over TCP, run each "
+                         "table's JavaScript, keep state in SQLite (or Redis with --cluster)");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to accept players on")
       ->capture_default_str();
   CLI::Option* db =

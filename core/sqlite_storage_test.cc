@@ -108,25 +108,5 @@ TEST(SqliteStorageTest, AVersionOneDatabaseIsMigrated) {
   EXPECT_EQ(DumpStorage(*storage), "table t1 game=chat/2 source=src creator=c next=3 seats=64\n");
 }
 
-// The schema refuses a namespace other than world and local, which gives a test a way to make
-// an operation fail in the middle of a transaction.
-TEST(SqliteStorageTest, FailedApplyRollsBackEverything) {
-  std::unique_ptr<Storage> storage = OpenOrDie(":memory:");
-  ASSERT_NE(storage, nullptr);
-  ASSERT_TRUE(storage->Apply({PutTableOp(TestTableRow("t1")), SetOp("t1", "k", "before")}).ok());
-  const std::string before = DumpStorage(*storage);
-  Status status = storage->Apply({SetOp("t1", "k", "after"), PutTableOp(TestTableRow("t2")),
-                                  SetOp("t1", "bad", "x", static_cast<Namespace>(7)),
-                                  PutTableOp(TestTableRow("t3"))});
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.code(), "internal");
-  EXPECT_NE(status.message().find("CHECK constraint failed"), std::string::npos)
-      << status.message();
-  EXPECT_EQ(DumpStorage(*storage), before);
-  // The connection is not left inside the failed transaction.
-  ASSERT_TRUE(storage->Apply({SetOp("t1", "k", "later")}).ok());
-  EXPECT_NE(DumpStorage(*storage).find("world k=later"), std::string::npos);
-}
-
 }  // namespace
 }  // namespace ggs
