@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <ostream>
 #include <random>
 #include <set>
 #include <string>
@@ -29,6 +30,8 @@ enum class Home { kSqlite, kRedis };
 std::string HomeName(const ::testing::TestParamInfo<Home>& info) {
   return info.param == Home::kSqlite ? "Sqlite" : "Redis";
 }
+
+void PrintTo(Home home, std::ostream* os) { *os << (home == Home::kSqlite ? "SQLite" : "Redis"); }
 
 // The redis-server of this test process, started by the first test that needs it. A missing
 // redis-server fails the test (with what to install), never skips it.
