@@ -7,7 +7,7 @@ DB ?= ./ggs.db
 DEBIAN_PACKAGES := build-essential cmake pkg-config libuv1-dev libmujs-dev libcli11-dev \
   librapidcheck-dev libbenchmark-dev libsqlite3-dev libgtest-dev clang clang-format \
   libclang-rt-14-dev libfmt-dev nlohmann-json3-dev libseccomp-dev libssl-dev \
-  libhttp-parser-dev libwslay-dev chromium
+  libhttp-parser-dev libwslay-dev chromium libhiredis-dev redis-server
 
 .PHONY: deps web-deps configure build serve test asan format clean
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/sqlite_storage.h"
 #include "core/storage.h"
 #include "core/write_behind.h"
 #include "testing/temp_dir.h"
@@ -18,7 +19,7 @@ std::string TableToken(int i) { return "bench-table-" + std::to_string(i); }
 // One iteration queues `batch` distinct world writes spread over kTables tables (not
 // timed) and flushes them in one transaction (timed).
 void RunFlush(benchmark::State& state, const std::string& path) {
-  Result<std::unique_ptr<Storage>> storage = Storage::Open(path);
+  Result<std::unique_ptr<Storage>> storage = SqliteStorage::Open(path);
   if (!storage.ok()) {
     state.SkipWithError(storage.status().ToString().c_str());
     return;

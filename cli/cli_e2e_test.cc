@@ -211,5 +211,27 @@ TEST_F(CliTest, HelpTeachesEveryServeFlag) {
   }
 }
 
+TEST(ServeClusterFlagTest, ABadUrlIsAUsageError) {
+  Outcome r = RunGgs("serve --listen 127.0.0.1:0 --cluster http://127.0.0.1:6379");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--cluster"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("redis://HOST:PORT"), std::string::npos) << r.output;
+}
+
+TEST(ServeClusterFlagTest, AnUnreachableRedisEndsTheStartWithTheReason) {
+  Result<int> port = FreeLoopbackPort();
+  ASSERT_TRUE(port.ok());
+  const std::string url = "redis://127.0.0.1:" + std::to_string(*port);
+  Outcome r = RunGgs("serve --listen 127.0.0.1:0 --cluster " + url);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("cannot reach Redis at " + url), std::string::npos) << r.output;
+}
+
+TEST(ServeClusterFlagTest, ClusterAndDbExcludeEachOther) {
+  Outcome r = RunGgs("serve --db x.db --cluster redis://127.0.0.1:1");
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("excludes"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace ggs::e2e

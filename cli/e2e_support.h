@@ -34,9 +34,14 @@ class E2eTest : public ::testing::Test {
   std::string db() const { return file("ggs.db"); }
   std::string log() const { return file("server.log"); }
 
-  // Starts ggs serve on this test's database with `extra` flags.
+  // Starts ggs serve on this test's database (or cluster_) with `extra` flags.
   void StartServer(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--db", db(), "--log-level", "debug", "--flush-ms", "20"};
+    std::vector<std::string> args = {"--log-level", "debug", "--flush-ms", "20"};
+    if (cluster_.empty()) {
+      args.insert(args.end(), {"--db", db()});
+    } else {
+      args.insert(args.end(), {"--cluster", cluster_});
+    }
     // A machine busy with parallel tests may stall a worker for a while; only the tests of
     // the budget itself set a short one.
     if (std::find(extra.begin(), extra.end(), "--event-budget-ms") == extra.end()) {
@@ -112,6 +117,7 @@ class E2eTest : public ::testing::Test {
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<ServerProcess> server_;
   int http_port_ = 0;
+  std::string cluster_;  // When set (redis://...), StartServer passes --cluster instead of --db.
 };
 
 }  // namespace ggs::e2e

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "core/fd_limit.h"
 #include "core/log.h"
+#include "core/redis_storage.h"
 #include "core/server.h"
 
 namespace ggs::cli {
@@ -22,6 +23,7 @@ struct ServeFlags {
   size_t http_max_header = 16 * 1024;
   size_t http_max_body = 64 * 1024;
   std::string db = "ggs.db";
+  std::string cluster;
   std::string games;
   size_t max_connections = 0;
   size_t max_connections_per_ip = 256;
@@ -88,12 +90,19 @@ int RunServe(const ServeFlags& f) {
     }
     Log(LogLevel::kWarn, "no web directory found; static files answer 404 (see --web)");
   }
+  if (!f.cluster.empty()) {
+    if (Result<HostPort> redis = ParseRedisUrl(f.cluster); !redis.ok()) {
+      std::cerr << "ggs serve: --cluster: " << redis.status().message() << "\n";
+      return 2;
+    }
+  }
   const size_t files = RaiseFileLimit();
   const size_t capacity = files > kReservedFiles ? files - kReservedFiles : 1;
   ServerOptions o;
   o.host = address->host;
   o.port = address->port;
   o.db_path = f.db;
+  o.cluster_url = f.cluster;
   o.games_dir = f.games;
   o.flush_ms = f.flush_ms;
   o.network.limits = {f.max_header, f.max_payload};
@@ -134,8 +143,9 @@ int RunServe(const ServeFlags& f) {
   Log(LogLevel::kInfo,
       "listening on " + o.host + ":" + std::to_string(server.port()) + "; open-file limit " +
           std::to_string(files) + ", so up to " +
-          std::to_string(std::min(capacity, o.network.max_connections)) +
-          " connections; database " + o.db_path +
+          std::to_string(std::min(capacity, o.network.max_connections)) + " connections; " +
+          (o.cluster_url.empty() ? "database " + o.db_path
+                                 : "storage in Redis at " + o.cluster_url) +
           (o.coordinator.admin_token.empty() ? "; uploads disabled (no --admin-token)" : ""));
   if (http) {
     Log(LogLevel::kInfo, "http listening on " + o.http_host + ":" +
@@ -152,9 +162,10 @@ int RunServe(const ServeFlags& f) {
 void AddServe(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ServeFlags>();
   if (const char* token = std::getenv("GGS_ADMIN_TOKEN")) flags->admin_token = token;
-  CLI::App* cmd = app.add_subcommand("serve",
-                                     "Host games: accept players over TCP, run each "
-                                     "table's JavaScript, keep state in SQLite");
+  CLI::App* cmd =
+      app.add_subcommand("serve",
+                         "Host games: accept players over TCP, run each "
+                         "table's JavaScript, keep state in SQLite (or Redis with --cluster)");
   cmd->add_option("--listen", flags->listen, "HOST:PORT to accept players on")
       ->capture_default_str();
   cmd->add_option("--http", flags->http,
@@ -172,8 +183,14 @@ void AddServe(CLI::App& app, int* exit_code) {
                   "Largest HTTP request body (bytes; 64KiB); over it: 413")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
-  cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")
-      ->capture_default_str();
+  CLI::Option* db =
+      cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")
+          ->capture_default_str();
+  cmd->add_option("--cluster", flags->cluster,
+                  "redis://HOST:PORT: keep games and tables in this Redis server instead of "
+                  "--db (single node for now; leases, routing and failover are coming). "
+                  "Without it nothing changes")
+      ->excludes(db);
   cmd->add_option("--games", flags->games,
                   "Install DIR/NAME/NAME.js as game NAME at start (new version only when changed)");
   cmd->add_option("--max-connections", flags->max_connections,

@@ -1,5 +1,6 @@
 // Unit tests of the coordinator with a manual clock, recording peers and an in-memory
 // database: seating, resuming, grace expiry, table end, the game registry.
+#include "core/sqlite_storage.h"
 #include "core/coordinator.h"
 
 #include <gtest/gtest.h>
@@ -31,7 +32,7 @@ function playerCommand(id, c, a) {
 class CoordinatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage_ = std::move(Storage::Open(":memory:").value());
+    storage_ = std::move(SqliteStorage::Open(":memory:").value());
     store_ = std::make_unique<WriteBehind>(storage_.get());
     coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), Options());
     ASSERT_TRUE(coordinator_->InstallGame("duo", kGame).ok());

@@ -8,6 +8,8 @@
 
 #include "base/file.h"
 #include "core/log.h"
+#include "core/redis_storage.h"
+#include "core/sqlite_storage.h"
 
 namespace ggs {
 namespace {
@@ -32,7 +34,9 @@ Server::~Server() {
 }
 
 Status Server::Start() {
-  Result<std::unique_ptr<Storage>> storage = Storage::Open(options_.db_path);
+  Result<std::unique_ptr<Storage>> storage = options_.cluster_url.empty()
+                                                 ? SqliteStorage::Open(options_.db_path)
+                                                 : RedisStorage::Open(options_.cluster_url);
   if (!storage.ok()) return storage.status();
   storage_ = std::move(storage.value());
   store_ = std::make_unique<WriteBehind>(storage_.get());
@@ -127,20 +131,32 @@ void Server::Stop() {
   });
 }
 
+// A failed flush keeps its writes queued, and every later flush retries them. While the
+// store stays unreachable only the first failure, and then every 100th, is logged.
 void Server::Flush() {
-  // A flush with nothing queued writes nothing: it is not counted, so that the histogram
-  // shows the flushes that cost something.
-  const bool counted = store_->pending() > 0;
+  const size_t queued = store_->pending();
   const auto started = std::chrono::steady_clock::now();
   const Status s = store_->Flush();
-  if (counted) {
+  // A flush with nothing queued writes nothing: it is not counted, so that the histogram
+  // shows the flushes that cost something.
+  if (queued > 0) {
     flushes_->Inc();
     flush_seconds_->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   if (!s.ok()) {
     flush_failures_->Inc();
-    Log(LogLevel::kError, "storage flush failed: " + s.ToString());
+    if (failed_flushes_++ % 100 == 0) {
+      Log(LogLevel::kError, "storage flush failed (" + std::to_string(failed_flushes_) +
+                                " in a row; " + std::to_string(queued) +
+                                " writes kept queued, retried every flush): " + s.ToString());
+    }
+    return;
+  }
+  if (failed_flushes_ > 0) {
+    Log(LogLevel::kInfo, "storage flush succeeded again after " + std::to_string(failed_flushes_) +
+                             " failed; " + std::to_string(queued) + " queued writes written");
+    failed_flushes_ = 0;
   }
 }
 

@@ -31,6 +31,9 @@ struct ServerOptions {
   int http_port = -1;
   std::string web_dir;  // The static files served over HTTP; "" serves none.
   std::string db_path = "ggs.db";
+  // When set (redis://HOST:PORT), storage lives in that Redis server (RedisStorage) and
+  // db_path is not used.
+  std::string cluster_url;
   NetworkOptions network;
   CoordinatorOptions coordinator;
   uint64_t flush_ms = 50;
@@ -101,6 +104,7 @@ class Server final : public ConnectionHandler {
   Timers::Id flush_timer_ = 0;
   Timers::Id shutdown_timer_ = 0;
   bool stopping_ = false;
+  size_t failed_flushes_ = 0;  // Consecutive failed flushes; logged on the first and on recovery.
 };
 
 }  // namespace ggs

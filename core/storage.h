@@ -1,9 +1,12 @@
-// Storage: the SQLite database behind ggs. The only file with sqlite3_*.
+// Storage: the durable state behind ggs, as an interface with two homes — SqliteStorage
+// (core/sqlite_storage.h, the embedded single-node default) and RedisStorage
+// (core/redis_storage.h, `ggs serve --cluster redis://...`).
 //
-// It holds the registry of named games (every version), and every table: its game source
-// and version, its players and their seats, and its `world` and `localStorage` namespaces.
-// The database runs in WAL mode. Table state is written through WriteBehind
-// (core/write_behind.h) in batched transactions; the game registry is written directly.
+// A store holds the registry of named games (every version), and every table: its game
+// source and version, its players and their seats, and its `world` and `localStorage`
+// namespaces. Table state is written through WriteBehind (core/write_behind.h) in batched
+// transactions; the game registry is written directly. Both homes return the same thing for
+// the same calls (core/storage_test.cc runs one suite against each).
 //
 // Thread: one thread at a time. Not copyable.
 #pragma once
@@ -15,8 +18,6 @@
 
 #include "core/kv_namespace.h"
 #include "core/status.h"
-
-struct sqlite3;
 
 namespace ggs {
 
@@ -61,31 +62,26 @@ struct StorageOp {
 
 class Storage {
  public:
-  // Opens (creating when missing) the database at `path`; ":memory:" gives an in-memory
-  // database. Creates the schema, enables WAL (on files) and synchronous=NORMAL.
-  static Result<std::unique_ptr<Storage>> Open(const std::string& path);
-  ~Storage();
+  Storage() = default;
+  virtual ~Storage() = default;
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
 
   // Adds a new version of game `name` and returns its number (1 for the first).
-  Result<int> AddGameVersion(const std::string& name, const std::string& source);
-  // The newest version of every registered game, ordered by name.
-  Result<std::vector<StoredGame>> LatestGames();
+  virtual Result<int> AddGameVersion(const std::string& name, const std::string& source) = 0;
+  // The newest version of every registered game, ordered by name (bytewise).
+  virtual Result<std::vector<StoredGame>> LatestGames() = 0;
 
   // Every stored table with its players and namespaces, oldest table first (in the order
-  // the tables were first stored; rewriting a table's row keeps its place).
-  Result<std::vector<StoredTable>> LoadTables();
+  // the tables were first stored; rewriting a table's row keeps its place; a table deleted
+  // and stored again is the newest). Players and keys of a token that has no table row are
+  // not loaded.
+  virtual Result<std::vector<StoredTable>> LoadTables() = 0;
 
   // Applies `ops` in order in one transaction; on failure nothing is applied.
-  // kDeleteTable also deletes the table's players and namespaces.
-  Status Apply(const std::vector<StorageOp>& ops);
-
- private:
-  explicit Storage(sqlite3* db);
-  struct Statements;
-  sqlite3* db_;
-  std::unique_ptr<Statements> statements_;
+  // kDeleteTable also deletes the table's players and namespaces. A kKv op whose namespace
+  // is neither world nor local fails the whole batch.
+  virtual Status Apply(const std::vector<StorageOp>& ops) = 0;
 };
 
 }  // namespace ggs

@@ -1,6 +1,7 @@
 // Tests of Table on its VmLink: a link that answers at once (LocalVmLink) and one that
 // answers later, as a worker process does, with a manual clock, recording peers and an
 // in-memory database.
+#include "core/sqlite_storage.h"
 #include "core/table.h"
 
 #include <gtest/gtest.h>
@@ -28,7 +29,7 @@ function playerCommand(id, c, a) {
 class TableTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    storage_ = std::move(Storage::Open(":memory:").value());
+    storage_ = std::move(SqliteStorage::Open(":memory:").value());
     store_ = std::make_unique<WriteBehind>(storage_.get());
   }
   std::unique_ptr<Table> MakeTable(VmLink* link, int restart_limit = 3, uint64_t max_lag_ms = 0) {

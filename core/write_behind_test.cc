@@ -1,5 +1,6 @@
 // Tests of WriteBehind: coalescing rules, failed flushes, and a model-based random test that
 // checks the batched result against a std::map model and against unbatched Storage.
+#include "core/sqlite_storage.h"
 #include "core/write_behind.h"
 
 #include <gtest/gtest.h>
@@ -32,7 +33,7 @@ class ScratchDir : public TempDir {
 };
 
 std::unique_ptr<Storage> OpenOrDie(const std::string& path) {
-  Result<std::unique_ptr<Storage>> storage = Storage::Open(path);
+  Result<std::unique_ptr<Storage>> storage = SqliteStorage::Open(path);
   EXPECT_TRUE(storage.ok()) << storage.status().ToString();
   return storage.ok() ? std::move(*storage) : nullptr;
 }

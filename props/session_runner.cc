@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "base/escape.h"
+#include "core/sqlite_storage.h"
 #include "core/uuid.h"
 #include "props/render.h"
 
@@ -21,7 +22,7 @@ double NowMs() {
 }
 
 Result<std::vector<StoredTable>> ReadStorage(const std::string& database) {
-  Result<std::unique_ptr<Storage>> storage = Storage::Open(database);
+  Result<std::unique_ptr<Storage>> storage = SqliteStorage::Open(database);
   if (!storage.ok()) return storage.status();
   return storage.value()->LoadTables();
 }

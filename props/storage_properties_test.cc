@@ -1,8 +1,8 @@
-// The storage property: the write-behind store in front of SQLite (core/write_behind.h,
-// core/storage.h) behaves like a std::map oracle that applies every call in order — after
-// every flush, across a clean restart on the same file, and across a crash, which loses
-// exactly the writes since the last flush — and loads the tables oldest first, the order a
-// restarted server needs to seat players at the oldest open table. A RapidCheck stateful
+// The storage property: the write-behind store in front of either storage home, SQLite or
+// Redis (core/write_behind.h, core/storage.h), behaves like a std::map oracle that applies every
+// call in order — after every flush, across a clean restart on the same file, and across a crash,
+// which loses exactly the writes since the last flush — and loads the tables oldest first, the
+// order a restarted server needs to seat players at the oldest open table. A RapidCheck stateful
 // test (rc::state).
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -16,8 +16,11 @@
 #include <vector>
 
 #include "base/escape.h"
+#include "core/redis_storage.h"
+#include "core/sqlite_storage.h"
 #include "core/storage.h"
 #include "core/write_behind.h"
+#include "testing/redis_process.h"
 #include "testing/storage_dump.h"
 #include "testing/temp_dir.h"
 
@@ -63,12 +66,33 @@ std::string View(const Oracle& o) {
   return DumpTables(tables);
 }
 
-// The system under test: a database file, its Storage and the WriteBehind in front.
+// The redis-server of this test process, started by the first Redis case and stopped when
+// the process exits; nullptr (and the case fails) when it cannot start.
+RedisProcess* SharedRedis() {
+  static Result<std::unique_ptr<RedisProcess>> redis = RedisProcess::Start();
+  if (!redis.ok()) {
+    ADD_FAILURE() << redis.status().ToString();
+    return nullptr;
+  }
+  return redis.value().get();
+}
+
+// The system under test: a store (a database file, or keys under a prefix of its own in
+// Redis), its Storage and the WriteBehind in front.
 struct Db {
-  Db() { Open(); }
+  explicit Db(bool in_redis) : redis(in_redis) {
+    static int count = 0;
+    prefix = "props" + std::to_string(++count) + ":";
+    Open();
+  }
   ~Db() { Close(); }  // Before dir goes.
   void Open() {
-    Result<std::unique_ptr<Storage>> opened = Storage::Open(dir.File("props.db"));
+    Result<std::unique_ptr<Storage>> opened = Status::Io("no redis-server");
+    if (!redis) {
+      opened = SqliteStorage::Open(dir.File("props.db"));
+    } else if (RedisProcess* server = SharedRedis(); server != nullptr) {
+      opened = RedisStorage::Open(server->url(), prefix);
+    }
     RC_ASSERT(opened.ok());
     storage = std::move(opened.value());
     store = std::make_unique<WriteBehind>(storage.get());
@@ -82,6 +106,8 @@ struct Db {
     RC_ASSERT(tables.ok());
     return DumpTables(tables.value());
   }
+  bool redis;
+  std::string prefix;
   TempDir dir{"ggs-props-db"};
   std::unique_ptr<Storage> storage;
   std::unique_ptr<WriteBehind> store;
@@ -206,13 +232,21 @@ struct Crash : Command {
   void show(std::ostream& os) const override { os << "Crash"; }
 };
 
-RC_GTEST_PROP(StorageProperties, WriteBehindBehavesLikeAMapAcrossRestartsAndCrashes, ()) {
-  Db db;
+void CheckWriteBehind(bool in_redis) {
+  Db db(in_redis);
   rc::state::check(StorageModel{}, db,
                    rc::state::gen::execOneOfWithArgs<PutTable, DeleteTable, PutPlayer, DeletePlayer,
                                                      WriteKv, WriteKv, Flush, Restart, Crash>());
-  // Whatever the sequence left queued must reach the file too.
+  // Whatever the sequence left queued must reach the store too.
   RC_ASSERT(db.store->Flush().ok());
+}
+
+RC_GTEST_PROP(StorageProperties, WriteBehindBehavesLikeAMapAcrossRestartsAndCrashes, ()) {
+  CheckWriteBehind(false);
+}
+
+RC_GTEST_PROP(StorageProperties, WriteBehindOnRedisBehavesLikeAMapAcrossRestartsAndCrashes, ()) {
+  CheckWriteBehind(true);
 }
 
 }  // namespace

@@ -36,8 +36,9 @@ Result<int> FreeLoopbackPort() {
 
 Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& binary,
                                                             const ArgsForPort& args,
-                                                            const std::string& log_path) {
-  Result<int> port = FreeLoopbackPort();
+                                                            const std::string& log_path,
+                                                            int fixed_port) {
+  Result<int> port = fixed_port != 0 ? Result<int>(fixed_port) : FreeLoopbackPort();
   if (!port.ok()) return port.status();
   std::vector<std::string> argv = args(*port);
   std::string name = binary;

@@ -19,12 +19,14 @@ class ServerProcess {
   // The arguments after the program name, for the free port the child is to listen on.
   using ArgsForPort = std::function<std::vector<std::string>(int port)>;
 
-  // Starts `binary` with `args(port)` for a free loopback port, its stderr appended to
-  // `log_path` (when not empty), and waits until the port accepts connections (up to
-  // 15 s). Fails with code "io", saying how the child ended when it exited early.
+  // Starts `binary` with `args(port)` for a free loopback port (or `port`, when not 0), its
+  // stderr appended to `log_path` (when not empty), and waits until the port accepts
+  // connections (up to 15 s). Fails with code "io", saying how the child ended when it
+  // exited early.
   static Result<std::unique_ptr<ServerProcess>> Start(const std::string& binary,
                                                       const ArgsForPort& args,
-                                                      const std::string& log_path = "");
+                                                      const std::string& log_path = "",
+                                                      int port = 0);
   // Starts `binary serve --listen 127.0.0.1:PORT <args...>`, as Start does. Without an
   // `--http` among `args` it adds `--http off`, so that no test depends on the default HTTP
   // port being free; a test of the HTTP listener passes `--http 127.0.0.1:0` and a log path,

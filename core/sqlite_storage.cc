@@ -1,5 +1,5 @@
-// Storage: the SQLite database behind ggs, and the only file that calls sqlite3_*.
-#include "core/storage.h"
+// SqliteStorage: the SQLite database behind ggs, and the only file that calls sqlite3_*.
+#include "core/sqlite_storage.h"
 
 #include <sqlite3.h>
 
@@ -203,7 +203,7 @@ using TablePositions = std::unordered_map<std::string, size_t>;
 }  // namespace
 
 // The prepared statements of one connection, and the SQL-level operations built from them.
-struct Storage::Statements {
+struct SqliteStorage::Statements {
   explicit Statements(sqlite3* connection) : db(connection) {}
 
   Status PrepareAll();
@@ -269,7 +269,7 @@ struct Storage::Statements {
   Statement kv_clear{"DELETE FROM kv WHERE table_token = ?1 AND ns = ?2"};
 };
 
-Status Storage::Statements::PrepareAll() {
+Status SqliteStorage::Statements::PrepareAll() {
   for (Statement* statement :
        {&begin_read, &begin_write, &commit, &rollback, &max_version, &insert_game, &latest_games,
         &select_tables, &select_players, &select_kv, &put_table, &delete_table,
@@ -282,7 +282,7 @@ Status Storage::Statements::PrepareAll() {
 }
 
 template <typename... Args>
-Status Storage::Statements::Exec(const Statement& statement, const Args&... args) {
+Status SqliteStorage::Statements::Exec(const Statement& statement, const Args&... args) {
   Query query(statement);
   (query.Bind(args), ...);
   const int rc = query.Step();
@@ -290,8 +290,8 @@ Status Storage::Statements::Exec(const Statement& statement, const Args&... args
 }
 
 template <typename OnRow, typename... Args>
-Status Storage::Statements::ForEachRow(const Statement& statement, OnRow&& on_row,
-                                       const Args&... args) {
+Status SqliteStorage::Statements::ForEachRow(const Statement& statement, OnRow&& on_row,
+                                             const Args&... args) {
   Query query(statement);
   (query.Bind(args), ...);
   int rc;
@@ -300,7 +300,7 @@ Status Storage::Statements::ForEachRow(const Statement& statement, OnRow&& on_ro
 }
 
 template <typename Body>
-Status Storage::Statements::Transaction(const Statement& begin, Body&& body) {
+Status SqliteStorage::Statements::Transaction(const Statement& begin, Body&& body) {
   Status status = Exec(begin);
   if (!status.ok()) return status;
   status = body();
@@ -311,7 +311,7 @@ Status Storage::Statements::Transaction(const Statement& begin, Body&& body) {
   return status;
 }
 
-Status Storage::Statements::ApplyOne(const StorageOp& op) {
+Status SqliteStorage::Statements::ApplyOne(const StorageOp& op) {
   const TableRow& t = op.table;
   const PlayerRow& p = op.player;
   switch (op.kind) {
@@ -330,7 +330,7 @@ Status Storage::Statements::ApplyOne(const StorageOp& op) {
   return Status::Error(error::kInternal, "unknown storage operation");
 }
 
-Status Storage::Statements::ApplyKv(const std::string& table_token, const KvWrite& write) {
+Status SqliteStorage::Statements::ApplyKv(const std::string& table_token, const KvWrite& write) {
   const int64_t ns = static_cast<int64_t>(write.ns);
   switch (write.op) {
     case KvWrite::Op::kSet:
@@ -343,15 +343,15 @@ Status Storage::Statements::ApplyKv(const std::string& table_token, const KvWrit
   return Status::Error(error::kInternal, "unknown namespace operation");
 }
 
-Status Storage::Statements::DeleteTable(const std::string& token) {
+Status SqliteStorage::Statements::DeleteTable(const std::string& token) {
   Status status = Exec(delete_table, token);
   if (status.ok()) status = Exec(delete_table_players, token);
   if (status.ok()) status = Exec(delete_table_kv, token);
   return status;
 }
 
-Status Storage::Statements::LoadTableRows(std::vector<StoredTable>& tables,
-                                          TablePositions& positions) {
+Status SqliteStorage::Statements::LoadTableRows(std::vector<StoredTable>& tables,
+                                                TablePositions& positions) {
   return ForEachRow(select_tables, [&](const Query& row) {
     StoredTable& table = tables.emplace_back();
     table.row = ReadTableRow(row);
@@ -361,8 +361,8 @@ Status Storage::Statements::LoadTableRows(std::vector<StoredTable>& tables,
 
 // Players and kv rows of a table that no longer exists are left behind by writes that came
 // after its deletion; they belong to no stored table, so loading skips them.
-Status Storage::Statements::LoadPlayers(std::vector<StoredTable>& tables,
-                                        const TablePositions& positions) {
+Status SqliteStorage::Statements::LoadPlayers(std::vector<StoredTable>& tables,
+                                              const TablePositions& positions) {
   Status status = ForEachRow(select_players, [&](const Query& row) {
     PlayerRow player = ReadPlayerRow(row);
     auto it = positions.find(player.table_token);
@@ -372,8 +372,8 @@ Status Storage::Statements::LoadPlayers(std::vector<StoredTable>& tables,
   return status;
 }
 
-Status Storage::Statements::LoadKv(std::vector<StoredTable>& tables,
-                                   const TablePositions& positions) {
+Status SqliteStorage::Statements::LoadKv(std::vector<StoredTable>& tables,
+                                         const TablePositions& positions) {
   return ForEachRow(select_kv, [&](const Query& row) {
     auto it = positions.find(row.Bytes(0));
     if (it == positions.end()) return;
@@ -383,20 +383,20 @@ Status Storage::Statements::LoadKv(std::vector<StoredTable>& tables,
   });
 }
 
-Storage::Storage(sqlite3* db) : db_(db) {}
+SqliteStorage::SqliteStorage(sqlite3* db) : db_(db) {}
 
-Storage::~Storage() {
+SqliteStorage::~SqliteStorage() {
   // sqlite3_close() refuses to close a connection that still has prepared statements.
   statements_.reset();
   sqlite3_close(db_);
 }
 
-Result<std::unique_ptr<Storage>> Storage::Open(const std::string& path) {
+Result<std::unique_ptr<Storage>> SqliteStorage::Open(const std::string& path) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  // The Storage owns the connection from here on, so every failure below closes it.
-  std::unique_ptr<Storage> storage(new Storage(db));
+  // The store owns the connection from here on, so every failure below closes it.
+  std::unique_ptr<SqliteStorage> storage(new SqliteStorage(db));
   if (rc != SQLITE_OK) return SqliteError(db, "open " + path);
   Status status = Configure(db);
   if (status.ok()) status = CreateSchema(db);
@@ -405,10 +405,10 @@ Result<std::unique_ptr<Storage>> Storage::Open(const std::string& path) {
     status = storage->statements_->PrepareAll();
   }
   if (!status.ok()) return Status::Error(status.code(), "open " + path + ": " + status.message());
-  return storage;
+  return std::unique_ptr<Storage>(std::move(storage));
 }
 
-Result<int> Storage::AddGameVersion(const std::string& name, const std::string& source) {
+Result<int> SqliteStorage::AddGameVersion(const std::string& name, const std::string& source) {
   Statements& s = *statements_;
   int64_t version = 0;
   // The read and the insert share one write transaction, so two servers on one database
@@ -423,7 +423,7 @@ Result<int> Storage::AddGameVersion(const std::string& name, const std::string& 
   return static_cast<int>(version);
 }
 
-Result<std::vector<StoredGame>> Storage::LatestGames() {
+Result<std::vector<StoredGame>> SqliteStorage::LatestGames() {
   std::vector<StoredGame> games;
   Status status = statements_->ForEachRow(statements_->latest_games, [&](const Query& row) {
     games.push_back(StoredGame{row.Bytes(0), row.Int32(1), row.Bytes(2)});
@@ -434,7 +434,7 @@ Result<std::vector<StoredGame>> Storage::LatestGames() {
 
 // Three full scans grouped in memory, instead of queries per table, in one read transaction
 // so that the scans see one consistent snapshot.
-Result<std::vector<StoredTable>> Storage::LoadTables() {
+Result<std::vector<StoredTable>> SqliteStorage::LoadTables() {
   Statements& s = *statements_;
   std::vector<StoredTable> tables;
   TablePositions positions;
@@ -448,7 +448,7 @@ Result<std::vector<StoredTable>> Storage::LoadTables() {
   return tables;
 }
 
-Status Storage::Apply(const std::vector<StorageOp>& ops) {
+Status SqliteStorage::Apply(const std::vector<StorageOp>& ops) {
   if (ops.empty()) return Status::Ok();
   Statements& s = *statements_;
   return s.Transaction(s.begin_write, [&] {
