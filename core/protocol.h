@@ -33,6 +33,9 @@ inline constexpr char kToken[] = "Token";             // A player token: resume,
 inline constexpr char kGame[] = "Game";               // A registered game's name.
 inline constexpr char kAdminToken[] = "Admin-Token";  // Authorizes `upload`.
 inline constexpr char kLive[] = "Live";  // With `upload`: `true` moves running tables too.
+// With `hello`: how many `redirect` replies the client has followed for this hello so far.
+// A node never sends a hello that followed one to a third node merely to place it.
+inline constexpr char kRedirects[] = "Redirects";
 }  // namespace header
 
 // The command names the server itself speaks; games name their own commands.
@@ -50,6 +53,11 @@ inline constexpr char kPong[] = "pong";
 inline constexpr char kUploaded[] = "uploaded";
 inline constexpr char kError[] = "error";
 inline constexpr char kWorldSet[] = "world_set";  // `key=value`: the game wrote its world.
+// Answers `hello` in a cluster: payload `HOST:PORT`, the node to say the same hello to (for
+// a WebSocket client, that node's HTTP address). The server closes the connection after it.
+inline constexpr char kRedirect[] = "redirect";
+// A client follows at most this many redirects for one hello, then reports an error.
+inline constexpr int kMaxRedirects = 3;
 
 // The longest command name a game may send.
 inline constexpr size_t kMaxNameLength = 64;
