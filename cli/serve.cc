@@ -24,6 +24,9 @@ struct ServeFlags {
   size_t http_max_body = 64 * 1024;
   std::string db = "ggs.db";
   std::string cluster;
+  std::string advertise;
+  std::string advertise_http;
+  uint64_t lease_ms = 3000;
   std::string games;
   size_t max_connections = 0;
   size_t max_connections_per_ip = 256;
@@ -96,6 +99,27 @@ int RunServe(const ServeFlags& f) {
       return 2;
     }
   }
+  for (const auto& [flag, value] :
+       {std::pair{"--advertise", &f.advertise}, {"--advertise-http", &f.advertise_http}}) {
+    if (value->empty()) continue;
+    if (f.cluster.empty()) {
+      std::cerr << "ggs serve: " << flag << " needs --cluster\n";
+      return 2;
+    }
+    Result<HostPort> at = ParseHostPort(*value);
+    if (!at.ok() || at->host.empty() || at->port == 0) {
+      std::cerr << "ggs serve: " << flag << ": \"" << *value
+                << "\" is not HOST:PORT with a host and a port\n";
+      return 2;
+    }
+  }
+  if (!f.cluster.empty() && f.advertise.empty() &&
+      (address->host == "0.0.0.0" || address->host == "::")) {
+    std::cerr << "ggs serve: --listen " << f.listen
+              << " is not an address other nodes can send players to: give --advertise "
+                 "HOST:PORT\n";
+    return 2;
+  }
   const size_t files = RaiseFileLimit();
   const size_t capacity = files > kReservedFiles ? files - kReservedFiles : 1;
   ServerOptions o;
@@ -103,6 +127,9 @@ int RunServe(const ServeFlags& f) {
   o.port = address->port;
   o.db_path = f.db;
   o.cluster_url = f.cluster;
+  o.advertise = f.advertise;
+  o.advertise_http = f.advertise_http;
+  o.cluster.lease_ms = f.lease_ms;
   o.games_dir = f.games;
   o.flush_ms = f.flush_ms;
   o.network.limits = {f.max_header, f.max_payload};
@@ -187,10 +214,26 @@ void AddServe(CLI::App& app, int* exit_code) {
       cmd->add_option("--db", flags->db, "SQLite database file (created when missing)")
           ->capture_default_str();
   cmd->add_option("--cluster", flags->cluster,
-                  "redis://HOST:PORT: keep games and tables in this Redis server instead of "
-                  "--db (single node for now; leases, routing and failover are coming). "
+                  "redis://HOST:PORT: run as one node of a cluster whose games and tables live "
+                  "in this Redis server (instead of --db). Nodes sharing a Redis are one server: "
+                  "any node seats any player, redirecting it to the node that owns its table, "
+                  "and the tables of a node that dies move to the survivors (docs/scaling.md). "
                   "Without it nothing changes")
       ->excludes(db);
+  cmd->add_option("--advertise", flags->advertise,
+                  "With --cluster: HOST:PORT of this node's game port as clients reach it, sent "
+                  "in redirects; it also names the node (restarted on the same address, a node "
+                  "takes its tables back). Default: the --listen address")
+      ->default_str("the --listen address");
+  cmd->add_option("--advertise-http", flags->advertise_http,
+                  "With --cluster: HOST:PORT of this node's HTTP listener as browsers reach it "
+                  "(redirects of WebSocket players). Default: the --http address")
+      ->default_str("the --http address");
+  cmd->add_option("--lease-ms", flags->lease_ms,
+                  "With --cluster: a node that has not renewed its lease for this long is dead, "
+                  "and the others take its tables over; renewed every third of it")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{300}, uint64_t{600000}));
   cmd->add_option("--games", flags->games,
                   "Install DIR/NAME/NAME.js as game NAME at start (new version only when changed)");
   cmd->add_option("--max-connections", flags->max_connections,

@@ -74,6 +74,7 @@ class Connection final : public Peer {
   void Close();
   uint64_t id() const { return id_; }
   Transport transport() const { return transport_; }
+  bool web() const override { return transport_ == Transport::kWebSocket; }
 
  private:
   friend class Network;

@@ -120,39 +120,115 @@ Status Coordinator::Restore() {
     if (!seats.ok()) Log(LogLevel::kError, "game " + g.name + ": " + seats.status().message());
     games_[g.name] = Game{g.version, std::move(g.source), seats.ok() ? *seats : kMaxSeats, {}};
   }
+  if (options_.router != nullptr) {
+    Log(LogLevel::kInfo, "loaded " + std::to_string(games_.size()) +
+                             " games; the cluster claims this node's tables");
+    return Status::Ok();
+  }
   Result<std::vector<StoredTable>> tables = storage_->LoadTables();
   if (!tables.ok()) return tables.status();
-  for (StoredTable& stored : tables.value()) {
-    AdoptRegisteredSource(stored.row);
-    auto table = std::make_unique<Table>(next_table_id_++, stored.row, TableDeps());
-    Table* t = table.get();
-    tables_[stored.row.token] = std::move(table);
-    std::vector<Player*> seated;
-    for (const PlayerRow& row : stored.players) {
-      auto player = std::make_unique<Player>();
-      player->token = row.token;
-      player->id = row.player_id;
-      seated.push_back(player.get());
-      players_[row.token] = std::move(player);
-    }
-    t->Restore(stored, seated);
-    const auto game = games_.find(stored.row.game_name);
-    if (game != games_.end() && game->second.version == stored.row.game_version) {
-      t->ExpectSeats(game->second.seats);
-    }
-    for (Player* p : seated) Detach(p);
-    if (t->empty()) {
-      EndTable(t);
-    } else if (!t->built()) {
-      unbuilt_.push_back(t->token());
-    }
-  }
+  for (StoredTable& stored : tables.value()) Take(stored);
   if (!unbuilt_.empty()) sweep_timer_ = timers_->Start(1, true, [this] { SweepUnbuilt(); });
   restored_tables_ = tables_.size();
   Log(LogLevel::kInfo, "restored " + std::to_string(tables_.size()) + " tables, " +
                            std::to_string(players_.size()) + " players, " +
                            std::to_string(games_.size()) + " games");
   return Status::Ok();
+}
+
+Table* Coordinator::Take(StoredTable& stored) {
+  AdoptRegisteredSource(stored.row);
+  auto table = std::make_unique<Table>(next_table_id_++, stored.row, TableDeps());
+  Table* t = table.get();
+  tables_[stored.row.token] = std::move(table);
+  std::vector<Player*> seated;
+  for (const PlayerRow& row : stored.players) {
+    if (players_.contains(row.token)) continue;  // Seated at a table held here already.
+    auto player = std::make_unique<Player>();
+    player->token = row.token;
+    player->id = row.player_id;
+    seated.push_back(player.get());
+    players_[row.token] = std::move(player);
+  }
+  t->Restore(stored, seated);
+  const auto game = games_.find(stored.row.game_name);
+  if (game != games_.end() && game->second.version == stored.row.game_version) {
+    t->ExpectSeats(game->second.seats);
+  }
+  for (Player* p : seated) Detach(p);
+  if (t->empty()) {
+    EndTable(t);
+    return nullptr;
+  }
+  if (!t->built()) unbuilt_.push_back(t->token());
+  return t;
+}
+
+void Coordinator::Adopt(StoredTable stored) {
+  if (tables_.contains(stored.row.token)) return;
+  Table* table = Take(stored);
+  if (table == nullptr) return;
+  ++restored_tables_;
+  if (!unbuilt_.empty() && sweep_timer_ == 0) {
+    sweep_timer_ = timers_->Start(1, true, [this] { SweepUnbuilt(); });
+  }
+}
+
+void Coordinator::Forfeit(const std::string& table_token, const ClusterRouter::Route& owner) {
+  const auto it = tables_.find(table_token);
+  if (it == tables_.end()) return;
+  Table* table = it->second.get();
+  if (auto g = games_.find(table->row().game_name); g != games_.end()) {
+    g->second.open_tables.erase(table->id());
+  }
+  const std::vector<Player*> seated = table->players();
+  for (Player* p : seated) {
+    timers_->Stop(p->grace_timer);
+    if (Peer* peer = p->peer) {
+      peer->player = nullptr;
+      SendRedirect(peer, owner);
+    }
+    players_.erase(p->token);
+  }
+  table->Drop();
+  tables_.erase(it);
+  Log(LogLevel::kWarn, "table " + table_token + " is owned by " + owner.address + " now; its " +
+                           std::to_string(seated.size()) + " players are sent there");
+}
+
+Result<bool> Coordinator::ReloadGames() {
+  Result<std::vector<StoredGame>> games = storage_->LatestGames();
+  if (!games.ok()) return games.status();
+  bool news = false;
+  for (StoredGame& g : games.value()) {
+    Game& game = games_[g.name];
+    if (game.version >= g.version) continue;
+    Result<int> seats = GameVm::Check(g.source, options_.vm);
+    if (!seats.ok()) Log(LogLevel::kError, "game " + g.name + ": " + seats.status().message());
+    game.version = g.version;
+    game.source = std::move(g.source);
+    game.seats = seats.ok() ? *seats : kMaxSeats;
+    news = true;
+    Log(LogLevel::kInfo, "game " + g.name + " version " + std::to_string(g.version) +
+                             " was installed by another node");
+  }
+  return news;
+}
+
+std::vector<std::pair<std::string, std::string>> Coordinator::OpenTables() const {
+  std::vector<std::pair<std::string, std::string>> open;
+  for (const auto& [name, game] : games_) {
+    if (!game.open_tables.empty())
+      open.emplace_back(name, game.open_tables.begin()->second->token());
+  }
+  return open;
+}
+
+std::vector<std::string> Coordinator::TableTokens() const {
+  std::vector<std::string> tokens;
+  tokens.reserve(tables_.size());
+  for (const auto& [token, table] : tables_) tokens.push_back(token);
+  return tokens;
 }
 
 // A table of a named game stores its source once its first VM has loaded it, a moment
@@ -289,6 +365,12 @@ void Coordinator::SendHello(const Player& player) const {
 Status Coordinator::Hello(Peer* peer, const HelloRequest& request) {
   if (peer->player)
     return Status::Error(error::kAlreadyHello, "this connection said hello already");
+  if (options_.router != nullptr) {
+    if (std::optional<ClusterRouter::Route> away = RouteAway(request)) {
+      SendRedirect(peer, *away);
+      return Status::Ok();
+    }
+  }
   if (request.token) return Resume(peer, *request.token);
   auto player = std::make_unique<Player>();
   player->token = NewUuid();
@@ -303,6 +385,41 @@ Status Coordinator::Hello(Peer* peer, const HelloRequest& request) {
   if (!joined.ok()) Log(LogLevel::kDebug, "playerJoined: " + joined.message());
   UpdateOpenSeats(table.value());
   return Status::Ok();
+}
+
+std::optional<ClusterRouter::Route> Coordinator::RouteAway(const HelloRequest& request) {
+  using Kind = ClusterRouter::Route::Kind;
+  ClusterRouter::Route route;
+  if (request.token) {
+    if (players_.contains(*request.token)) return std::nullopt;
+    route = options_.router->FindPlayer(*request.token);
+  } else if (request.game) {
+    auto game = games_.find(*request.game);
+    if (game == games_.end()) {
+      Result<bool> news = ReloadGames();  // Perhaps installed through another node.
+      if (!news.ok()) Log(LogLevel::kWarn, "cannot reload the games: " + news.status().message());
+      game = games_.find(*request.game);
+    }
+    if (game == games_.end() || !game->second.open_tables.empty()) return std::nullopt;
+    route = options_.router->PlaceGame(*request.game, request.redirects > 0);
+  } else if (!request.table_token.empty()) {
+    if (tables_.contains(request.table_token)) return std::nullopt;
+    route = options_.router->FindTable(request.table_token);
+  }
+  if (route.kind != Kind::kElsewhere) return std::nullopt;
+  return route;
+}
+
+void Coordinator::SendRedirect(Peer* peer, const ClusterRouter::Route& route) {
+  const std::string& address =
+      peer->web() && !route.web_address.empty() ? route.web_address : route.address;
+  std::string bytes;
+  AppendClientCommand(bytes, command::kRedirect, address);
+  peer->closing = true;
+  peer->Send(bytes);
+  peer->CloseAfterFlush();
+  metrics_->GetCounter("ggs_redirects_total", "Hellos answered with redirect to another node.")
+      ->Inc();
 }
 
 Status Coordinator::Resume(Peer* peer, const std::string& token) {
@@ -373,6 +490,7 @@ Table* Coordinator::NewTable(const std::string& game_name, int version,
   row.creator_token = creator;
   auto table = std::make_unique<Table>(next_table_id_++, std::move(row), TableDeps());
   Table* t = table.get();
+  if (options_.router != nullptr) options_.router->Created(t->token());
   t->Persist();
   tables_[t->token()] = std::move(table);
   return t;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,6 +30,31 @@
 
 namespace ggs {
 
+// What a coordinator in a cluster asks about the tables and players it does not hold:
+// core/cluster.h answers. Without one (a single node), what is not here does not exist.
+class ClusterRouter {
+ public:
+  struct Route {
+    enum class Kind {
+      kUnknown,    // Nowhere: the hello fails (or, for a game, a table is made here).
+      kHere,       // Claimed from a dead owner and adopted here just now.
+      kElsewhere,  // Served by another node: the client is redirected there.
+    };
+    Kind kind = Kind::kUnknown;
+    std::string address;      // kElsewhere: the node's game address, HOST:PORT.
+    std::string web_address;  // kElsewhere: its HTTP address, "" when it has none.
+  };
+  virtual ~ClusterRouter() = default;
+  // A hello names a table (or a player) this node does not hold.
+  virtual Route FindTable(const std::string& table_token) = 0;
+  virtual Route FindPlayer(const std::string& player_token) = 0;
+  // A hello for `game` finds no open table here: another node's open table or a node with
+  // clearly less load (never when the hello was `redirected` already), else kUnknown.
+  virtual Route PlaceGame(const std::string& game, bool redirected) = 0;
+  // A table was made here: this node owns it from its first flush.
+  virtual void Created(const std::string& table_token) = 0;
+};
+
 struct CoordinatorOptions {
   uint64_t reconnect_grace_ms = 30000;
   VmOptions vm;
@@ -43,6 +69,9 @@ struct CoordinatorOptions {
   // A game command waits at most about this long behind its table's earlier events: past
   // it, it is refused with table_busy (Table::Deps::max_lag_ms). 0: never refused.
   uint64_t max_table_lag_ms = 1000;
+  // In a cluster, who to ask about tables and players held elsewhere (must outlive the
+  // coordinator); nullptr: a single node.
+  ClusterRouter* router = nullptr;
   // Where the coordinator and its tables count (docs/operations.md, "Metrics"); nullptr: a
   // registry of its own. Must outlive the coordinator, and be rendered only while it lives.
   MetricRegistry* metrics = nullptr;
@@ -52,6 +81,7 @@ struct HelloRequest {
   const std::string* token = nullptr;  // Resume this player.
   const std::string* game = nullptr;   // Seat at a table of this registered game.
   std::string table_token;             // Join this table (when not empty).
+  int redirects = 0;                   // `Redirects` the client followed for this hello.
 };
 
 class Coordinator {
@@ -60,10 +90,23 @@ class Coordinator {
   Coordinator(Timers* timers, Storage* storage, WriteBehind* store, CoordinatorOptions options);
   ~Coordinator();
 
-  // Loads the game registry and every stored table; their players wait, disconnected,
-  // for the grace period. The tables' VMs are rebuilt in the background, a few
-  // milliseconds of each loop turn, or at once when a table is needed first.
+  // Loads the game registry and every stored table (in a cluster, only the registry: the
+  // cluster adopts the tables it claims); their players wait, disconnected, for the grace
+  // period. The tables' VMs are rebuilt in the background, a few milliseconds of each loop
+  // turn, or at once when a table is needed first.
   Status Restore();
+  // Takes a stored table in as Restore does (a cluster claimed it from a dead node). A table
+  // held already is left as it is.
+  void Adopt(StoredTable stored);
+  // Lets go of a table another node owns now, writing nothing: its connected players are
+  // sent `redirect` to `owner`, the others forgotten (they resume there).
+  void Forfeit(const std::string& table_token, const ClusterRouter::Route& owner);
+  // Loads games installed since (by another node of a cluster). Returns whether any was new.
+  Result<bool> ReloadGames();
+  // The oldest open table of every game that has one: (game, table token).
+  std::vector<std::pair<std::string, std::string>> OpenTables() const;
+  // Every table held here.
+  std::vector<std::string> TableTokens() const;
   // Tables whose VM still waits to be rebuilt after Restore.
   size_t unbuilt_count() const { return unbuilt_.size(); }
 
@@ -125,6 +168,11 @@ class Coordinator {
  private:
   // Gives a named game's table stored without its source the registered one.
   void AdoptRegisteredSource(TableRow& row) const;
+  // Takes a stored table in; returns it, or nullptr when it had no player left and ended.
+  Table* Take(StoredTable& stored);
+  // In a cluster: where `request` should be said instead, when not here.
+  std::optional<ClusterRouter::Route> RouteAway(const HelloRequest& request);
+  void SendRedirect(Peer* peer, const ClusterRouter::Route& route);
   struct Game {
     int version = 0;
     std::string source;

@@ -19,6 +19,8 @@ class Peer {
   virtual void Send(std::string_view bytes) = 0;
   // Closes the connection once everything queued has been written.
   virtual void CloseAfterFlush() = 0;
+  // True for a WebSocket connection (its `redirect` names a node's HTTP address).
+  virtual bool web() const { return false; }
   // Sends `error` as a `Client-Command: error` packet, then closes the connection after it
   // when its code is one that closes (error::ClosesConnection).
   void SendError(const Status& error);

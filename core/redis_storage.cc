@@ -10,7 +10,9 @@
 #include <tuple>
 #include <utility>
 
+#include "core/log.h"
 #include "core/protocol.h"
+#include "core/uuid.h"
 
 namespace ggs {
 namespace {
@@ -34,11 +36,17 @@ redis.call('HSET', KEYS[3], 'game_name', ARGV[2], 'game_version', ARGV[3], 'sour
            'creator_token', ARGV[5], 'next_player_id', ARGV[6], 'seats', ARGV[7])
 )lua";
 
-// KEYS: tables, table:<t>, players:<t>, world:<t>, local:<t>, player_table. ARGV: t.
+// KEYS: tables, table:<t>, players:<t>, world:<t>, local:<t>, player_table, owner:<t>.
+// ARGV: t, "<prefix>owned:". A table's owner record goes with it.
 constexpr char kDeleteTableScript[] = R"lua(
 for _, p in ipairs(redis.call('HKEYS', KEYS[3])) do redis.call('HDEL', KEYS[6], p) end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 redis.call('ZREM', KEYS[1], ARGV[1])
+local owner = redis.call('GET', KEYS[7])
+if owner then
+  redis.call('SREM', ARGV[2] .. string.sub(owner, string.find(owner, ' ', 1, true) + 1), ARGV[1])
+  redis.call('DEL', KEYS[7])
+end
 )lua";
 
 // KEYS: player_table. ARGV: "<prefix>players:", player token, table token, player id.
@@ -59,13 +67,69 @@ if old then
 end
 )lua";
 
-// KEYS: games, game:<name>. ARGV: name, source. Versions are 1..n, so the next is n + 1;
-// the script runs atomically, so two nodes never claim one version.
+// KEYS: games, game:<name>, games_serial. ARGV: name, source. Versions are 1..n, so the
+// next is n + 1; the script runs atomically, so two nodes never claim one version.
 constexpr char kAddGameScript[] = R"lua(
 local v = redis.call('HLEN', KEYS[2]) + 1
 redis.call('HSET', KEYS[2], v, ARGV[2])
 redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('INCR', KEYS[3])
 return v
+)lua";
+
+// The cluster's scripts. An owner record owner:<t> is "<epoch> <node id>"; a node's lease
+// is lease:<id> (its published load, with a TTL); nodes maps every node id ever seen alive
+// to its HTTP address; owned:<id> is the set of tables owned by <id>.
+
+// KEYS: lease:<id>, nodes. ARGV: load, ttl ms, id, web address. Returns 1 when the lease
+// was still held.
+constexpr char kRenewLeaseScript[] = R"lua(
+local held = redis.call('EXISTS', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return held
+)lua";
+
+// KEYS: nodes. ARGV: "<prefix>lease:". Returns id, web address, alive (0/1), load per node.
+constexpr char kNodesScript[] = R"lua(
+local out = {}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local load = redis.call('GET', ARGV[1] .. all[i])
+  out[#out + 1] = all[i]
+  out[#out + 1] = all[i + 1]
+  out[#out + 1] = load and 1 or 0
+  out[#out + 1] = load or ''
+end
+return out
+)lua";
+
+// KEYS: nodes, lease:<id>, owned:<id>. ARGV: id. Forgets a node with no lease and no table.
+constexpr char kForgetNodeScript[] = R"lua(
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('SCARD', KEYS[3]) > 0 then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+)lua";
+
+// KEYS: owner:<t>, table:<t>, owned:<id>. ARGV: id, "<prefix>lease:", "<prefix>owned:", t.
+// Returns {new epoch, id}, {0, live owner} or {-1, ''} when the table is not stored.
+constexpr char kClaimScript[] = R"lua(
+if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, ''} end
+local epoch = 0
+local current = redis.call('GET', KEYS[1])
+if current then
+  local space = string.find(current, ' ', 1, true)
+  epoch = tonumber(string.sub(current, 1, space - 1))
+  local owner = string.sub(current, space + 1)
+  if owner ~= ARGV[1] then
+    if redis.call('EXISTS', ARGV[2] .. owner) == 1 then return {0, owner} end
+    redis.call('SREM', ARGV[3] .. owner, ARGV[4])
+  end
+end
+epoch = epoch + 1
+redis.call('SET', KEYS[1], epoch .. ' ' .. ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[4])
+return {epoch, ARGV[1]}
 )lua";
 
 // KEYS: games. ARGV: "<prefix>game:". Returns name, version, source for every game.
@@ -81,12 +145,15 @@ end
 return out
 )lua";
 
+constexpr char kConflict[] = "conflict";  // A watched key changed: EXEC did nothing.
+
 Status Internal(std::string message) {
   return Status::Error(error::kInternal, "redis: " + std::move(message));
 }
 
-Result<int> ParseInt(const std::string& text, std::string_view what) {
-  int value = 0;
+template <typename Int = int>
+Result<Int> ParseInt(const std::string& text, std::string_view what) {
+  Int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) {
     return Internal("corrupt " + std::string(what) + " \"" + text + "\"");
@@ -148,11 +215,15 @@ Result<std::unique_ptr<Storage>> RedisStorage::Open(const std::string& url,
   Result<HostPort> address = ParseRedisUrl(url);
   if (!address.ok()) return address.status();
   std::unique_ptr<RedisStorage> storage(new RedisStorage(*address, prefix));
-  Result<std::vector<Reply>> pong = storage->Run({{"PING"}});
-  if (!pong.ok() || (*pong)[0].error()) {
-    const std::string reason = pong.ok() ? (*pong)[0].str : pong.status().message();
+  // The store's id marks this Redis's data: a Redis that lost everything (restarted without
+  // persistence) lost it too, which tells a fenced flush why its tables' owners are gone.
+  Result<std::vector<Reply>> id = storage->Run(
+      {{"SET", storage->Key("store_id"), NewUuid(), "NX"}, {"GET", storage->Key("store_id")}});
+  if (!id.ok() || (*id)[1].error() || (*id)[1].type == REDIS_REPLY_NIL) {
+    const std::string reason = id.ok() ? (*id)[1].str : id.status().message();
     return Status::Io("cannot reach Redis at " + url + ": " + reason);
   }
+  storage->store_id_ = (*id)[1].str;
   return std::unique_ptr<Storage>(std::move(storage));
 }
 
@@ -222,6 +293,9 @@ Result<std::vector<RedisStorage::Reply>> RedisStorage::Transaction(
     if (reply.error()) return Internal(reply.str);
   }
   Reply& exec = replies->back();
+  if (exec.type == REDIS_REPLY_NIL) {
+    return Status::Error(kConflict, "a watched key changed before EXEC");
+  }
   if (exec.type != REDIS_REPLY_ARRAY || exec.elements.size() != commands.size()) {
     return Internal("unexpected EXEC reply");
   }
@@ -259,14 +333,16 @@ Result<RedisStorage::Command> RedisStorage::OpCommand(const StorageOp& op) const
     case StorageOp::Kind::kDeleteTable:
       return Command{"EVAL",
                      kDeleteTableScript,
-                     "6",
+                     "7",
                      Key("tables"),
                      Key("table:", t.token),
                      Key("players:", t.token),
                      Key("world:", t.token),
                      Key("local:", t.token),
                      Key("player_table"),
-                     t.token};
+                     Key("owner:", t.token),
+                     t.token,
+                     Key("owned:")};
     case StorageOp::Kind::kPutPlayer:
       return Command{"EVAL",          kPutPlayerScript, "1",           Key("player_table"),
                      Key("players:"), p.token,          p.table_token, std::to_string(p.player_id)};
@@ -298,7 +374,8 @@ Result<RedisStorage::Command> RedisStorage::OpCommand(const StorageOp& op) const
 
 Result<int> RedisStorage::AddGameVersion(const std::string& name, const std::string& source) {
   Result<std::vector<Reply>> replies =
-      Run({{"EVAL", kAddGameScript, "2", Key("games"), Key("game:", name), name, source}});
+      Run({{"EVAL", kAddGameScript, "3", Key("games"), Key("game:", name), Key("games_serial"),
+            name, source}});
   if (!replies.ok()) return replies.status();
   const Reply& reply = (*replies)[0];
   if (reply.error()) return Internal(reply.str);
@@ -340,37 +417,71 @@ Result<std::vector<StoredTable>> RedisStorage::LoadTables() {
   Result<std::vector<Reply>> replies = Transaction(reads);
   if (!replies.ok()) return replies.status();
   for (size_t i = 0; i < tokens.size(); ++i) {
-    std::map<std::string, std::string> row = (*replies)[4 * i].Map();
-    if (row.empty()) continue;  // Deleted between the two reads.
-    StoredTable& table = tables.emplace_back();
-    TableRow& r = table.row;
-    r.token = tokens[i].str;
-    r.game_name = row["game_name"];
-    r.source = row["source"];
-    r.creator_token = row["creator_token"];
-    Result<int> version = ParseInt(row["game_version"], "game_version");
-    Result<int> next = ParseInt(row["next_player_id"], "next_player_id");
-    Result<int> seats = ParseInt(row["seats"], "seats");
-    for (const Result<int>* value : {&version, &next, &seats}) {
-      if (!value->ok()) return value->status();
-    }
-    r.game_version = *version;
-    r.next_player_id = *next;
-    r.seats = *seats;
-    for (const auto& [player_token, id] : (*replies)[4 * i + 1].Map()) {
-      Result<int> player_id = ParseInt(id, "player id");
-      if (!player_id.ok()) return player_id.status();
-      table.players.push_back(PlayerRow{player_token, r.token, *player_id});
-    }
-    // The token breaks ties, as in the SQLite home.
-    std::sort(table.players.begin(), table.players.end(),
-              [](const PlayerRow& a, const PlayerRow& b) {
-                return std::tie(a.player_id, a.token) < std::tie(b.player_id, b.token);
-              });
-    table.world = (*replies)[4 * i + 2].Map();
-    table.local = (*replies)[4 * i + 3].Map();
+    if ((*replies)[4 * i].elements.empty()) continue;  // Deleted between the two reads.
+    Result<StoredTable> table = ParseTable(tokens[i].str, &(*replies)[4 * i]);
+    if (!table.ok()) return table.status();
+    tables.push_back(std::move(*table));
   }
   return tables;
+}
+
+// A table from the replies to HGETALL of its table:, players:, world: and local: hashes.
+Result<StoredTable> RedisStorage::ParseTable(const std::string& token, const Reply* hashes) {
+  StoredTable table;
+  std::map<std::string, std::string> row = hashes[0].Map();
+  TableRow& r = table.row;
+  r.token = token;
+  r.game_name = row["game_name"];
+  r.source = row["source"];
+  r.creator_token = row["creator_token"];
+  Result<int> version = ParseInt(row["game_version"], "game_version");
+  Result<int> next = ParseInt(row["next_player_id"], "next_player_id");
+  Result<int> seats = ParseInt(row["seats"], "seats");
+  for (const Result<int>* value : {&version, &next, &seats}) {
+    if (!value->ok()) return value->status();
+  }
+  r.game_version = *version;
+  r.next_player_id = *next;
+  r.seats = *seats;
+  for (const auto& [player_token, id] : hashes[1].Map()) {
+    Result<int> player_id = ParseInt(id, "player id");
+    if (!player_id.ok()) return player_id.status();
+    table.players.push_back(PlayerRow{player_token, r.token, *player_id});
+  }
+  // The token breaks ties, as in the SQLite home.
+  std::sort(table.players.begin(), table.players.end(), [](const PlayerRow& a, const PlayerRow& b) {
+    return std::tie(a.player_id, a.token) < std::tie(b.player_id, b.token);
+  });
+  table.world = hashes[2].Map();
+  table.local = hashes[3].Map();
+  return table;
+}
+
+namespace {
+
+// The table an operation writes for.
+const std::string& TableOf(const StorageOp& op) {
+  return op.kind == StorageOp::Kind::kPutPlayer || op.kind == StorageOp::Kind::kDeletePlayer
+             ? op.player.table_token
+             : op.table.token;
+}
+
+std::string FormatOwner(const TableOwner& owner) {
+  return std::to_string(owner.epoch) + " " + owner.node;
+}
+
+}  // namespace
+
+Result<TableOwner> RedisStorage::ParseOwner(const Reply& reply) {
+  TableOwner owner;
+  if (reply.type == REDIS_REPLY_NIL) return owner;
+  const size_t space = reply.str.find(' ');
+  if (space == std::string::npos) return Internal("corrupt owner record \"" + reply.str + "\"");
+  Result<uint64_t> epoch = ParseInt<uint64_t>(reply.str.substr(0, space), "owner epoch");
+  if (!epoch.ok()) return epoch.status();
+  owner.epoch = *epoch;
+  owner.node = reply.str.substr(space + 1);
+  return owner;
 }
 
 Status RedisStorage::Apply(const std::vector<StorageOp>& ops) {
@@ -383,8 +494,197 @@ Status RedisStorage::Apply(const std::vector<StorageOp>& ops) {
     if (!command.ok()) return command.status();
     commands.push_back(std::move(*command));
   }
-  Result<std::vector<Reply>> replies = Transaction(commands);
-  return replies.ok() ? Status::Ok() : replies.status();
+  std::vector<std::string> fenced;  // The batch's fenced tables, each once.
+  for (const StorageOp& op : ops) {
+    const std::string& token = TableOf(op);
+    if (!fences_.contains(token)) continue;
+    if (std::find(fenced.begin(), fenced.end(), token) == fenced.end()) fenced.push_back(token);
+  }
+  if (fenced.empty()) {
+    Result<std::vector<Reply>> replies = Transaction(commands);
+    return replies.ok() ? Status::Ok() : replies.status();
+  }
+  // Optimistic: watch the owner records, check them, and let EXEC do nothing (and the
+  // batch be tried again) if any of them changed in between.
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    Command watch{"WATCH"};
+    Command read{"MGET"};
+    for (const std::string& token : fenced) {
+      watch.push_back(Key("owner:", token));
+      read.push_back(Key("owner:", token));
+    }
+    watch.push_back(Key("store_id"));
+    read.push_back(Key("store_id"));
+    Result<std::vector<Reply>> current = Run({watch, read});
+    if (!current.ok()) return current.status();
+    if ((*current)[1].error()) return Internal((*current)[1].str);
+    std::map<std::string, TableOwner> lost;
+    std::vector<Command> batch;
+    // A missing owner record means the table was deleted by whoever owned it last, unless
+    // Redis lost all its data (its store id is gone too): then this node owns its tables
+    // again, as if it had just made them.
+    const Reply& store_id = (*current)[1].elements.back();
+    const bool data_lost = store_id.type == REDIS_REPLY_NIL || store_id.str != store_id_;
+    if (data_lost) {
+      Log(LogLevel::kError,
+          "Redis has lost its data (the store id is gone): this node writes "
+          "the owner records of its tables again");
+      batch.push_back({"SET", Key("store_id"), store_id_});
+    }
+    for (size_t i = 0; i < fenced.size(); ++i) {
+      Result<TableOwner> owner = ParseOwner((*current)[1].elements[i]);
+      if (!owner.ok()) return owner.status();
+      const FenceState& fence = fences_[fenced[i]];
+      if (*owner == fence.owner) continue;
+      if (owner->node.empty() && (fence.fresh || data_lost)) {
+        batch.push_back({"SET", Key("owner:", fenced[i]), FormatOwner(fence.owner)});
+        batch.push_back({"SADD", Key("owned:", fence.owner.node), fenced[i]});
+        continue;
+      }
+      lost[fenced[i]] = *owner;
+    }
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (!lost.contains(TableOf(ops[i]))) batch.push_back(commands[i]);
+    }
+    if (batch.empty()) {
+      if (Result<std::vector<Reply>> r = Run({{"UNWATCH"}}); !r.ok()) return r.status();
+    } else if (Result<std::vector<Reply>> r = Transaction(batch); !r.ok()) {
+      if (r.status().code() == kConflict) continue;
+      return r.status();
+    }
+    for (const std::string& token : fenced) {
+      if (lost.contains(token)) continue;
+      fences_[token].fresh = false;
+    }
+    for (const StorageOp& op : ops) {
+      if (op.kind == StorageOp::Kind::kDeleteTable && !lost.contains(op.table.token)) {
+        fences_.erase(op.table.token);
+      }
+    }
+    for (auto& [token, owner] : lost) {
+      fences_.erase(token);
+      lost_.emplace_back(token, std::move(owner));
+    }
+    return Status::Ok();
+  }
+  return Internal("the tables' owners kept changing during " + std::to_string(kAttempts) +
+                  " attempts to write a batch");
+}
+
+void RedisStorage::Fence(const std::string& token, const TableOwner& owner, bool fresh) {
+  fences_[token] = FenceState{owner, fresh};
+}
+
+void RedisStorage::Unfence(const std::string& token) { fences_.erase(token); }
+
+std::vector<std::pair<std::string, TableOwner>> RedisStorage::TakeLost() {
+  return std::exchange(lost_, {});
+}
+
+Result<bool> RedisStorage::RenewLease(const std::string& id, const std::string& web_address,
+                                      const std::string& load, uint64_t ttl_ms) {
+  Result<std::vector<Reply>> r =
+      Run({{"EVAL", kRenewLeaseScript, "2", Key("lease:", id), Key("nodes"), load,
+            std::to_string(ttl_ms), id, web_address}});
+  if (!r.ok()) return r.status();
+  if ((*r)[0].error()) return Internal((*r)[0].str);
+  return (*r)[0].integer == 1;
+}
+
+Status RedisStorage::ReleaseLease(const std::string& id) {
+  Result<std::vector<Reply>> r = Run({{"DEL", Key("lease:", id)}});
+  if (!r.ok()) return r.status();
+  return (*r)[0].error() ? Internal((*r)[0].str) : Status::Ok();
+}
+
+Result<std::vector<NodeRecord>> RedisStorage::Nodes() {
+  Result<std::vector<Reply>> r = Run({{"EVAL", kNodesScript, "1", Key("nodes"), Key("lease:")}});
+  if (!r.ok()) return r.status();
+  const Reply& reply = (*r)[0];
+  if (reply.error()) return Internal(reply.str);
+  std::vector<NodeRecord> nodes;
+  for (size_t i = 0; i + 4 <= reply.elements.size(); i += 4) {
+    nodes.push_back(NodeRecord{reply.elements[i].str, reply.elements[i + 1].str,
+                               reply.elements[i + 2].integer == 1, reply.elements[i + 3].str});
+  }
+  std::sort(nodes.begin(), nodes.end(),
+            [](const NodeRecord& a, const NodeRecord& b) { return a.id < b.id; });
+  return nodes;
+}
+
+Result<bool> RedisStorage::ForgetNode(const std::string& id) {
+  Result<std::vector<Reply>> r = Run(
+      {{"EVAL", kForgetNodeScript, "3", Key("nodes"), Key("lease:", id), Key("owned:", id), id}});
+  if (!r.ok()) return r.status();
+  if ((*r)[0].error()) return Internal((*r)[0].str);
+  return (*r)[0].integer == 1;
+}
+
+Result<uint64_t> RedisStorage::Claim(const std::string& token, const std::string& id) {
+  Result<std::vector<Reply>> r =
+      Run({{"EVAL", kClaimScript, "3", Key("owner:", token), Key("table:", token),
+            Key("owned:", id), id, Key("lease:"), Key("owned:"), token}});
+  if (!r.ok()) return r.status();
+  const Reply& reply = (*r)[0];
+  if (reply.error()) return Internal(reply.str);
+  if (reply.elements.size() != 2) return Internal("unexpected reply to a claim");
+  const long long epoch = reply.elements[0].integer;
+  if (epoch < 0) return Status::Error(error::kNoSuchTable, "no table " + token);
+  if (epoch == 0) return Status::Error("owned", reply.elements[1].str);
+  return static_cast<uint64_t>(epoch);
+}
+
+Result<std::vector<std::string>> RedisStorage::OwnedBy(const std::string& id) {
+  Result<std::vector<Reply>> r = Run({{"SMEMBERS", Key("owned:", id)}});
+  if (!r.ok()) return r.status();
+  if ((*r)[0].error()) return Internal((*r)[0].str);
+  std::vector<std::string> tokens;
+  for (const Reply& e : (*r)[0].elements) tokens.push_back(e.str);
+  std::sort(tokens.begin(), tokens.end());
+  return tokens;
+}
+
+Result<std::vector<TableOwner>> RedisStorage::Owners(const std::vector<std::string>& tokens) {
+  std::vector<TableOwner> owners;
+  if (tokens.empty()) return owners;
+  Command read{"MGET"};
+  for (const std::string& token : tokens) read.push_back(Key("owner:", token));
+  Result<std::vector<Reply>> r = Run({read});
+  if (!r.ok()) return r.status();
+  if ((*r)[0].error()) return Internal((*r)[0].str);
+  for (const Reply& e : (*r)[0].elements) {
+    Result<TableOwner> owner = ParseOwner(e);
+    if (!owner.ok()) return owner.status();
+    owners.push_back(std::move(*owner));
+  }
+  return owners;
+}
+
+Result<std::string> RedisStorage::TableOfPlayer(const std::string& token) {
+  Result<std::vector<Reply>> r = Run({{"HGET", Key("player_table"), token}});
+  if (!r.ok()) return r.status();
+  if ((*r)[0].error()) return Internal((*r)[0].str);
+  return (*r)[0].str;
+}
+
+Result<StoredTable> RedisStorage::LoadTable(const std::string& token) {
+  std::vector<Command> reads;
+  for (const char* kind : {"table:", "players:", "world:", "local:"}) {
+    reads.push_back({"HGETALL", Key(kind, token)});
+  }
+  Result<std::vector<Reply>> r = Transaction(reads);
+  if (!r.ok()) return r.status();
+  if ((*r)[0].elements.empty()) return Status::Error(error::kNoSuchTable, "no table " + token);
+  return ParseTable(token, r->data());
+}
+
+Result<uint64_t> RedisStorage::GamesSerial() {
+  Result<std::vector<Reply>> r = Run({{"GET", Key("games_serial")}});
+  if (!r.ok()) return r.status();
+  if ((*r)[0].error()) return Internal((*r)[0].str);
+  if ((*r)[0].type == REDIS_REPLY_NIL) return uint64_t{0};
+  return ParseInt<uint64_t>((*r)[0].str, "games serial");
 }
 
 }  // namespace ggs

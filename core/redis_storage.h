@@ -17,12 +17,14 @@
 // Thread: one thread at a time. Not copyable.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/host_port.h"
+#include "core/cluster_directory.h"
 #include "core/status.h"
 #include "core/storage.h"
 
@@ -36,7 +38,10 @@ inline constexpr char kDefaultRedisPrefix[] = "ggs:";
 // message that quotes the text.
 Result<HostPort> ParseRedisUrl(std::string_view url);
 
-class RedisStorage final : public Storage {
+// Also the cluster's ClusterDirectory (core/cluster_directory.h), on the same connection:
+// fenced batches WATCH their tables' owner records, check them, and write in MULTI/EXEC, so
+// a node that lost a table never writes over its new owner.
+class RedisStorage final : public Storage, public ClusterDirectory {
  public:
   // Connects to the Redis server at `url` (see ParseRedisUrl) and checks that it answers.
   // Fails with "bad_address" for a bad URL and "io" when the server cannot be reached.
@@ -49,6 +54,21 @@ class RedisStorage final : public Storage {
   // Reads the creation order, then every table's hashes in one MULTI/EXEC.
   Result<std::vector<StoredTable>> LoadTables() override;
   Status Apply(const std::vector<StorageOp>& ops) override;
+
+  Result<bool> RenewLease(const std::string& id, const std::string& web_address,
+                          const std::string& load, uint64_t ttl_ms) override;
+  Status ReleaseLease(const std::string& id) override;
+  Result<std::vector<NodeRecord>> Nodes() override;
+  Result<bool> ForgetNode(const std::string& id) override;
+  Result<uint64_t> Claim(const std::string& token, const std::string& id) override;
+  Result<std::vector<std::string>> OwnedBy(const std::string& id) override;
+  Result<std::vector<TableOwner>> Owners(const std::vector<std::string>& tokens) override;
+  Result<std::string> TableOfPlayer(const std::string& token) override;
+  Result<StoredTable> LoadTable(const std::string& token) override;
+  Result<uint64_t> GamesSerial() override;
+  void Fence(const std::string& token, const TableOwner& owner, bool fresh) override;
+  void Unfence(const std::string& token) override;
+  std::vector<std::pair<std::string, TableOwner>> TakeLost() override;
 
  private:
   using Command = std::vector<std::string>;
@@ -63,6 +83,8 @@ class RedisStorage final : public Storage {
   // Runs `commands` inside MULTI/EXEC and returns the replies of EXEC.
   Result<std::vector<Reply>> Transaction(const std::vector<Command>& commands);
   Status Fail(std::string_view context);
+  static Result<StoredTable> ParseTable(const std::string& token, const Reply* hashes);
+  static Result<TableOwner> ParseOwner(const Reply& reply);
 
   std::string Key(std::string_view kind, std::string_view token = {}) const;
   Result<Command> OpCommand(const StorageOp& op) const;
@@ -70,6 +92,13 @@ class RedisStorage final : public Storage {
   HostPort address_;
   std::string prefix_;
   redisContext* context_ = nullptr;
+  struct FenceState {
+    TableOwner owner;
+    bool fresh = false;  // Created here: no owner record yet, the next batch writes it.
+  };
+  std::map<std::string, FenceState> fences_;  // By table token.
+  std::string store_id_;                      // See Open.
+  std::vector<std::pair<std::string, TableOwner>> lost_;
 };
 
 }  // namespace ggs

@@ -30,6 +30,8 @@ Server::~Server() {
   loop_.Stop(shutdown_timer_);
   network_.reset();  // Closes connections while the coordinator still exists.
   if (store_) Flush();
+  // After the last flush: the survivors claim this node's tables with everything written.
+  if (cluster_ && coordinator_) cluster_->Stop();
   coordinator_.reset();
 }
 
@@ -53,6 +55,10 @@ Status Server::Start() {
                              std::to_string(pool.event_budget_ms) + " ms)");
   }
   options_.coordinator.metrics = &metrics_;
+  if (auto* directory = dynamic_cast<ClusterDirectory*>(storage_.get())) {
+    cluster_ = std::make_unique<Cluster>(&loop_, directory, &metrics_, options_.cluster);
+    options_.coordinator.router = cluster_.get();
+  }
   coordinator_ =
       std::make_unique<Coordinator>(&loop_, storage_.get(), store_.get(), options_.coordinator);
   dispatcher_ = std::make_unique<Dispatcher>(coordinator_.get());
@@ -81,6 +87,16 @@ Status Server::Start() {
   if (Status s = network_->Listen(options_.host, options_.port); !s.ok()) return s;
   if (options_.http_port >= 0) {
     if (Status s = network_->ListenHttp(options_.http_host, options_.http_port); !s.ok()) return s;
+  }
+  if (cluster_) {
+    const std::string id = options_.advertise.empty()
+                               ? options_.host + ":" + std::to_string(network_->port())
+                               : options_.advertise;
+    std::string web = options_.advertise_http;
+    if (web.empty() && network_->http_port() > 0) {
+      web = options_.http_host + ":" + std::to_string(network_->http_port());
+    }
+    if (Status s = cluster_->Start(coordinator_.get(), id, web); !s.ok()) return s;
   }
   ready_ = true;
   flush_timer_ = loop_.Start(std::max<uint64_t>(1, options_.flush_ms), true, [this] { Flush(); });
@@ -137,6 +153,7 @@ void Server::Flush() {
   const size_t queued = store_->pending();
   const auto started = std::chrono::steady_clock::now();
   const Status s = store_->Flush();
+  if (cluster_) cluster_->AfterFlush();
   // A flush with nothing queued writes nothing: it is not counted, so that the histogram
   // shows the flushes that cost something.
   if (queued > 0) {

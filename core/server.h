@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "core/cluster.h"
 #include "core/coordinator.h"
 #include "core/dispatcher.h"
 #include "core/http_service.h"
@@ -34,6 +35,12 @@ struct ServerOptions {
   // When set (redis://HOST:PORT), storage lives in that Redis server (RedisStorage) and
   // db_path is not used.
   std::string cluster_url;
+  // In a cluster: the game address (HOST:PORT) other nodes send this node's players to,
+  // which also names the node; "" means host:port as bound. And the HTTP address sent to
+  // WebSocket clients; "" means http_host:http_port as bound (none without a listener).
+  std::string advertise;
+  std::string advertise_http;
+  ClusterOptions cluster;
   NetworkOptions network;
   CoordinatorOptions coordinator;
   uint64_t flush_ms = 50;
@@ -60,6 +67,8 @@ class Server final : public ConnectionHandler {
   // The HTTP listener's bound port, or 0 when there is none.
   int http_port() const { return network_ ? network_->http_port() : 0; }
   Coordinator& coordinator() { return *coordinator_; }
+  // The node's part in its cluster, or nullptr without --cluster.
+  Cluster* cluster() { return cluster_.get(); }
   // The loop the server runs on: its timers run on the loop thread, for in-process tests.
   Loop& loop() { return loop_; }
 
@@ -93,6 +102,7 @@ class Server final : public ConnectionHandler {
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<WriteBehind> store_;
   std::unique_ptr<WorkerVmLink> workers_;  // With --workers; outlives the coordinator.
+  std::unique_ptr<Cluster> cluster_;       // With --cluster; outlives the coordinator.
   std::unique_ptr<Coordinator> coordinator_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<Network> network_;

@@ -356,7 +356,7 @@ void Table::Leave(Player* player) {
   if (it == players_.end()) return;
   player_ids_.erase(player_ids_.begin() + (it - players_.begin()));
   players_.erase(it);
-  deps_.store->DeletePlayer(player->token);
+  deps_.store->DeletePlayer(player->token, token());
   player->table = nullptr;
   // The last player leaving ends the table: no need to rebuild a VM just to say goodbye.
   if (!players_.empty() && !BuildVm().ok()) return;
@@ -403,6 +403,13 @@ void Table::End() {
   StopAllTimers();
   FailUpgrades(Status::Error(error::kNoSuchTable, "the table ended"));
   deps_.store->DeleteTable(token());
+}
+
+void Table::Drop() {
+  StopAllTimers();
+  FailUpgrades(Status::Error(error::kNoSuchTable, "the table moved to another node"));
+  players_.clear();
+  player_ids_.clear();
 }
 
 void Table::Restore(const StoredTable& stored, const std::vector<Player*>& players) {

@@ -140,6 +140,9 @@ class Table final : public VmLink::Receiver {
   Status Command(Player* player, std::string_view command, std::string_view args);
   // Deletes the table's stored state and stops its timers; the table must be destroyed next.
   void End();
+  // Stops the table's timers and fails its upgrades, writing nothing: another node owns it
+  // now (Coordinator::Forfeit). The caller forgets its players and destroys it.
+  void Drop();
 
   // Restores a stored table's namespaces and players (already created by the caller, with
   // ids). Its VM is rebuilt later, by BuildVm: on the table's next event, or by the

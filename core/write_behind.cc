@@ -91,9 +91,10 @@ void WriteBehind::PutPlayer(const PlayerRow& row) {
   Upsert(std::move(op));
 }
 
-void WriteBehind::DeletePlayer(const std::string& player_token) {
+void WriteBehind::DeletePlayer(const std::string& player_token, const std::string& table_token) {
   StorageOp op = MakeOp(Kind::kDeletePlayer);
   op.player.token = player_token;
+  op.player.table_token = table_token;  // For fencing (core/cluster_directory.h).
   Upsert(std::move(op));
 }
 

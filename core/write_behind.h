@@ -30,7 +30,9 @@ class WriteBehind {
   void PutTable(const TableRow& row);
   void DeleteTable(const std::string& table_token);
   void PutPlayer(const PlayerRow& row);
-  void DeletePlayer(const std::string& player_token);
+  // `table_token`: the table the player leaves, which a cluster's fencing checks
+  // (core/cluster_directory.h); "" where none is known.
+  void DeletePlayer(const std::string& player_token, const std::string& table_token);
   void Write(const std::string& table_token, const KvWrite& write);
 
   // Writes everything queued in one transaction. On failure the queue is kept, so a later

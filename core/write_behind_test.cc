@@ -62,7 +62,7 @@ void Send(WriteBehind& store, const StorageOp& op) {
     case Kind::kPutPlayer:
       return store.PutPlayer(op.player);
     case Kind::kDeletePlayer:
-      return store.DeletePlayer(op.player.token);
+      return store.DeletePlayer(op.player.token, op.player.table_token);
     case Kind::kKv:
       return store.Write(op.table.token, op.kv);
   }
@@ -354,9 +354,9 @@ TEST_F(WriteBehindTest, DeletePlayerReplacesQueuedPut) {
   store_->PutPlayer(PlayerRow{"p2", "t1", 2});
   FlushOk();
   store_->PutPlayer(PlayerRow{"p1", "t1", 3});
-  store_->DeletePlayer("p1");
+  store_->DeletePlayer("p1", "");
   store_->PutPlayer(PlayerRow{"p3", "t1", 4});
-  store_->DeletePlayer("p3");
+  store_->DeletePlayer("p3", "");
   EXPECT_EQ(store_->pending(), 2u);
   FlushOk();
   EXPECT_EQ(Stored(), std::string(kT1) + "  player p2 id=2 in t1\n");

@@ -168,7 +168,7 @@ struct PutPlayer : Command {
 struct DeletePlayer : Command {
   std::string token = *PlayerToken();
   void apply(StorageModel& m) const override { m.now.players.erase(token); }
-  void run(const StorageModel&, Db& db) const override { db.store->DeletePlayer(token); }
+  void run(const StorageModel&, Db& db) const override { db.store->DeletePlayer(token, ""); }
   void show(std::ostream& os) const override { os << "DeletePlayer " << token; }
 };
 

@@ -1,0 +1,328 @@
+// End-to-end tests of a cluster: three `ggs serve --cluster` nodes on loopback sharing one
+// real redis-server. A table made on one node is joined through another by redirect; a game
+// uploaded on one is playable on the others; a node killed with SIGKILL has its tables
+// answer again on a survivor with their state; a node paused with SIGSTOP past its lease
+// writes nothing for the tables it lost (checked in Redis after the run); a restart of the
+// whole cluster loses nothing.
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "base/host_port.h"
+#include "cli/e2e_support.h"
+#include "core/redis_storage.h"
+#include "testing/redis_process.h"
+
+namespace ggs::e2e {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// Each `set k=v` writes k=v to both namespaces; `get k` answers "world/localStorage".
+constexpr char kNotebookGame[] = R"JS(
+var seats = 4;
+function playerResumed(id) { GGS.sendCommand(id, 'welcome_back', String(id)); }
+function playerCommand(id, cmd, args) {
+  var kv = args.split('=');
+  if (cmd === 'set') {
+    GGS.world.setItem(kv[0], kv[1]);
+    GGS.localStorage.setItem(kv[0], kv[1]);
+    return GGS.sendCommand(id, 'ok', '');
+  }
+  if (cmd === 'get') {
+    return GGS.sendCommand(id, 'value', GGS.world.getItem(args) + '/' + GGS.localStorage.getItem(args));
+  }
+}
+)JS";
+
+constexpr char kAdminToken[] = "cluster-admin";
+constexpr int kLeaseMs = 600;
+
+class MultiNodeTest : public E2eTest {
+ protected:
+  void SetUp() override {
+    E2eTest::SetUp();
+    Result<std::unique_ptr<RedisProcess>> redis = RedisProcess::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status().ToString();
+    redis_ = std::move(*redis);
+  }
+  void TearDown() override {
+    nodes_.clear();  // The nodes stop before their Redis.
+    E2eTest::TearDown();
+    redis_.reset();
+  }
+
+  // Starts node `i` (on `port`, or a free one) of the cluster.
+  void StartNode(size_t i, int port = 0) {
+    if (nodes_.size() <= i) nodes_.resize(i + 1);
+    std::vector<std::string> args = {
+        "--cluster",         redis_->url(), "--lease-ms",         std::to_string(kLeaseMs),
+        "--flush-ms",        "20",          "--admin-token",      kAdminToken,
+        "--log-level",       "debug",       "--max-table-lag-ms", "0",
+        "--event-budget-ms", "5000"};
+    const std::string log_path = file("node" + std::to_string(i) + ".log");
+    Result<std::unique_ptr<ServerProcess>> node =
+        ServerProcess::StartServe(GGS_BINARY, args, log_path, port);
+    ASSERT_TRUE(node.ok()) << node.status().message();
+    nodes_[i] = std::move(*node);
+  }
+  void StartNodes(size_t n) {
+    for (size_t i = 0; i < n; ++i) StartNode(i);
+  }
+  int port(size_t i) const { return nodes_[i]->port(); }
+  std::string address(size_t i) const { return "127.0.0.1:" + std::to_string(port(i)); }
+
+  static std::unique_ptr<SyncClient> ConnectTo(int port) {
+    auto client = SyncClient::Connect("127.0.0.1", port);
+    EXPECT_TRUE(client.ok()) << client.status().message();
+    return client.ok() ? std::move(client.value()) : nullptr;
+  }
+
+  // Says `hello` (with `token`, or `game`, or the table token `table`) on node `i`'s port.
+  // Returns the packet that answers it, so that a test sees a redirect as it is.
+  static Packet SayHello(SyncClient& c, const std::string& table, const std::string& game,
+                         const std::string& token, int redirects = 0) {
+    Packet p = ServerCommand(command::kHello, table);
+    if (!game.empty()) p.Add(header::kGame, game);
+    if (!token.empty()) p.Add(header::kToken, token);
+    if (redirects > 0) p.Add(header::kRedirects, std::to_string(redirects));
+    EXPECT_TRUE(c.Send(p).ok());
+    Result<Packet> reply = c.Receive(5000);
+    EXPECT_TRUE(reply.ok()) << reply.status().message();
+    return reply.ok() ? *reply : Packet{};
+  }
+
+  // Says hello through node `first`, following redirects; retries for up to 10 s while a
+  // redirect points at a node that does not answer (its lease has not expired yet). The
+  // client ends connected where it was seated.
+  HelloReply HelloFollowing(size_t first, std::unique_ptr<SyncClient>& c, const std::string& table,
+                            const std::string& game, const std::string& token,
+                            int* redirects_followed = nullptr) {
+    const auto deadline = steady_clock::now() + std::chrono::seconds(10);
+    int target = port(first);
+    int redirects = 0;
+    while (steady_clock::now() < deadline) {
+      Result<std::unique_ptr<SyncClient>> client = SyncClient::Connect("127.0.0.1", target, 1000);
+      if (!client.ok()) {  // A dead node: start again from the first.
+        std::this_thread::sleep_for(milliseconds(100));
+        target = port(first);
+        redirects = 0;
+        continue;
+      }
+      c = std::move(*client);
+      Packet reply = SayHello(*c, table, game, token, redirects);
+      if (ClientCommandOf(reply) == command::kRedirect) {
+        Result<HostPort> next = ParseHostPort(reply.payload);
+        EXPECT_TRUE(next.ok()) << reply.payload;
+        if (!next.ok()) return {};
+        target = next->port;
+        ++redirects;
+        if (redirects_followed) ++*redirects_followed;
+        EXPECT_TRUE(c->WaitClosed(5000)) << "a redirect closes the connection";
+        continue;
+      }
+      EXPECT_EQ(ClientCommandOf(reply), command::kHello)
+          << ErrorCodeOf(reply) << ": " << reply.payload;
+      Result<HelloReply> r = ParseHelloReply(reply.payload);
+      EXPECT_TRUE(r.ok()) << reply.payload;
+      return r.ok() ? *r : HelloReply{};
+    }
+    ADD_FAILURE() << "no node seated the hello within 10 s";
+    return {};
+  }
+
+  // A notebook table on node `i` with `key_value` written; returns its creator's hello.
+  HelloReply NotebookOn(size_t i, std::unique_ptr<SyncClient>& c, const std::string& key_value) {
+    c = ConnectTo(port(i));
+    HelloReply r = Hello(*c);
+    Define(*c, kNotebookGame);
+    EXPECT_TRUE(c->SendGame("set", key_value).ok());
+    Expect(*c, command::kWorldSet);
+    Expect(*c, "ok");
+    return r;
+  }
+
+  std::string Get(SyncClient& c, const std::string& key) {
+    EXPECT_TRUE(c.SendGame("get", key).ok());
+    for (int i = 0; i < 20; ++i) {
+      Result<Packet> p = c.Receive(5000);
+      if (!p.ok()) break;
+      if (ClientCommandOf(*p) == "value") return p->payload;
+    }
+    ADD_FAILURE() << "no value for " << key;
+    return "";
+  }
+
+  // What Redis holds for table `token`.
+  StoredTable Stored(const std::string& token) {
+    Result<std::unique_ptr<Storage>> storage = RedisStorage::Open(redis_->url());
+    EXPECT_TRUE(storage.ok()) << storage.status().message();
+    if (!storage.ok()) return {};
+    auto* directory = dynamic_cast<ClusterDirectory*>(storage->get());
+    Result<StoredTable> table = directory->LoadTable(token);
+    EXPECT_TRUE(table.ok()) << table.status().message();
+    return table.ok() ? *table : StoredTable{};
+  }
+  TableOwner OwnerOf(const std::string& token) {
+    Result<std::unique_ptr<Storage>> storage = RedisStorage::Open(redis_->url());
+    if (!storage.ok()) return {};
+    auto* directory = dynamic_cast<ClusterDirectory*>(storage->get());
+    Result<std::vector<TableOwner>> owners = directory->Owners({token});
+    return owners.ok() ? (*owners)[0] : TableOwner{};
+  }
+
+  std::unique_ptr<RedisProcess> redis_;
+  std::vector<std::unique_ptr<ServerProcess>> nodes_;
+};
+
+TEST_F(MultiNodeTest, ATableMadeOnOneNodeIsJoinedThroughAnotherByRedirect) {
+  StartNodes(2);
+  std::unique_ptr<SyncClient> creator;
+  const HelloReply made = NotebookOn(0, creator, "k=v");
+  std::this_thread::sleep_for(milliseconds(100));  // Past a flush: the table is in Redis.
+
+  auto c = ConnectTo(port(1));
+  Packet reply = SayHello(*c, made.table, "", "");
+  ASSERT_EQ(ClientCommandOf(reply), command::kRedirect) << ErrorCodeOf(reply) << reply.payload;
+  EXPECT_EQ(reply.payload, address(0));
+  EXPECT_TRUE(c->WaitClosed(5000));
+
+  int followed = 0;
+  std::unique_ptr<SyncClient> joiner;
+  const HelloReply joined = HelloFollowing(1, joiner, made.table, "", "", &followed);
+  EXPECT_EQ(followed, 1);
+  EXPECT_EQ(joined.table, made.table);
+  EXPECT_TRUE(joined.defined);
+  EXPECT_EQ(Get(*joiner, "k"), "v/v");
+}
+
+TEST_F(MultiNodeTest, AResumeThroughAnotherNodeIsRedirectedToTheOwner) {
+  StartNodes(2);
+  std::unique_ptr<SyncClient> creator;
+  const HelloReply made = NotebookOn(0, creator, "k=v");
+  creator.reset();
+  std::this_thread::sleep_for(milliseconds(100));
+
+  std::unique_ptr<SyncClient> again;
+  int followed = 0;
+  const HelloReply resumed = HelloFollowing(1, again, "", "", made.player, &followed);
+  EXPECT_EQ(followed, 1);
+  EXPECT_EQ(resumed.player, made.player);
+  EXPECT_EQ(resumed.table, made.table);
+  Expect(*again, "welcome_back");
+  EXPECT_EQ(Get(*again, "k"), "v/v");
+}
+
+TEST_F(MultiNodeTest, AGameUploadedOnOneNodeIsPlayableOnTheOthers) {
+  StartNodes(3);
+  auto up = ConnectTo(port(2));
+  ASSERT_TRUE(up->SendUpload("notebook", kAdminToken, kNotebookGame).ok());
+  Expect(*up, command::kUploaded);
+
+  for (size_t i : {0, 1}) {
+    std::unique_ptr<SyncClient> c;
+    const HelloReply r = HelloFollowing(i, c, "", "notebook", "");
+    EXPECT_TRUE(r.defined);
+    ASSERT_TRUE(c->SendGame("set", "n=" + std::to_string(i)).ok());
+    Expect(*c, command::kWorldSet);
+    Expect(*c, "ok");
+  }
+  // An unknown game is still an error on every node.
+  auto c = ConnectTo(port(0));
+  Packet reply = SayHello(*c, "", "nope", "");
+  EXPECT_EQ(ErrorCodeOf(reply), error::kNoSuchGame);
+}
+
+TEST_F(MultiNodeTest, AKilledNodesTablesAnswerOnASurvivorWithTheirState) {
+  StartNodes(3);
+  std::vector<std::unique_ptr<SyncClient>> creators(4);
+  std::vector<HelloReply> made;
+  for (size_t t = 0; t < creators.size(); ++t) {
+    made.push_back(NotebookOn(0, creators[t], "k=v" + std::to_string(t)));
+  }
+  std::this_thread::sleep_for(milliseconds(200));  // Past a flush.
+  nodes_[0]->Kill();
+  creators.clear();
+
+  // Within the lease and a look, the survivors claim every table; each player resumes
+  // through either survivor, redirected to wherever its table went.
+  for (size_t t = 0; t < made.size(); ++t) {
+    std::unique_ptr<SyncClient> c;
+    const HelloReply r = HelloFollowing(1 + t % 2, c, "", "", made[t].player);
+    EXPECT_EQ(r.table, made[t].table);
+    Expect(*c, "welcome_back");
+    EXPECT_EQ(Get(*c, "k"), "v" + std::to_string(t) + "/v" + std::to_string(t));
+    const TableOwner owner = OwnerOf(made[t].table);
+    EXPECT_TRUE(owner.node == address(1) || owner.node == address(2)) << owner.node;
+    EXPECT_EQ(owner.epoch, 2u);
+  }
+}
+
+TEST_F(MultiNodeTest, APausedNodeWritesNothingForTheTablesItLost) {
+  StartNodes(2);
+  std::unique_ptr<SyncClient> creator;
+  const HelloReply made = NotebookOn(0, creator, "k=before");
+  std::this_thread::sleep_for(milliseconds(100));
+
+  ASSERT_EQ(kill(nodes_[0]->pid(), SIGSTOP), 0);
+  // The creator, unaware, writes to its paused node: the bytes wait in the socket.
+  ASSERT_TRUE(creator->SendGame("set", "k=stale").ok());
+  // Past the lease, the other node claims the table for a player resuming through it.
+  std::this_thread::sleep_for(milliseconds(kLeaseMs * 2));
+  std::unique_ptr<SyncClient> c;
+  const HelloReply r = HelloFollowing(1, c, "", "", made.player);
+  EXPECT_EQ(r.table, made.table);
+  Expect(*c, "welcome_back");
+  ASSERT_TRUE(c->SendGame("set", "k=after").ok());
+  Expect(*c, command::kWorldSet);
+  Expect(*c, "ok");
+
+  ASSERT_EQ(kill(nodes_[0]->pid(), SIGCONT), 0);
+  // The paused node runs the stale command, its write is refused, and it lets the table go:
+  // its client is sent to the new owner.
+  bool redirected = false;
+  for (int i = 0; i < 20 && !redirected; ++i) {
+    Result<Packet> p = creator->Receive(5000);
+    if (!p.ok()) break;
+    if (ClientCommandOf(*p) == command::kRedirect) {
+      redirected = true;
+      EXPECT_EQ(p->payload, address(1));
+    }
+  }
+  EXPECT_TRUE(redirected);
+  std::this_thread::sleep_for(milliseconds(200));  // Past both nodes' flushes.
+  const StoredTable stored = Stored(made.table);
+  EXPECT_EQ(stored.world.at("k"), "after");
+  EXPECT_EQ(stored.local.at("k"), "after");
+  const TableOwner owner = OwnerOf(made.table);
+  EXPECT_EQ(owner.node, address(1));
+  EXPECT_EQ(owner.epoch, 2u);
+}
+
+TEST_F(MultiNodeTest, ARestartOfTheWholeClusterLosesNothing) {
+  StartNodes(2);
+  std::unique_ptr<SyncClient> a, b;
+  const HelloReply on0 = NotebookOn(0, a, "k=zero");
+  const HelloReply on1 = NotebookOn(1, b, "k=one");
+  std::this_thread::sleep_for(milliseconds(100));
+  a.reset();
+  b.reset();
+  const int port0 = port(0);
+  const int port1 = port(1);
+  EXPECT_EQ(nodes_[0]->Stop(), 0);
+  EXPECT_EQ(nodes_[1]->Stop(), 0);
+  StartNode(0, port0);
+  StartNode(1, port1);
+  for (const auto& [made, value] : {std::pair{on0, "zero"}, {on1, "one"}}) {
+    std::unique_ptr<SyncClient> c;
+    const HelloReply r = HelloFollowing(0, c, "", "", made.player);
+    EXPECT_EQ(r.table, made.table);
+    Expect(*c, "welcome_back");
+    EXPECT_EQ(Get(*c, "k"), std::string(value) + "/" + value);
+  }
+}
+
+}  // namespace
+}  // namespace ggs::e2e
