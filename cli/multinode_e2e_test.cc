@@ -235,6 +235,42 @@ TEST_F(MultiNodeTest, AGameUploadedOnOneNodeIsPlayableOnTheOthers) {
   EXPECT_EQ(ErrorCodeOf(reply), error::kNoSuchGame);
 }
 
+TEST_F(MultiNodeTest, AGameHelloIsSentToAnOpenTableOnAnotherNode) {
+  StartNodes(2);
+  auto up = ConnectTo(port(0));
+  ASSERT_TRUE(up->SendUpload("notebook", kAdminToken, kNotebookGame).ok());
+  Expect(*up, command::kUploaded);
+  std::unique_ptr<SyncClient> first;
+  const HelloReply opened = HelloFollowing(0, first, "", "notebook", "");
+  // Node 1 learns of the open table from node 0's next published load (every lease / 3).
+  std::this_thread::sleep_for(milliseconds(kLeaseMs));
+  int followed = 0;
+  std::unique_ptr<SyncClient> second;
+  const HelloReply joined = HelloFollowing(1, second, "", "notebook", "", &followed);
+  EXPECT_EQ(followed, 1);
+  EXPECT_EQ(joined.table, opened.table);
+}
+
+TEST_F(MultiNodeTest, ANewTableGoesToANodeWithClearlyLessLoad) {
+  constexpr char kSolo[] = "var seats = 1; function playerCommand(id, cmd, args) {}";
+  StartNodes(2);
+  auto up = ConnectTo(port(0));
+  ASSERT_TRUE(up->SendUpload("solo", kAdminToken, kSolo).ok());
+  Expect(*up, command::kUploaded);
+  // Hellos that say they were redirected already are seated where they arrive.
+  std::vector<std::unique_ptr<SyncClient>> here(3);
+  for (auto& c : here) {
+    c = ConnectTo(port(0));
+    Packet reply = SayHello(*c, "", "solo", "", 1);
+    ASSERT_EQ(ClientCommandOf(reply), command::kHello) << reply.payload;
+  }
+  std::this_thread::sleep_for(milliseconds(kLeaseMs));  // Both loads published and seen.
+  auto c = ConnectTo(port(0));
+  Packet reply = SayHello(*c, "", "solo", "");
+  ASSERT_EQ(ClientCommandOf(reply), command::kRedirect);
+  EXPECT_EQ(reply.payload, address(1));
+}
+
 TEST_F(MultiNodeTest, AKilledNodesTablesAnswerOnASurvivorWithTheirState) {
   StartNodes(3);
   std::vector<std::unique_ptr<SyncClient>> creators(4);
