@@ -1,12 +1,16 @@
-// Micro benchmarks of the write-behind flush: rows per second written to SQLite at several
-// batch sizes (the writes one flush interval gathers), on a database file and in memory.
+// Micro benchmarks of the write-behind flush: rows per second written at several batch
+// sizes (the writes one flush interval gathers) to SQLite, on a database file and in
+// memory, and to Redis (`--cluster`), on a redis-server child the benchmark starts, with
+// and without the cluster's fencing (core/cluster_directory.h).
 #include <benchmark/benchmark.h>
 
 #include <string>
 
+#include "core/redis_storage.h"
 #include "core/sqlite_storage.h"
 #include "core/storage.h"
 #include "core/write_behind.h"
+#include "testing/redis_process.h"
 #include "testing/temp_dir.h"
 
 namespace ggs::bench {
@@ -18,11 +22,19 @@ std::string TableToken(int i) { return "bench-table-" + std::to_string(i); }
 
 // One iteration queues `batch` distinct world writes spread over kTables tables (not
 // timed) and flushes them in one transaction (timed).
-void RunFlush(benchmark::State& state, const std::string& path) {
-  Result<std::unique_ptr<Storage>> storage = SqliteStorage::Open(path);
+// With `fenced`, every table is fenced as a cluster node's own (each flush then checks the
+// tables' owners first).
+void RunFlush(benchmark::State& state, Result<std::unique_ptr<Storage>> storage,
+              bool fenced = false) {
   if (!storage.ok()) {
     state.SkipWithError(storage.status().ToString().c_str());
     return;
+  }
+  if (fenced) {
+    auto* directory = dynamic_cast<ClusterDirectory*>(storage->get());
+    for (int t = 0; t < kTables && directory != nullptr; ++t) {
+      directory->Fence(TableToken(t), TableOwner{"bench:1", 1}, true);
+    }
   }
   WriteBehind wb(storage->get());
   for (int t = 0; t < kTables; ++t) {
@@ -53,12 +65,31 @@ void RunFlush(benchmark::State& state, const std::string& path) {
 
 void BM_FlushRowsFile(benchmark::State& state) {
   TempDir dir("ggs-bench");
-  RunFlush(state, dir.ok() ? dir.File("bench.db") : "");
+  RunFlush(state, SqliteStorage::Open(dir.ok() ? dir.File("bench.db") : ""));
 }
 BENCHMARK(BM_FlushRowsFile)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->UseRealTime();
 
-void BM_FlushRowsMemory(benchmark::State& state) { RunFlush(state, ":memory:"); }
+void BM_FlushRowsMemory(benchmark::State& state) {
+  RunFlush(state, SqliteStorage::Open(":memory:"));
+}
 BENCHMARK(BM_FlushRowsMemory)->Arg(1)->Arg(100)->Arg(10000)->UseRealTime();
+
+// Redis keeps nothing on disk here (as the tests' servers): the figure is the client's and
+// the server's work per row, not a disk's.
+void RunRedisFlush(benchmark::State& state, bool fenced) {
+  Result<std::unique_ptr<RedisProcess>> redis = RedisProcess::Start();
+  if (!redis.ok()) {
+    state.SkipWithError(redis.status().ToString().c_str());
+    return;
+  }
+  RunFlush(state, RedisStorage::Open((*redis)->url()), fenced);
+}
+
+void BM_FlushRowsRedis(benchmark::State& state) { RunRedisFlush(state, false); }
+BENCHMARK(BM_FlushRowsRedis)->Arg(1)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->UseRealTime();
+
+void BM_FlushRowsRedisFenced(benchmark::State& state) { RunRedisFlush(state, true); }
+BENCHMARK(BM_FlushRowsRedisFenced)->Arg(1)->Arg(100)->Arg(10000)->UseRealTime();
 
 }  // namespace
 }  // namespace ggs::bench
