@@ -22,7 +22,9 @@ class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::make_unique<TempDir>(std::string("ggs-e2e-") + info->name());
+    std::string name = info->name();  // "Test/0" for a parameterized test.
+    std::replace(name.begin(), name.end(), '/', '_');
+    dir_ = std::make_unique<TempDir>("ggs-e2e-" + name);
     ASSERT_TRUE(dir_->ok()) << dir_->error();
   }
   void TearDown() override {

@@ -7,6 +7,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "base/host_port.h"
@@ -359,6 +363,135 @@ TEST_F(MultiNodeTest, ARestartOfTheWholeClusterLosesNothing) {
     EXPECT_EQ(Get(*c, "k"), std::string(value) + "/" + value);
   }
 }
+
+// A randomized failover test with fixed seeds. Players on three nodes write to their
+// notebook tables through whatever node they are connected to, while nodes are killed and
+// restarted on their address, or paused past their lease and resumed. A player whose
+// connection breaks, or who is redirected, resumes through a random node. The model is the
+// last value each table acknowledged (a node is killed only after a flush interval has
+// passed since the last acknowledgement): every read, and Redis at the end, must show it,
+// and every table must have exactly one owner, a live node, which lists it.
+class FailoverTest : public MultiNodeTest, public ::testing::WithParamInterface<uint32_t> {
+ protected:
+  struct Seat {
+    HelloReply hello;
+    std::unique_ptr<SyncClient> client;
+  };
+
+  // Sends `command args` on the seat's connection and returns the reply named `reply`;
+  // resumes through a random node and sends again whenever the connection breaks or is
+  // redirected (set and get are idempotent).
+  std::string Ask(Seat& seat, const std::string& command, const std::string& args,
+                  const std::string& reply) {
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      if (seat.client != nullptr && seat.client->SendGame(command, args).ok()) {
+        for (int i = 0; i < 20; ++i) {
+          Result<Packet> p = seat.client->Receive(5000);
+          if (!p.ok()) break;
+          if (ClientCommandOf(*p) == reply) return p->payload;
+          if (ClientCommandOf(*p) == command::kRedirect) break;
+        }
+      }
+      ++resumes_;
+      const size_t via = rng_() % nodes_.size();
+      Trace("resume " + seat.hello.player + " via " + address(via));
+      const HelloReply again = HelloFollowing(via, seat.client, "", "", seat.hello.player);
+      EXPECT_EQ(again.table, seat.hello.table);
+    }
+    ADD_FAILURE() << "no " << reply << " to " << command << " in 10 attempts";
+    return "";
+  }
+
+  void Trace(const std::string& line) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    trace_ += std::to_string(std::chrono::duration_cast<milliseconds>(now).count() % 100000) + " " +
+              line + "\n";
+  }
+
+  std::mt19937 rng_;
+  int resumes_ = 0;
+  std::string trace_;
+};
+
+TEST_P(FailoverTest, EveryAcknowledgedWriteSurvivesKillsAndPauses) {
+  rng_.seed(GetParam());
+  StartNodes(3);
+  std::vector<Seat> seats;
+  std::map<std::string, std::string> model;  // Table token -> last acknowledged value.
+  int kills = 0;
+  int pauses = 0;
+  for (int step = 0; step < 30; ++step) {
+    const uint32_t dice = rng_() % 100;
+    if (seats.size() < 2 || dice < 20) {
+      Seat seat;
+      const size_t on = rng_() % nodes_.size();
+      seat.hello = NotebookOn(on, seat.client, "k=0");
+      Trace("new table " + seat.hello.table + " on " + address(on));
+      model[seat.hello.table] = "0";
+      seats.push_back(std::move(seat));
+    } else if (dice < 55) {
+      Seat& seat = seats[rng_() % seats.size()];
+      const std::string value = std::to_string(step);
+      Ask(seat, "set", "k=" + value, "ok");
+      model[seat.hello.table] = value;
+      Trace("set " + value + " at " + seat.hello.table);
+    } else if (dice < 80) {
+      Seat& seat = seats[rng_() % seats.size()];
+      EXPECT_EQ(Ask(seat, "get", "k", "value"),
+                model[seat.hello.table] + "/" + model[seat.hello.table])
+          << "step " << step;
+    } else if (dice < 92) {
+      const size_t victim = rng_() % nodes_.size();
+      std::this_thread::sleep_for(milliseconds(100));  // Every acknowledged write flushed.
+      const int at = port(victim);
+      nodes_[victim]->Kill();
+      Trace("killed " + address(victim));
+      StartNode(victim, at);
+      ++kills;
+    } else {
+      const size_t victim = rng_() % nodes_.size();
+      // Writes acknowledged but not flushed are lost with the table, as in a crash.
+      std::this_thread::sleep_for(milliseconds(100));
+      ASSERT_EQ(kill(nodes_[victim]->pid(), SIGSTOP), 0);
+      Trace("paused " + address(victim));
+      std::this_thread::sleep_for(milliseconds(kLeaseMs * 2));  // The others take over.
+      ASSERT_EQ(kill(nodes_[victim]->pid(), SIGCONT), 0);
+      Trace("resumed " + address(victim));
+      ++pauses;
+    }
+  }
+  for (Seat& seat : seats) {
+    EXPECT_EQ(Ask(seat, "get", "k", "value"),
+              model[seat.hello.table] + "/" + model[seat.hello.table]);
+  }
+  std::this_thread::sleep_for(milliseconds(200));  // Past every node's flush.
+  // Redis holds every table's last value, and one live owner that lists it.
+  std::set<std::string> alive;
+  for (size_t i = 0; i < nodes_.size(); ++i) alive.insert(address(i));
+  Result<std::unique_ptr<Storage>> storage = RedisStorage::Open(redis_->url());
+  ASSERT_TRUE(storage.ok());
+  auto* directory = static_cast<RedisStorage*>(storage->get());
+  std::map<std::string, int> listed;
+  for (const std::string& node : alive) {
+    Result<std::vector<std::string>> owned = directory->OwnedBy(node);
+    ASSERT_TRUE(owned.ok());
+    for (const std::string& token : *owned) ++listed[token];
+  }
+  for (const auto& [token, value] : model) {
+    const StoredTable stored = Stored(token);
+    EXPECT_EQ(stored.world.at("k"), value);
+    EXPECT_EQ(stored.local.at("k"), value);
+    const TableOwner owner = OwnerOf(token);
+    EXPECT_TRUE(alive.contains(owner.node)) << owner.node;
+    EXPECT_EQ(listed[token], 1) << token;
+  }
+  if (HasFailure()) std::cerr << "steps:\n" << trace_;
+  RecordProperty("kills", kills);
+  RecordProperty("pauses", pauses);
+  RecordProperty("resumes", resumes_);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, FailoverTest, ::testing::Values(1u, 2u, 3u, 4u, 5u));
 
 }  // namespace
 }  // namespace ggs::e2e
