@@ -34,8 +34,9 @@ class E2eTest : public ::testing::Test {
   std::string db() const { return file("ggs.db"); }
   std::string log() const { return file("server.log"); }
 
-  // Starts ggs serve on this test's database (or cluster_) with `extra` flags.
-  void StartServer(std::vector<std::string> extra = {}) {
+  // Starts ggs serve on this test's database (or cluster_) with `extra` flags, on a free
+  // port or on `port`.
+  void StartServer(std::vector<std::string> extra = {}, int port = 0) {
     std::vector<std::string> args = {"--log-level", "debug", "--flush-ms", "20"};
     if (cluster_.empty()) {
       args.insert(args.end(), {"--db", db()});
@@ -53,7 +54,7 @@ class E2eTest : public ::testing::Test {
       args.insert(args.end(), {"--max-table-lag-ms", "0"});
     }
     args.insert(args.end(), extra.begin(), extra.end());
-    auto started = ServerProcess::StartServe(GGS_BINARY, args, log());
+    auto started = ServerProcess::StartServe(GGS_BINARY, args, log(), port);
     ASSERT_TRUE(started.ok()) << started.status().message();
     server_ = std::move(started.value());
   }

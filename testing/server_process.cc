@@ -73,11 +73,13 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& b
 }
 
 Result<std::unique_ptr<ServerProcess>> ServerProcess::StartServe(
-    const std::string& binary, const std::vector<std::string>& args, const std::string& log_path) {
+    const std::string& binary, const std::vector<std::string>& args, const std::string& log_path,
+    int port) {
   return Start(
       binary,
-      [&args](int port) {
-        std::vector<std::string> argv = {"serve", "--listen", "127.0.0.1:" + std::to_string(port)};
+      [&args](int listen_port) {
+        std::vector<std::string> argv = {"serve", "--listen",
+                                         "127.0.0.1:" + std::to_string(listen_port)};
         if (std::find(args.begin(), args.end(), "--http") == args.end()) {
           argv.push_back("--http");
           argv.push_back("off");
@@ -85,7 +87,7 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::StartServe(
         argv.insert(argv.end(), args.begin(), args.end());
         return argv;
       },
-      log_path);
+      log_path, port);
 }
 
 Result<int> HttpPortFromLog(const std::string& log_path) {

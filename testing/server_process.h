@@ -30,10 +30,12 @@ class ServerProcess {
   // Starts `binary serve --listen 127.0.0.1:PORT <args...>`, as Start does. Without an
   // `--http` among `args` it adds `--http off`, so that no test depends on the default HTTP
   // port being free; a test of the HTTP listener passes `--http 127.0.0.1:0` and a log path,
-  // and reads the port with HttpPortFromLog.
+  // and reads the port with HttpPortFromLog. A `port` that is not 0 is used instead of a
+  // free one (to start a server again where it was).
   static Result<std::unique_ptr<ServerProcess>> StartServe(const std::string& binary,
                                                            const std::vector<std::string>& args,
-                                                           const std::string& log_path = "");
+                                                           const std::string& log_path = "",
+                                                           int port = 0);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
