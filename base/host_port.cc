@@ -32,8 +32,7 @@ Result<sockaddr_storage> ResolveHostPort(const HostPort& address) {
   addrinfo* found = nullptr;
   const std::string port = std::to_string(address.port);
   if (int rc = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return Status::Error("bad_address",
-                         "cannot resolve " + address.host + ": " + gai_strerror(rc));
+    return Status::Error("bad_address", "cannot resolve " + address.host + ": " + gai_strerror(rc));
   }
   if (!found) return Status::Error("bad_address", "no address for " + address.host);
   const addrinfo* pick = found;

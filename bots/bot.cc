@@ -111,8 +111,8 @@ Task<Status> Bot::Join() {
 
 Task<Status> Bot::Resume() {
   const uint64_t start = NowUs();
-  Status s = co_await Rehello(
-      node_, start + settings_->connect_timeout_us + settings_->hello_timeout_us);
+  Status s =
+      co_await Rehello(node_, start + settings_->connect_timeout_us + settings_->hello_timeout_us);
   if (!s.ok()) co_return s;
   ++meter_->stats().resumes;
   co_return Status::Ok();
@@ -193,8 +193,7 @@ Task<Status> Bot::PlayOn(uint64_t until_us) {
     Status played = co_await Play(until_us);
     if (played.ok()) co_return played;
     const uint64_t lost = NowUs();
-    if (!IsLost(played) || lost >= meter_->clock().end() ||
-        settings_->reconnect_timeout_us == 0) {
+    if (!IsLost(played) || lost >= meter_->clock().end() || settings_->reconnect_timeout_us == 0) {
       RecordLoss(played, lost);
       co_return played;
     }
@@ -323,21 +322,21 @@ void Bot::OnPong(const std::string& payload, uint64_t now_us) {
   meter_->PongReceived(scheduled, now_us);
 }
 
-// Drops the connection on purpose (churn): what was in flight is lost, not late.
+// Drops the connection on purpose (churn).
 void Bot::Drop(uint64_t now_us) {
-  socket_.Close();
   ++meter_->stats().churn_drops;
-  meter_->stats().pings_lost += pings_in_flight_.size();
-  pings_in_flight_.clear();
-  strategy_->OnDisconnected(now_us);
-  meter_->Down();
+  LetGo(now_us);
 }
 
-// The connection was lost under the bot, which will try to resume: what was in flight is
-// lost, not late, as with churn.
+// The connection was lost under the bot, which will try to resume.
 void Bot::Lose(uint64_t now_us) {
-  socket_.Close();
   ++meter_->stats().disconnects;
+  LetGo(now_us);
+}
+
+// Closes the connection before a resume: what was in flight is lost, not late.
+void Bot::LetGo(uint64_t now_us) {
+  socket_.Close();
   meter_->stats().pings_lost += pings_in_flight_.size();
   pings_in_flight_.clear();
   strategy_->OnDisconnected(now_us);

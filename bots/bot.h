@@ -90,6 +90,7 @@ class Bot {
   void StartSchedules(uint64_t now_us);
   void Drop(uint64_t now_us);
   void Lose(uint64_t now_us);
+  void LetGo(uint64_t now_us);
   void RecordLoss(const Status& why, uint64_t now_us);
   void Finish();
 
@@ -98,7 +99,7 @@ class Bot {
   BotPlan plan_;
   Meter* meter_;
   std::unique_ptr<Strategy> strategy_;
-  size_t home_;             // The index in settings_->servers of the node it started at.
+  size_t home_;              // The index in settings_->servers of the node it started at.
   sockaddr_storage node_{};  // The node that seated it (where redirects led).
   std::string token_;        // The player token, for resuming.
   std::string table_;

@@ -188,9 +188,9 @@ TEST_F(BotSwarmE2eTest, BotsFollowRedirectsFromAnyNodeToTheRealServer) {
   StartGameServer();
   Result<std::unique_ptr<Redirector>> redirector = Redirector::Start(server());
   ASSERT_TRUE(redirector.ok()) << redirector.status().message();
-  const int rc = RunSwarmCommand({"--servers", redirector.value()->address() + "," + server(),
-                                  "--game", "chat", "--bots", "6", "--duration", "2", "--json",
-                                  path("redirect.json")});
+  const int rc =
+      RunSwarmCommand({"--servers", redirector.value()->address() + "," + server(), "--game",
+                       "chat", "--bots", "6", "--duration", "2", "--json", path("redirect.json")});
   ASSERT_EQ(rc, 0) << output();
   const json j = ReadJson("redirect.json");
   EXPECT_EQ(j.at("bots_connected"), 6);
@@ -231,8 +231,8 @@ TEST_F(BotSwarmE2eTest, ARedirectLoopFailsTheBotsClearly) {
   Result<std::unique_ptr<Redirector>> loop = Redirector::Start("");
   ASSERT_TRUE(loop.ok());
   loop.value()->set_target(loop.value()->address());
-  const int rc = RunSwarmCommand({"--server", loop.value()->address(), "--bots", "2",
-                                  "--duration", "1", "--json", path("loop.json")});
+  const int rc = RunSwarmCommand({"--server", loop.value()->address(), "--bots", "2", "--duration",
+                                  "1", "--json", path("loop.json")});
   EXPECT_EQ(rc, 1) << output();
   const json j = ReadJson("loop.json");
   EXPECT_EQ(j.at("bots_failed"), 2);
@@ -289,8 +289,7 @@ TEST_F(BotSwarmE2eTest, HelpTeachesServersAndReconnects) {
   for (const char* word : {"--servers", "--reconnect-timeout", "redirect", "resumes"}) {
     EXPECT_NE(output().find(word), std::string::npos) << word << "\n" << output();
   }
-  EXPECT_NE(RunSwarmCommand({"--server", "127.0.0.1:1", "--servers", "127.0.0.1:2", "--bots",
-                             "1"}),
+  EXPECT_NE(RunSwarmCommand({"--server", "127.0.0.1:1", "--servers", "127.0.0.1:2", "--bots", "1"}),
             0);
 }
 

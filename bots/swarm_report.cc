@@ -213,12 +213,12 @@ std::string SummaryTable(const SwarmReport& r) {
                                  "; churn: " + std::to_string(s.churn_drops) + " drops, " +
                                  std::to_string(s.resumes) + " resumed, " +
                                  std::to_string(s.resume_failures) + " failed to resume");
-  out += Line("reconnects", std::to_string(s.reconnects) + " resumed, " +
-                                std::to_string(s.reconnect_failures) + " failed" +
-                                fmt::sprintf(" (resume ms p50 %.1f  max %.1f); ",
-                                             Ms(s.resume_time.Percentile(0.5)),
-                                             Ms(s.resume_time.max())) +
-                                std::to_string(s.redirects) + " redirects followed");
+  out += Line("reconnects",
+              std::to_string(s.reconnects) + " resumed, " + std::to_string(s.reconnect_failures) +
+                  " failed" +
+                  fmt::sprintf(" (resume ms p50 %.1f  max %.1f); ",
+                               Ms(s.resume_time.Percentile(0.5)), Ms(s.resume_time.max())) +
+                  std::to_string(s.redirects) + " redirects followed");
   out += Line("swarm CPU", fmt::sprintf("%.2f s = %.2f cores (peak RSS %.0f MB)", r.swarm_cpu_s,
                                         r.swarm_cpu_cores(), r.swarm_hwm_mb));
   if (r.machine) {

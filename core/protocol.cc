@@ -259,9 +259,9 @@ Result<RedirectStep> FollowRedirect(const Packet& hello, const Packet& reply) {
                             (reply.payload.size() > kShown ? "..." : "");
   const int followed = RedirectsOf(hello) + 1;
   if (followed > command::kMaxRedirects) {
-    return Status::Error("too_many_redirects",
-                         "the hello was redirected more than " +
-                             std::to_string(command::kMaxRedirects) + " times; last to '" + shown + "'");
+    return Status::Error("too_many_redirects", "the hello was redirected more than " +
+                                                   std::to_string(command::kMaxRedirects) +
+                                                   " times; last to '" + shown + "'");
   }
   Result<HostPort> node = ParseHostPort(reply.payload);
   const bool visible = std::all_of(reply.payload.begin(), reply.payload.end(),

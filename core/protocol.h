@@ -216,8 +216,8 @@ Result<HelloReply> ParseHelloReply(std::string_view payload);
 // and while the reply is a redirect it connects to the node named and sends
 // FollowRedirect's hello there.
 struct RedirectStep {
-  HostPort node;  // Where to connect: a TCP client's game port, a WebSocket client's /ws.
-  Packet hello;   // What to send there: the same hello with `Redirects: N`.
+  HostPort node;     // Where to connect: a TCP client's game port, a WebSocket client's /ws.
+  Packet hello;      // What to send there: the same hello with `Redirects: N`.
   int followed = 0;  // N: the redirects followed for this hello, this one included.
 };
 // The number of redirects `hello` says it has followed (its Redirects header; 0 without one,

@@ -334,8 +334,9 @@ TEST(ProtocolTest, AtMostMaxRedirectsAreFollowed) {
 
 TEST(ProtocolTest, ARedirectThatIsNotHostPortIsRefused) {
   const Packet hello = ServerCommand(command::kHello);
-  for (const std::string& bad : std::vector<std::string>{"", "nowhere", "host:", ":9000", "host:0", "host:65536", "host:9x", "a b:9000",
-        std::string("h\0st:9000", 7), "host:9000\n", std::string(5000, 'x')}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "nowhere", "host:", ":9000", "host:0", "host:65536", "host:9x", "a b:9000",
+           std::string("h\0st:9000", 7), "host:9000\n", std::string(5000, 'x')}) {
     Result<RedirectStep> r = FollowRedirect(hello, RedirectTo(bad));
     ASSERT_FALSE(r.ok()) << EscapeBytes(bad);
     EXPECT_EQ(r.status().code(), "bad_redirect") << EscapeBytes(bad);

@@ -521,10 +521,9 @@ Status SessionRunner::Dismiss(const std::vector<std::string>& tokens) {
     Result<std::unique_ptr<SyncClient>> client =
         SyncClient::Connect(target_->host(), target_->port(), options_.timeout_ms);
     if (!client.ok()) return client.status();
-    Result<SyncClient::Hello> hello =
-        SyncClient::SayHello(std::move(client.value()),
-                             ServerCommand(command::kHello).Add(header::kToken, token),
-                             options_.timeout_ms);
+    Result<SyncClient::Hello> hello = SyncClient::SayHello(
+        std::move(client.value()), ServerCommand(command::kHello).Add(header::kToken, token),
+        options_.timeout_ms);
     if (!hello.ok()) return hello.status();
     SyncClient& c = *hello->client;
     // Pong's clock may speak first; the hello reply or an error (gone already) settles it.

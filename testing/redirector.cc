@@ -1,8 +1,6 @@
 // Redirector: a blocking listener on its own thread, one connection at a time.
 #include "testing/redirector.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,11 +12,12 @@
 
 #include "base/text.h"
 #include "core/websocket.h"
+#include "testing/server_process.h"
 
 namespace ggs {
 namespace {
 
-constexpr int kPollMs = 50;         // How often the listener looks at stop_.
+constexpr int kPollMs = 50;          // How often the listener looks at stop_.
 constexpr int kConnectionMs = 5000;  // The longest one connection is served.
 constexpr int kLingerMs = 1000;      // The longest wait for a client to hang up.
 
@@ -67,21 +66,10 @@ std::string HttpHeader(std::string_view head, std::string_view name) {
 }  // namespace
 
 Result<std::unique_ptr<Redirector>> Redirector::Start(std::string target, Transport transport) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::Io(std::string("socket: ") + std::strerror(errno));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      listen(fd, 64) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    Status s = Status::Io(std::string("listen: ") + std::strerror(errno));
-    ::close(fd);
-    return s;
-  }
+  Result<LoopbackSocket> listening = BindLoopback(64);
+  if (!listening.ok()) return listening.status();
   return std::unique_ptr<Redirector>(
-      new Redirector(fd, ntohs(address.sin_port), std::move(target), transport));
+      new Redirector(listening->fd, listening->port, std::move(target), transport));
 }
 
 Redirector::Redirector(int fd, int port, std::string target, Transport transport)
@@ -141,8 +129,7 @@ void Redirector::Answer(int fd) {
       if (!more) return;
       bytes += *more;
     }
-    const std::string key =
-        HttpHeader(std::string_view(bytes).substr(0, end), "Sec-WebSocket-Key");
+    const std::string key = HttpHeader(std::string_view(bytes).substr(0, end), "Sec-WebSocket-Key");
     WriteAll(fd,
              "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
              "Sec-WebSocket-Accept: " +

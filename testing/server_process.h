@@ -62,4 +62,12 @@ Result<int> HttpPortFromLog(const std::string& log_path);
 // A TCP port on 127.0.0.1 that was free a moment ago.
 Result<int> FreeLoopbackPort();
 
+// A TCP socket bound to a free port on 127.0.0.1, listening when `backlog` > 0: its
+// descriptor, which the caller closes, and its port. Fails with code "io".
+struct LoopbackSocket {
+  int fd = -1;
+  int port = 0;
+};
+Result<LoopbackSocket> BindLoopback(int backlog = 0);
+
 }  // namespace ggs

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { after, before, test } from 'node:test';
 
 import { connect, encodePacket, HEADER, MAX_REDIRECTS, PacketDecoder, redirectUrl } from '../ggs.js';
-import { Server } from './support.mjs';
+import { nextEvent, Server } from './support.mjs';
 
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -99,18 +99,6 @@ async function redirector(target) {
 }
 
 const open = (address, options = {}) => connect(`ws://${address}/ws`, { remember: false, minDelay: 50, ...options });
-
-function nextEvent(client, event, test = () => true, timeoutMs = 15000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} event within ${timeoutMs} ms`)), timeoutMs);
-    const off = client.on(event, (...args) => {
-      if (!test(...args)) return;
-      clearTimeout(timer);
-      off();
-      resolve(args);
-    });
-  });
-}
 
 test('redirectUrl accepts HOST:PORT only', () => {
   assert.equal(redirectUrl('10.0.0.2:8080', 'ws://a/ws'), 'ws://10.0.0.2:8080/ws');
