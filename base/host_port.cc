@@ -1,10 +1,7 @@
 // ParseHostPort: the last colon splits host from port.
 #include "base/host_port.h"
 
-#include <netdb.h>
-
 #include <charconv>
-#include <cstring>
 
 namespace ggs {
 
@@ -24,28 +21,6 @@ Result<HostPort> ParseHostPort(std::string_view text) {
     host = host.substr(1, host.size() - 2);
   }
   return HostPort{std::move(host), port};
-}
-
-Result<sockaddr_storage> ResolveHostPort(const HostPort& address) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(address.port);
-  if (int rc = getaddrinfo(address.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return Status::Error("bad_address", "cannot resolve " + address.host + ": " + gai_strerror(rc));
-  }
-  if (!found) return Status::Error("bad_address", "no address for " + address.host);
-  const addrinfo* pick = found;
-  for (const addrinfo* a = found; a; a = a->ai_next) {
-    if (a->ai_family == AF_INET) {
-      pick = a;
-      break;
-    }
-  }
-  sockaddr_storage out{};
-  std::memcpy(&out, pick->ai_addr, pick->ai_addrlen);
-  freeaddrinfo(found);
-  return out;
 }
 
 }  // namespace ggs

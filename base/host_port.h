@@ -2,8 +2,6 @@
 // --listen and every client's --server.
 #pragma once
 
-#include <sys/socket.h>
-
 #include <string>
 #include <string_view>
 
@@ -19,11 +17,5 @@ struct HostPort {
 // Splits "HOST:PORT" (also "[::1]:PORT"). Fails with code "bad_address" and a message that
 // quotes the text.
 Result<HostPort> ParseHostPort(std::string_view text);
-
-// The socket address of `address` (getaddrinfo, which blocks while a name is looked up; an
-// IP address needs no lookup). Among several addresses IPv4 is preferred: a server listens
-// on one, and for a name such as localhost, IPv4 is the likelier. Fails with code
-// "bad_address" saying why.
-Result<sockaddr_storage> ResolveHostPort(const HostPort& address);
 
 }  // namespace ggs

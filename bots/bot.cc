@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "base/host_port.h"
+#include "base/resolve.h"
 #include "core/protocol.h"
 
 namespace ggs::bots {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/host_port.h"
+#include "base/resolve.h"
 #include "bots/gatherer.h"
 #include "bots/run_clock.h"
 #include "bots/shard.h"

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "base/host_port.h"
+#include "base/resolve.h"
 
 namespace ggs {
 namespace {
