@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/host_port.h"
+#include "base/resolve.h"
 #include "core/protocol.h"
 
 namespace ggs::bots {
@@ -31,6 +33,16 @@ std::string LossCode(const Status& why) {
   return why.code();
 }
 
+// A connection lost under the bot (not closed by the server with an error of its own): the
+// bot reconnects and resumes.
+bool IsLost(const Status& why) { return why.IsClosed() || why.IsIo(); }
+
+// A failure worth another try at resuming: the node was unreachable or silent, or went away
+// again; an error reply of a server is its answer, and final.
+bool IsRetryable(const Status& why) {
+  return why.IsClosed() || why.IsIo() || why.IsTimeout() || why.code() == "connect_failed";
+}
+
 }  // namespace
 
 Bot::Bot(Scheduler* scheduler, const BotSettings* settings, BotPlan plan, Meter* meter,
@@ -39,7 +51,9 @@ Bot::Bot(Scheduler* scheduler, const BotSettings* settings, BotPlan plan, Meter*
       settings_(settings),
       plan_(plan),
       meter_(meter),
-      strategy_(std::move(strategy)) {
+      strategy_(std::move(strategy)),
+      home_(plan.index % settings->servers.size()),
+      node_(settings->servers[home_]) {
   if (settings_->websocket) socket_.UseWebSocket();
 }
 
@@ -57,7 +71,7 @@ Task<> Bot::Run() {
     co_return;
   }
   const bool churns = plan_.churn_at_us != 0 && plan_.churn_at_us < clock.end();
-  Status played = co_await Play(churns ? plan_.churn_at_us : clock.end());
+  Status played = co_await PlayOn(churns ? plan_.churn_at_us : clock.end());
   if (played.ok() && churns && NowUs() < clock.end()) {
     Drop(NowUs());
     co_await socket_.SleepUntil(NowUs() + plan_.churn_pause_us);
@@ -67,10 +81,9 @@ Task<> Bot::Run() {
       Finish();
       co_return;
     }
-    played = co_await Play(clock.end());
+    played = co_await PlayOn(clock.end());
   }
   if (!played.ok()) {
-    RecordLoss(played, NowUs());
     Finish();
     co_return;
   }
@@ -82,7 +95,9 @@ Task<> Bot::Run() {
 Task<Status> Bot::Join() {
   Packet hello = ServerCommand(command::kHello);
   hello.Add(header::kGame, settings_->game);
-  Status s = co_await Hello(std::move(hello));
+  const uint64_t start = NowUs();
+  Status s = co_await Hello(std::move(hello), node_,
+                            start + settings_->connect_timeout_us + settings_->hello_timeout_us);
   if (!s.ok()) co_return s;
   const uint64_t now = NowUs();
   if (std::optional<GameInput> first = strategy_->JoinInput()) {
@@ -96,11 +111,19 @@ Task<Status> Bot::Join() {
 }
 
 Task<Status> Bot::Resume() {
-  Packet hello = ServerCommand(command::kHello);
-  hello.Add(header::kToken, token_);
-  Status s = co_await Hello(std::move(hello));
+  const uint64_t start = NowUs();
+  Status s =
+      co_await Rehello(node_, start + settings_->connect_timeout_us + settings_->hello_timeout_us);
   if (!s.ok()) co_return s;
   ++meter_->stats().resumes;
+  co_return Status::Ok();
+}
+
+Task<Status> Bot::Rehello(const sockaddr_storage& node, uint64_t deadline_us) {
+  Packet hello = ServerCommand(command::kHello);
+  hello.Add(header::kToken, token_);
+  Status s = co_await Hello(std::move(hello), node, deadline_us);
+  if (!s.ok()) co_return s;
   meter_->Up();
   // Pings and inputs due while the bot was away are skipped, not sent in a burst.
   const uint64_t now = NowUs();
@@ -111,39 +134,104 @@ Task<Status> Bot::Resume() {
   co_return Status::Ok();
 }
 
-// Connects, sends `hello` and waits for the reply `<player>,<defined>,<table>`. Fails with
-// the socket's code or the server's error code.
-Task<Status> Bot::Hello(Packet hello) {
-  const uint64_t start = NowUs();
-  Status connected =
-      co_await socket_.Connect(settings_->server, start + settings_->connect_timeout_us);
-  if (!connected.ok()) co_return connected;
-  if (Status s = Send(hello, start); !s.ok()) co_return s;
-  const uint64_t deadline = start + settings_->hello_timeout_us;
+// Connects to `node`, sends `hello` and waits for the reply `<player>,<defined>,<table>`,
+// following redirects; each connection and each reply within the settings' timeouts and
+// `deadline_us`. Fails with the socket's code, the server's error code, or
+// FollowRedirect's. A redirect names its node by address (a name would be looked up
+// here, blocking the loop).
+Task<Status> Bot::Hello(Packet hello, sockaddr_storage node, uint64_t deadline_us) {
   for (;;) {
-    Result<Packet> reply = co_await socket_.Read(deadline);
-    if (!reply.ok()) co_return reply.status();
-    const uint64_t now = NowUs();
-    const std::string_view command = ClientCommandOf(*reply);
-    if (command == command::kHello) {
-      meter_->MessageIn(EncodedSize(*reply), now);
-      Result<HelloReply> parsed = ParseHelloReply(reply->payload);
-      if (!parsed.ok()) co_return parsed.status();
-      token_ = std::move(parsed->player);
-      table_ = std::move(parsed->table);
-      co_return Status::Ok();
+    const uint64_t start = NowUs();
+    Status connected = co_await socket_.Connect(
+        node, std::min(deadline_us, start + settings_->connect_timeout_us));
+    if (!connected.ok()) co_return connected;
+    if (Status s = Send(hello, start); !s.ok()) co_return s;
+    const uint64_t deadline = std::min(deadline_us, NowUs() + settings_->hello_timeout_us);
+    std::optional<Packet> redirect;
+    while (!redirect) {
+      Result<Packet> reply = co_await socket_.Read(deadline);
+      if (!reply.ok()) co_return reply.status();
+      const uint64_t now = NowUs();
+      const std::string_view command = ClientCommandOf(*reply);
+      if (command == command::kHello) {
+        meter_->MessageIn(EncodedSize(*reply), now);
+        Result<HelloReply> parsed = ParseHelloReply(reply->payload);
+        if (!parsed.ok()) co_return parsed.status();
+        token_ = std::move(parsed->player);
+        table_ = std::move(parsed->table);
+        node_ = node;
+        co_return Status::Ok();
+      }
+      if (command == command::kError) {
+        meter_->MessageIn(EncodedSize(*reply), now);
+        co_return ServerError(*reply);
+      }
+      if (command == command::kRedirect) {
+        meter_->MessageIn(EncodedSize(*reply), now);
+        redirect = std::move(reply.value());
+      } else if (Status s = Handle(*reply, now); !s.ok()) {
+        co_return s;
+      }
     }
-    if (command == command::kError) {
-      meter_->MessageIn(EncodedSize(*reply), now);
-      co_return ServerError(*reply);
-    }
-    if (Status s = Handle(*reply, now); !s.ok()) co_return s;
+    Result<RedirectStep> step = FollowRedirect(hello, *redirect);
+    if (!step.ok()) co_return step.status();
+    Result<sockaddr_storage> next = ResolveHostPort(step->node);
+    if (!next.ok()) co_return Status::Error("bad_redirect", next.status().message());
+    ++meter_->stats().redirects;
+    socket_.Close();
+    hello = std::move(step->hello);
+    node = next.value();
   }
 }
 
 void Bot::StartSchedules(uint64_t now_us) {
   next_ping_us_ = now_us + plan_.ping_phase_us;
   next_input_us_ = now_us + plan_.input_phase_us;
+}
+
+Task<Status> Bot::PlayOn(uint64_t until_us) {
+  for (;;) {
+    Status played = co_await Play(until_us);
+    if (played.ok()) co_return played;
+    const uint64_t lost = NowUs();
+    if (!IsLost(played) || lost >= meter_->clock().end() || settings_->reconnect_timeout_us == 0) {
+      RecordLoss(played, lost);
+      co_return played;
+    }
+    Lose(lost);
+    Status back = co_await Reconnect(lost);
+    if (!back.ok()) {
+      ++meter_->stats().reconnect_failures;
+      meter_->Error(LossCode(played));
+      co_return back;
+    }
+    ++meter_->stats().reconnects;
+    meter_->stats().resume_time.Record(NowUs() - lost);
+  }
+}
+
+// Tries the next node after the bot's own first, then the others, its own last (with one
+// node, that one), round after round, until a resume succeeds, a server refuses it, or the
+// reconnect timeout (or the run's end) passes.
+Task<Status> Bot::Reconnect(uint64_t lost_us) {
+  const uint64_t deadline =
+      std::min(lost_us + settings_->reconnect_timeout_us, meter_->clock().end());
+  const size_t nodes = settings_->servers.size();
+  Status last = Status::Timeout("no time left to reconnect");
+  while (NowUs() < deadline) {
+    for (size_t k = 1; k <= nodes && NowUs() < deadline; ++k) {
+      const size_t i = (home_ + k) % nodes;
+      last = co_await Rehello(settings_->servers[i], deadline);
+      if (last.ok()) {
+        home_ = i;
+        co_return last;
+      }
+      socket_.Close();
+      if (!IsRetryable(last)) co_return last;
+    }
+    co_await socket_.SleepUntil(std::min(NowUs() + settings_->reconnect_pause_us, deadline));
+  }
+  co_return last;
 }
 
 // The bot's event loop: read packets until the next ping or input is due, send what is due,
@@ -235,10 +323,21 @@ void Bot::OnPong(const std::string& payload, uint64_t now_us) {
   meter_->PongReceived(scheduled, now_us);
 }
 
-// Drops the connection on purpose (churn): what was in flight is lost, not late.
+// Drops the connection on purpose (churn).
 void Bot::Drop(uint64_t now_us) {
-  socket_.Close();
   ++meter_->stats().churn_drops;
+  LetGo(now_us);
+}
+
+// The connection was lost under the bot, which will try to resume.
+void Bot::Lose(uint64_t now_us) {
+  ++meter_->stats().disconnects;
+  LetGo(now_us);
+}
+
+// Closes the connection before a resume: what was in flight is lost, not late.
+void Bot::LetGo(uint64_t now_us) {
+  socket_.Close();
   meter_->stats().pings_lost += pings_in_flight_.size();
   pings_in_flight_.clear();
   strategy_->OnDisconnected(now_us);

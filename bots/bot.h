@@ -2,8 +2,12 @@
 // says hello to a table of its game, then plays: it hands the game's commands to its
 // strategy, sends the strategy's inputs at the input rate, and sends a ping at the ping
 // rate, recording each round trip from the ping's scheduled time. A bot picked for churn
-// drops its connection once and resumes with its token. At the end it waits briefly for
-// its last pongs, says bye and closes.
+// drops its connection once and resumes with its token. Every hello follows `redirect`
+// replies (FollowRedirect of core/protocol.h). A bot whose connection is lost (its node
+// died, or the network failed) reconnects and resumes with its token: at the next node of
+// the list first, then the others, its own last, round after round until it is back or
+// the reconnect timeout passes. At the end it waits briefly for its last pongs, says bye
+// and closes.
 //
 // Thread: the loop's thread only.
 #pragma once
@@ -14,6 +18,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bots/bot_socket.h"
 #include "bots/meter.h"
@@ -27,7 +32,8 @@ namespace ggs::bots {
 
 // What every bot of a run shares.
 struct BotSettings {
-  sockaddr_storage server{};
+  // The nodes; bot i starts at servers[i % size]. REQUIRES: not empty.
+  std::vector<sockaddr_storage> servers;
   bool websocket = false;  // Connect to the server's HTTP listener and play over /ws.
   std::string game;
   uint64_t ping_period_us = 1000000;  // 0: no pings.
@@ -36,6 +42,10 @@ struct BotSettings {
   uint64_t hello_timeout_us = 10000000;
   uint64_t drain_us = 1000000;  // How long a bot waits for its last pongs after the end.
   uint64_t bye_timeout_us = 2000000;
+  // How long a bot that lost its connection keeps trying to resume (never past the run's
+  // end), and the pause between its rounds over the nodes.
+  uint64_t reconnect_timeout_us = 10000000;
+  uint64_t reconnect_pause_us = 200000;
 };
 
 // What is particular to one bot.
@@ -61,8 +71,14 @@ class Bot {
  private:
   Task<Status> Join();
   Task<Status> Resume();
-  Task<Status> Hello(Packet hello);
+  // Says hello with the bot's token at `node`, by `deadline_us`.
+  Task<Status> Rehello(const sockaddr_storage& node, uint64_t deadline_us);
+  Task<Status> Hello(Packet hello, sockaddr_storage node, uint64_t deadline_us);
   Task<Status> Play(uint64_t until_us);
+  // Plays until `until_us`, reconnecting after each lost connection. Fails when the bot
+  // cannot go on (the loss is recorded then).
+  Task<Status> PlayOn(uint64_t until_us);
+  Task<Status> Reconnect(uint64_t lost_us);
   Task<> Drain();
   Task<> Leave();
 
@@ -73,6 +89,8 @@ class Bot {
   void OnPong(const std::string& payload, uint64_t now_us);
   void StartSchedules(uint64_t now_us);
   void Drop(uint64_t now_us);
+  void Lose(uint64_t now_us);
+  void LetGo(uint64_t now_us);
   void RecordLoss(const Status& why, uint64_t now_us);
   void Finish();
 
@@ -81,7 +99,9 @@ class Bot {
   BotPlan plan_;
   Meter* meter_;
   std::unique_ptr<Strategy> strategy_;
-  std::string token_;  // The player token, for resuming.
+  size_t home_;              // The index in settings_->servers of the node it started at.
+  sockaddr_storage node_{};  // The node that seated it (where redirects led).
+  std::string token_;        // The player token, for resuming.
   std::string table_;
   uint64_t next_ping_us_ = 0;
   uint64_t next_input_us_ = 0;

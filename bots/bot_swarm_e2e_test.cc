@@ -13,6 +13,7 @@
 #include "bots/json_test_support.h"
 #include "bots/swarm.h"
 #include "cli/e2e_support.h"
+#include "testing/redirector.h"
 
 extern char** environ;
 
@@ -181,6 +182,115 @@ TEST_F(BotSwarmE2eTest, RunSwarmInProcessReportsEachSecondAndCanBeCancelled) {
   EXPECT_EQ(seen[1].second, 1);
   EXPECT_EQ(seen[1].connected, 6);
   EXPECT_EQ(report->series.size(), seen.size());
+}
+
+TEST_F(BotSwarmE2eTest, BotsFollowRedirectsFromAnyNodeToTheRealServer) {
+  StartGameServer();
+  Result<std::unique_ptr<Redirector>> redirector = Redirector::Start(server());
+  ASSERT_TRUE(redirector.ok()) << redirector.status().message();
+  const int rc =
+      RunSwarmCommand({"--servers", redirector.value()->address() + "," + server(), "--game",
+                       "chat", "--bots", "6", "--duration", "2", "--json", path("redirect.json")});
+  ASSERT_EQ(rc, 0) << output();
+  const json j = ReadJson("redirect.json");
+  EXPECT_EQ(j.at("bots_connected"), 6);
+  EXPECT_EQ(j.at("errors"), 0) << output();
+  // Bots 0, 2 and 4 started at the redirector, which sent each on to the server.
+  EXPECT_EQ(j.at("redirects"), 3);
+  const std::vector<Packet> hellos = redirector.value()->received();
+  ASSERT_EQ(hellos.size(), 3u);
+  for (const Packet& hello : hellos) {
+    EXPECT_EQ(*hello.Find(header::kGame), "chat");
+    EXPECT_EQ(RedirectsOf(hello), 0);
+  }
+  // Every bot sat at the real server's one chat table, where they heard each other.
+  EXPECT_GT(j.at("game_messages").get<double>(), 6 * 2);
+  EXPECT_NE(output().find("3 redirects followed"), std::string::npos) << output();
+}
+
+TEST_F(BotSwarmE2eTest, BotsFollowRedirectsOverWebSocket) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartServerWithHttp(dir_->path(), {"--games", std::string(GGS_SOURCE_DIR) + "/games"}));
+  const std::string http = "127.0.0.1:" + std::to_string(http_port_);
+  Result<std::unique_ptr<Redirector>> redirector =
+      Redirector::Start(http, Redirector::Transport::kWebSocket);
+  ASSERT_TRUE(redirector.ok()) << redirector.status().message();
+  const int rc = RunSwarmCommand({"--transport", "ws", "--servers",
+                                  redirector.value()->address() + "," + http, "--game", "chat",
+                                  "--bots", "4", "--duration", "2", "--json", path("ws.json")});
+  ASSERT_EQ(rc, 0) << output();
+  const json j = ReadJson("ws.json");
+  EXPECT_EQ(j.at("bots_connected"), 4);
+  EXPECT_EQ(j.at("errors"), 0) << output();
+  EXPECT_EQ(j.at("redirects"), 2);
+  EXPECT_EQ(redirector.value()->received().size(), 2u);
+}
+
+TEST_F(BotSwarmE2eTest, ARedirectLoopFailsTheBotsClearly) {
+  StartGameServer();
+  Result<std::unique_ptr<Redirector>> loop = Redirector::Start("");
+  ASSERT_TRUE(loop.ok());
+  loop.value()->set_target(loop.value()->address());
+  const int rc = RunSwarmCommand({"--server", loop.value()->address(), "--bots", "2", "--duration",
+                                  "1", "--json", path("loop.json")});
+  EXPECT_EQ(rc, 1) << output();
+  const json j = ReadJson("loop.json");
+  EXPECT_EQ(j.at("bots_failed"), 2);
+  EXPECT_EQ(j.at("errors_by_code").at("too_many_redirects"), 2);
+  EXPECT_EQ(loop.value()->received().size(), 8u);  // Each bot's hello, then 3 redirected.
+}
+
+// The server dies (SIGKILL) mid-run and comes back on the same port and database: every bot
+// resumes its seat with its token and plays on.
+TEST_F(BotSwarmE2eTest, BotsResumeAfterTheServerIsKilledAndRestarted) {
+  const std::vector<std::string> flags = {"--games", std::string(GGS_SOURCE_DIR) + "/games",
+                                          "--reconnect-grace", "60"};
+  StartServer(flags);
+  const int port = server_->port();
+  SwarmOptions o;
+  o.server = server();
+  o.bots = 6;
+  o.duration_s = 7;
+  o.reconnect_timeout_s = 15;
+  int64_t killed_at = -1;
+  o.on_second = [&](const SeriesPoint& p) {
+    if (killed_at >= 0 || p.connected < 6) return;
+    killed_at = p.second;
+    server_->Kill();
+    StartServer(flags, port);
+  };
+  Result<SwarmReport> report = RunSwarm(o);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_GE(killed_at, 0) << "the bots never all connected";
+  const ShardStats& s = report->stats;
+  EXPECT_EQ(s.bots_connected, 6u);
+  EXPECT_EQ(s.disconnects, 6u);
+  EXPECT_EQ(s.reconnects, 6u);
+  EXPECT_EQ(s.reconnect_failures, 0u);
+  EXPECT_EQ(s.resume_time.count(), 6u);
+  EXPECT_EQ(s.errors(), 0u) << SummaryTable(*report);
+  // After the restart all six were connected again and their pings were answered.
+  bool carried_on = false;
+  for (const SeriesPoint& p : report->series) {
+    if (p.second > killed_at && p.connected == 6 && p.pongs > 0) carried_on = true;
+  }
+  EXPECT_TRUE(carried_on) << ReportJson(*report);
+  const json j = json::parse(ReportJson(*report));
+  EXPECT_EQ(j.at("reconnects"), 6);
+  EXPECT_EQ(j.at("reconnect_failures"), 0);
+  EXPECT_EQ(j.at("resume_ms").at("count"), 6);
+  EXPECT_GT(j.at("resume_ms").at("max").get<double>(), 0);
+  EXPECT_NE(SummaryTable(*report).find("6 resumed, 0 failed"), std::string::npos)
+      << SummaryTable(*report);
+}
+
+TEST_F(BotSwarmE2eTest, HelpTeachesServersAndReconnects) {
+  EXPECT_EQ(RunSwarmCommand({"--help"}), 0);
+  for (const char* word : {"--servers", "--reconnect-timeout", "redirect", "resumes"}) {
+    EXPECT_NE(output().find(word), std::string::npos) << word << "\n" << output();
+  }
+  EXPECT_NE(RunSwarmCommand({"--server", "127.0.0.1:1", "--servers", "127.0.0.1:2", "--bots", "1"}),
+            0);
 }
 
 }  // namespace

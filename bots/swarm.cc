@@ -1,7 +1,6 @@
 // RunSwarm: checks, threads, the measurement window's CPU samples and the final merge.
 #include "bots/swarm.h"
 
-#include <netdb.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "base/host_port.h"
+#include "base/resolve.h"
 #include "bots/gatherer.h"
 #include "bots/run_clock.h"
 #include "bots/shard.h"
@@ -44,6 +44,9 @@ Status Validate(const SwarmOptions& o) {
   }
   if (!(o.churn >= 0 && o.churn <= 1)) return bad("--churn must be a fraction from 0 to 1");
   if (o.transport != "tcp" && o.transport != "ws") return bad("--transport must be tcp or ws");
+  if (!(o.reconnect_timeout_s >= 0 && o.reconnect_timeout_s <= 3600)) {
+    return bad("--reconnect-timeout must be 0 to 3600 seconds");
+  }
   if (!KnownGame(o.game)) return Status::Error("unknown_game", "no bot strategy for " + o.game);
   return Status::Ok();
 }
@@ -51,26 +54,7 @@ Status Validate(const SwarmOptions& o) {
 Result<sockaddr_storage> Resolve(const std::string& host_port) {
   Result<HostPort> hp = ParseHostPort(host_port);
   if (!hp.ok()) return hp.status();
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(hp->port);
-  if (int rc = getaddrinfo(hp->host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return Status::Error("bad_address", "cannot resolve " + hp->host + ": " + gai_strerror(rc));
-  }
-  // The server listens on one address; for a name such as localhost, IPv4 is the likelier.
-  if (!found) return Status::Error("bad_address", "no address for " + hp->host);
-  const addrinfo* pick = found;
-  for (const addrinfo* a = found; a; a = a->ai_next) {
-    if (a->ai_family == AF_INET) {
-      pick = a;
-      break;
-    }
-  }
-  sockaddr_storage address{};
-  std::memcpy(&address, pick->ai_addr, pick->ai_addrlen);
-  freeaddrinfo(found);
-  return address;
+  return ResolveHostPort(hp.value());
 }
 
 // The local ports available for connections to one address (ip_local_port_range).
@@ -81,9 +65,25 @@ size_t LocalPorts() {
   return high - low + 1;
 }
 
-BotSettings MakeSettings(const SwarmOptions& o, const sockaddr_storage& address) {
+// The nodes the bots connect to: `servers`, or `server` alone.
+std::vector<std::string> Nodes(const SwarmOptions& o) {
+  return o.servers.empty() ? std::vector<std::string>{o.server} : o.servers;
+}
+
+Result<std::vector<sockaddr_storage>> ResolveAll(const std::vector<std::string>& nodes) {
+  std::vector<sockaddr_storage> out;
+  for (const std::string& node : nodes) {
+    Result<sockaddr_storage> address = Resolve(node);
+    if (!address.ok()) return address.status();
+    out.push_back(address.value());
+  }
+  return out;
+}
+
+BotSettings MakeSettings(const SwarmOptions& o, std::vector<sockaddr_storage> servers) {
   BotSettings s;
-  s.server = address;
+  s.servers = std::move(servers);
+  s.reconnect_timeout_us = Us(o.reconnect_timeout_s);
   s.websocket = o.transport == "ws";
   s.game = o.game;
   const double input_hz = o.input_hz < 0 ? DefaultInputHz(o.game) : o.input_hz;
@@ -141,7 +141,7 @@ void FillReport(const SwarmOptions& o, int threads, const RunClock& clock, const
                 SwarmReport& r) {
   const CpuPoint& from = cpu.from;
   const CpuPoint& to = cpu.to;
-  r.server = o.server;
+  for (const std::string& node : Nodes(o)) r.server += (r.server.empty() ? "" : ",") + node;
   r.game = o.game;
   r.bots = o.bots;
   r.threads = threads;
@@ -208,15 +208,15 @@ Status CheckCapacity(size_t bots, int threads) {
 
 Result<SwarmReport> RunSwarm(const SwarmOptions& o) {
   if (Status s = Validate(o); !s.ok()) return s;
-  Result<sockaddr_storage> address = Resolve(o.server);
-  if (!address.ok()) return address.status();
+  Result<std::vector<sockaddr_storage>> addresses = ResolveAll(Nodes(o));
+  if (!addresses.ok()) return addresses.status();
   const int threads = static_cast<int>(std::min<size_t>(static_cast<size_t>(o.threads), o.bots));
   if (Status s = CheckCapacity(o.bots, threads); !s.ok()) return s;
   if (o.server_pid > 0 && !SampleProcess(o.server_pid).ok()) {
     return Status::Error("bad_options",
                          "--server-pid " + std::to_string(o.server_pid) + ": no such process");
   }
-  const BotSettings settings = MakeSettings(o, address.value());
+  const BotSettings settings = MakeSettings(o, std::move(addresses.value()));
   RunClock clock;
   clock.start_us = NowUs() + kStartDelayUs;
   clock.window_start_us = clock.start_us + Us(o.ramp_s);

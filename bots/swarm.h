@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "bots/swarm_report.h"
 #include "core/status.h"
@@ -21,6 +22,11 @@ namespace ggs::bots {
 
 struct SwarmOptions {
   std::string server = "127.0.0.1:9000";  // HOST:PORT.
+  // When not empty, the nodes of a cluster (HOST:PORT each) in place of `server`: bot i
+  // starts at servers[i % size], and a bot whose node is lost resumes at the next one.
+  std::vector<std::string> servers;
+  // How long a bot that lost its connection tries to resume before it gives up.
+  double reconnect_timeout_s = 10;
   // "tcp": the game port; "ws": WebSocket on /ws, `server` being the HTTP listener.
   std::string transport = "tcp";
   std::string game = "pong";

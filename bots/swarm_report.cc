@@ -77,6 +77,9 @@ void WriteErrors(JsonWriter& w, const SwarmReport& r) {
   for (const auto& [code, n] : s.errors_by_code) w.Field(code, n);
   w.EndObject();
   w.Field("disconnects", s.disconnects);
+  w.Field("reconnects", s.reconnects).Field("reconnect_failures", s.reconnect_failures);
+  WriteLatency(w, "resume_ms", s.resume_time);
+  w.Field("redirects", s.redirects);
   w.Key("churn_stats").BeginObject();
   w.Field("drops", s.churn_drops).Field("resumes", s.resumes);
   w.Field("resume_failures", s.resume_failures);
@@ -210,6 +213,12 @@ std::string SummaryTable(const SwarmReport& r) {
                                  "; churn: " + std::to_string(s.churn_drops) + " drops, " +
                                  std::to_string(s.resumes) + " resumed, " +
                                  std::to_string(s.resume_failures) + " failed to resume");
+  out += Line("reconnects",
+              std::to_string(s.reconnects) + " resumed, " + std::to_string(s.reconnect_failures) +
+                  " failed" +
+                  fmt::sprintf(" (resume ms p50 %.1f  max %.1f); ",
+                               Ms(s.resume_time.Percentile(0.5)), Ms(s.resume_time.max())) +
+                  std::to_string(s.redirects) + " redirects followed");
   out += Line("swarm CPU", fmt::sprintf("%.2f s = %.2f cores (peak RSS %.0f MB)", r.swarm_cpu_s,
                                         r.swarm_cpu_cores(), r.swarm_hwm_mb));
   if (r.machine) {

@@ -75,12 +75,29 @@ TEST(ReportJsonTest, HasEveryHeadlineKey) {
   const std::optional<json> doc = ParseStrictJson(ReportJson(r));
   ASSERT_TRUE(doc);
   const json& j = *doc;
-  for (const char* key :
-       {"bots_connected", "bots_failed", "msgs_in_per_s", "msgs_out_per_s", "rtt_ms", "errors",
-        "errors_by_code", "ticks_delivered_ratio", "ticks_delivered_ratio_wallclock",
-        "ticks_delivered_ratio_by_tick_numbers", "games_played", "disconnects", "swarm_cpu_s",
-        "swarm_cpu_cores", "series", "rtt_histogram", "ping_send_lag_ms", "error_rate",
-        "window_s"}) {
+  for (const char* key : {"bots_connected",
+                          "bots_failed",
+                          "msgs_in_per_s",
+                          "msgs_out_per_s",
+                          "rtt_ms",
+                          "errors",
+                          "errors_by_code",
+                          "ticks_delivered_ratio",
+                          "ticks_delivered_ratio_wallclock",
+                          "ticks_delivered_ratio_by_tick_numbers",
+                          "games_played",
+                          "disconnects",
+                          "swarm_cpu_s",
+                          "swarm_cpu_cores",
+                          "series",
+                          "rtt_histogram",
+                          "ping_send_lag_ms",
+                          "error_rate",
+                          "window_s",
+                          "reconnects",
+                          "reconnect_failures",
+                          "resume_ms",
+                          "redirects"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j.at("bots_connected"), 4);
@@ -124,8 +141,9 @@ TEST(ReportJsonTest, ServerFiguresAppearWhenSampled) {
 
 TEST(SummaryTableTest, NamesEveryFigure) {
   const std::string table = SummaryTable(Sample());
-  for (const char* text : {"4 connected, 0 failed", "in 1200", "out 800", "p99.9", "games played",
-                           "invalid: 1", "disconnects", "swarm CPU", "of 30 Hz wall clock"}) {
+  for (const char* text :
+       {"4 connected, 0 failed", "in 1200", "out 800", "p99.9", "games played", "invalid: 1",
+        "disconnects", "swarm CPU", "of 30 Hz wall clock", "reconnects", "redirects followed"}) {
     EXPECT_NE(table.find(text), std::string::npos) << text << "\n" << table;
   }
 }

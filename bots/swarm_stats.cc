@@ -64,6 +64,10 @@ void ShardStats::Merge(const ShardStats& other) {
   churn_drops += other.churn_drops;
   resumes += other.resumes;
   resume_failures += other.resume_failures;
+  redirects += other.redirects;
+  reconnects += other.reconnects;
+  reconnect_failures += other.reconnect_failures;
+  resume_time.Merge(other.resume_time);
   pings_unanswered += other.pings_unanswered;
   pings_lost += other.pings_lost;
   game_messages += other.game_messages;

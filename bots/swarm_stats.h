@@ -72,13 +72,18 @@ struct ShardStats {
   uint64_t bots_connected = 0;
   uint64_t bots_failed = 0;
   std::map<std::string, uint64_t> errors_by_code;
-  uint64_t disconnects = 0;       // Connections the server (or the network) closed on a bot.
-  uint64_t churn_drops = 0;       // Connections bots dropped on purpose (--churn).
-  uint64_t resumes = 0;           // Successful resumes with a token after a drop.
-  uint64_t resume_failures = 0;   // Also counted in errors_by_code.
-  uint64_t pings_unanswered = 0;  // Still waiting at the end; recorded as lower bounds.
-  uint64_t pings_lost = 0;        // In flight when a bot dropped its connection on purpose.
-  uint64_t game_messages = 0;     // Game commands received (state, message, notice, ...).
+  // Connections the server (or the network) closed on a bot, whether it resumed or not.
+  uint64_t disconnects = 0;
+  uint64_t churn_drops = 0;         // Connections bots dropped on purpose (--churn).
+  uint64_t resumes = 0;             // Successful resumes with a token after a drop.
+  uint64_t resume_failures = 0;     // Also counted in errors_by_code.
+  uint64_t redirects = 0;           // `redirect` replies the bots followed.
+  uint64_t reconnects = 0;          // Lost connections after which the bot resumed.
+  uint64_t reconnect_failures = 0;  // Lost connections after which it could not.
+  Histogram resume_time;            // From a lost connection to the resume's hello reply.
+  uint64_t pings_unanswered = 0;    // Still waiting at the end; recorded as lower bounds.
+  uint64_t pings_lost = 0;          // In flight when a bot dropped its connection on purpose.
+  uint64_t game_messages = 0;       // Game commands received (state, message, notice, ...).
   TickFigures ticks;
   // Per table token, the Pong games and points the bots at the table saw finish. Both bots
   // of a table see the same broadcasts, so tables merge by the larger tally, not the sum.

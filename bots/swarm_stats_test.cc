@@ -22,7 +22,18 @@ TEST(ShardStatsTest, MergeAddsCountsAndHistograms) {
   a.errors_by_code["invalid"] = 2;
   b.errors_by_code["invalid"] = 1;
   b.errors_by_code["disconnected"] = 3;
+  a.reconnects = 2;
+  b.reconnects = 1;
+  b.reconnect_failures = 1;
+  a.redirects = 5;
+  a.resume_time.Record(200000);
+  b.resume_time.Record(400000);
   a.Merge(b);
+  EXPECT_EQ(a.reconnects, 3u);
+  EXPECT_EQ(a.reconnect_failures, 1u);
+  EXPECT_EQ(a.redirects, 5u);
+  EXPECT_EQ(a.resume_time.count(), 2u);
+  EXPECT_EQ(a.resume_time.max(), 400000u);
   EXPECT_EQ(a.window.msgs_in, 15u);
   EXPECT_EQ(a.total.msgs_out, 10u);
   EXPECT_EQ(a.rtt.count(), 3u);

@@ -102,10 +102,22 @@ void AddBotSwarm(CLI::App& app, int* exit_code) {
   bots::SwarmOptions& o = flags->swarm;
   CLI::App* cmd = app.add_subcommand(
       "bot-swarm", "Load-test a server with thousands of bots that really play, and measure it");
-  cmd->add_option("--server", o.server, "HOST:PORT of the server")->capture_default_str();
+  CLI::Option* server =
+      cmd->add_option("--server", o.server, "HOST:PORT of the server")->capture_default_str();
+  cmd->add_option("--servers", o.servers,
+                  "HOST:PORT,HOST:PORT,...: the nodes of a cluster, instead of --server. The "
+                  "bots start on them round-robin; a bot whose node is lost resumes at the next "
+                  "node (then the others)")
+      ->delimiter(',')
+      ->excludes(server);
+  cmd->add_option("--reconnect-timeout", o.reconnect_timeout_s,
+                  "Seconds a bot whose connection was lost keeps trying to resume with its token "
+                  "(at the next node of --servers, or at --server again); 0 = never")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   cmd->add_option("--transport", o.transport,
                   "tcp (the game port) or ws (WebSocket on /ws; --server is then the server's "
-                  "--http address)")
+                  "--http address, and --servers the nodes')")
       ->check(CLI::IsMember({"tcp", "ws"}))
       ->capture_default_str();
   cmd->add_option("--game", o.game, "The game the bots play: pong or chat")->capture_default_str();
@@ -144,8 +156,12 @@ void AddBotSwarm(CLI::App& app, int* exit_code) {
   cmd->footer(
       "Exit status: 0 when every bot connected and the error rate is within --max-error-rate;\n"
       "1 when not; 2 for bad flags or when --bots cannot fit the open-file limit.\n"
+      "Every hello follows `redirect` replies (at most 3). A bot whose connection is lost\n"
+      "resumes with its token and plays on; the report counts reconnects, reconnect failures\n"
+      "and the resume time.\n"
       "Example: ggs bot-swarm --server 127.0.0.1:9000 --game pong --bots 1000 --ramp 5 "
-      "--duration 30 --json out.json --report out.html");
+      "--duration 30 --json out.json --report out.html\n"
+      "Cluster: ggs bot-swarm --servers 10.0.0.1:9000,10.0.0.2:9000 --game pong --bots 1000");
   cmd->callback([flags, exit_code] { *exit_code = RunBotSwarm(*flags); });
 }
 

@@ -36,8 +36,8 @@ class E2eTest : public ::testing::Test {
   std::string db() const { return file("ggs.db"); }
   std::string log() const { return file("server.log"); }
 
-  // Starts ggs serve on this test's database (or cluster_) with `extra` flags, on `port`
-  // (0: a free one).
+  // Starts ggs serve on this test's database (or cluster_) with `extra` flags, on a free
+  // port or on `port`.
   void StartServer(std::vector<std::string> extra = {}, int port = 0) {
     std::vector<std::string> args = {"--log-level", "debug", "--flush-ms", "20"};
     if (cluster_.empty()) {

@@ -2,7 +2,6 @@
 #include "client/sync_client.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -12,6 +11,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+
+#include "base/host_port.h"
+#include "base/resolve.h"
 
 namespace ggs {
 namespace {
@@ -28,20 +30,14 @@ int64_t NowMs() {
 
 Result<std::unique_ptr<SyncClient>> SyncClient::Connect(const std::string& host, int port,
                                                         int timeout_ms) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
+  Result<sockaddr_storage> address = ResolveHostPort(HostPort{host, port});
+  if (!address.ok()) return Status::Io(address.status().message());
   const std::string service = std::to_string(port);
-  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
-    return Status::Io("cannot resolve " + host + ": " + gai_strerror(rc));
-  }
-  const int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    freeaddrinfo(found);
-    return Io("socket");
-  }
-  int rc = connect(fd, found->ai_addr, found->ai_addrlen);
-  freeaddrinfo(found);
+  const int fd = socket(address->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return Io("socket");
+  const socklen_t length =
+      address->ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  int rc = connect(fd, reinterpret_cast<const sockaddr*>(&address.value()), length);
   if (rc != 0 && errno == EINPROGRESS) {
     pollfd p{fd, POLLOUT, 0};
     rc = poll(&p, 1, timeout_ms) == 1 ? 0 : -1;
@@ -144,6 +140,40 @@ Result<Packet> SyncClient::Receive(int timeout_ms) {
     const int64_t left = deadline - NowMs();
     if (left <= 0) return Status::Timeout("no reply within " + std::to_string(timeout_ms) + " ms");
     if (Status s = ReadSome(static_cast<int>(left)); !s.ok()) return s;
+  }
+}
+
+Result<SyncClient::Hello> SyncClient::SayHello(std::unique_ptr<SyncClient> client,
+                                               const Packet& hello, int timeout_ms) {
+  if (Status s = client->Send(hello); !s.ok()) return s;
+  Result<Packet> reply = client->Receive(timeout_ms);
+  if (!reply.ok()) return reply.status();
+  if (ClientCommandOf(*reply) == command::kRedirect) {
+    client.reset();  // The node closes it anyway; the next one may wait for that.
+    return FollowRedirects(hello, *reply, timeout_ms);
+  }
+  return Hello{std::move(client), std::move(reply.value()), 0};
+}
+
+Result<SyncClient::Hello> SyncClient::FollowRedirects(const Packet& hello, const Packet& redirect,
+                                                      int timeout_ms) {
+  Packet reply = redirect;
+  Packet sent = hello;
+  while (true) {
+    Result<RedirectStep> step = FollowRedirect(sent, reply);
+    if (!step.ok()) return step.status();
+    Result<std::unique_ptr<SyncClient>> client =
+        Connect(step->node.host, step->node.port, timeout_ms);
+    if (!client.ok()) return client.status();
+    if (Status s = client.value()->Send(step->hello); !s.ok()) return s;
+    Result<Packet> next = client.value()->Receive(timeout_ms);
+    if (!next.ok()) return next.status();
+    if (ClientCommandOf(*next) != command::kRedirect) {
+      return Hello{std::move(client.value()), std::move(next.value()), step->followed};
+    }
+    client.value().reset();  // Closed before the next connection, as in SayHello.
+    sent = std::move(step->hello);
+    reply = std::move(next.value());
   }
 }
 

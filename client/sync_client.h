@@ -39,6 +39,22 @@ class SyncClient {
   // clients of other framings: HTTP, WebSocket). Fails with IsTimeout(), IsClosed(), IsIo().
   // Do not mix with Receive on one connection.
   Result<std::string> ReceiveRaw(int timeout_ms = 5000);
+  // The connection a hello ended on, and the first packet after it that is not a redirect.
+  struct Hello {
+    std::unique_ptr<SyncClient> client;
+    Packet reply;       // Usually `hello` or `error`; a game may speak before the reply.
+    int redirects = 0;  // Redirects followed on the way.
+  };
+  // Sends `hello` on `client` and follows `redirect` replies (FollowRedirect of
+  // core/protocol.h): connects to each node named, within `timeout_ms`, and sends the hello
+  // again there with `Redirects: N`. Fails with the first failure to send, receive or
+  // connect, or FollowRedirect's "too_many_redirects" or "bad_redirect".
+  static Result<Hello> SayHello(std::unique_ptr<SyncClient> client, const Packet& hello,
+                                int timeout_ms = 5000);
+  // Follows `redirect`, which answered `hello`, as SayHello does.
+  static Result<Hello> FollowRedirects(const Packet& hello, const Packet& redirect,
+                                       int timeout_ms = 5000);
+
   // True when the server has closed the connection (read returned end of file).
   bool WaitClosed(int timeout_ms = 5000);
   void Close();

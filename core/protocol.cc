@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/escape.h"
 #include "base/text.h"
 
 namespace ggs {
@@ -242,6 +243,39 @@ Result<HelloReply> ParseHelloReply(std::string_view payload) {
   }
   return HelloReply{std::string(payload.substr(0, first)), defined == "true",
                     std::string(payload.substr(second + 1))};
+}
+
+int RedirectsOf(const Packet& hello) {
+  const std::string* value = hello.Find(header::kRedirects);
+  if (!value || value->empty() || value->size() > 3) return 0;
+  int n = 0;
+  auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
+  return ec == std::errc() && end == value->data() + value->size() ? n : 0;
+}
+
+Result<RedirectStep> FollowRedirect(const Packet& hello, const Packet& reply) {
+  constexpr size_t kShown = 80;  // A longer payload is cut in the message.
+  const std::string shown = ReadableBytes(std::string_view(reply.payload).substr(0, kShown)) +
+                            (reply.payload.size() > kShown ? "..." : "");
+  const int followed = RedirectsOf(hello) + 1;
+  if (followed > command::kMaxRedirects) {
+    return Status::Error("too_many_redirects", "the hello was redirected more than " +
+                                                   std::to_string(command::kMaxRedirects) +
+                                                   " times; last to '" + shown + "'");
+  }
+  Result<HostPort> node = ParseHostPort(reply.payload);
+  const bool visible = std::all_of(reply.payload.begin(), reply.payload.end(),
+                                   [](char c) { return c > 0x20 && c < 0x7f; });
+  if (!node.ok() || !visible || node->host.empty() || node->port == 0) {
+    return Status::Error("bad_redirect", "a redirect to '" + shown + "', which is not HOST:PORT");
+  }
+  RedirectStep step{std::move(node.value()), {}, followed};
+  for (const Header& h : hello.headers) {
+    if (!EqualsIgnoreCase(h.name, header::kRedirects)) step.hello.headers.push_back(h);
+  }
+  step.hello.payload = hello.payload;
+  step.hello.Add(header::kRedirects, std::to_string(followed));
+  return step;
 }
 
 std::string FormatUploadReply(const UploadReply& reply) {

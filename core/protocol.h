@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/host_port.h"
 #include "core/status.h"
 
 namespace ggs {
@@ -209,6 +210,25 @@ std::string FormatHelloReply(const HelloReply& reply);
 // Fails with code "bad_hello" unless `payload` is three comma-separated fields with
 // `true` or `false` in the middle.
 Result<HelloReply> ParseHelloReply(std::string_view payload);
+
+// Following a `redirect` reply to a hello (docs/protocol.md): the one home of that rule for
+// every client (the blocking client, the bots, the fuzzer's runner). A client sends `hello`,
+// and while the reply is a redirect it connects to the node named and sends
+// FollowRedirect's hello there.
+struct RedirectStep {
+  HostPort node;     // Where to connect: a TCP client's game port, a WebSocket client's /ws.
+  Packet hello;      // What to send there: the same hello with `Redirects: N`.
+  int followed = 0;  // N: the redirects followed for this hello, this one included.
+};
+// The number of redirects `hello` says it has followed (its Redirects header; 0 without one,
+// or when the value is not a small decimal number).
+int RedirectsOf(const Packet& hello);
+// For `reply`, a `redirect` answering `hello`: the node to say hello to next and the hello to
+// send there (the same headers and payload, with Redirects one more than `hello` had). Fails
+// with code "too_many_redirects" when `hello` has followed command::kMaxRedirects already,
+// or "bad_redirect" when the payload is not HOST:PORT (a host of visible ASCII, a port from
+// 1 to 65535). REQUIRES: ClientCommandOf(reply) == command::kRedirect.
+Result<RedirectStep> FollowRedirect(const Packet& hello, const Packet& reply);
 
 // The payload of the `uploaded` reply: `<game>,<version>`, and for a live upload
 // `<game>,<version>,<moved>,<refused>` followed by one line per refusing table,

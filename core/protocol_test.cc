@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <vector>
 
 #include "base/escape.h"
 #include "testing/chunked_parse.h"
@@ -283,6 +285,62 @@ TEST(ProtocolTest, MalformedHelloRepliesAreRefused) {
     Result<HelloReply> r = ParseHelloReply(bad);
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), "bad_hello") << bad;
+  }
+}
+
+Packet RedirectTo(std::string payload) {
+  Packet p;
+  p.Add(header::kClientCommand, command::kRedirect);
+  p.payload = std::move(payload);
+  return p;
+}
+
+TEST(ProtocolTest, ARedirectedHelloIsTheSameHelloCountingItsRedirects) {
+  Packet hello = ServerCommand(command::kHello, "table-1");
+  hello.Add(header::kToken, "player-1").Add(header::kGame, "pong");
+  Result<RedirectStep> first = FollowRedirect(hello, RedirectTo("10.0.0.2:9000"));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->node.host, "10.0.0.2");
+  EXPECT_EQ(first->node.port, 9000);
+  EXPECT_EQ(first->followed, 1);
+  Packet expected = hello;
+  expected.Add(header::kRedirects, "1");
+  EXPECT_EQ(first->hello, expected);
+  // The next one replaces the count rather than adding a second header.
+  Result<RedirectStep> second = FollowRedirect(first->hello, RedirectTo("[::1]:9001"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->node.host, "::1");
+  EXPECT_EQ(second->followed, 2);
+  EXPECT_EQ(*second->hello.Find(header::kRedirects), "2");
+  EXPECT_EQ(std::count_if(second->hello.headers.begin(), second->hello.headers.end(),
+                          [](const Header& h) { return h.name == header::kRedirects; }),
+            1);
+  EXPECT_EQ(second->hello.payload, "table-1");
+  EXPECT_EQ(RedirectsOf(second->hello), 2);
+  EXPECT_EQ(RedirectsOf(hello), 0);
+}
+
+TEST(ProtocolTest, AtMostMaxRedirectsAreFollowed) {
+  Packet hello = ServerCommand(command::kHello);
+  for (int i = 1; i <= command::kMaxRedirects; ++i) {
+    Result<RedirectStep> step = FollowRedirect(hello, RedirectTo("127.0.0.1:1"));
+    ASSERT_TRUE(step.ok()) << i;
+    hello = step->hello;
+  }
+  Result<RedirectStep> over = FollowRedirect(hello, RedirectTo("127.0.0.1:1"));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), "too_many_redirects");
+}
+
+TEST(ProtocolTest, ARedirectThatIsNotHostPortIsRefused) {
+  const Packet hello = ServerCommand(command::kHello);
+  for (const std::string& bad : std::vector<std::string>{
+           "", "nowhere", "host:", ":9000", "host:0", "host:65536", "host:9x", "a b:9000",
+           std::string("h\0st:9000", 7), "host:9000\n", std::string(5000, 'x')}) {
+    Result<RedirectStep> r = FollowRedirect(hello, RedirectTo(bad));
+    ASSERT_FALSE(r.ok()) << EscapeBytes(bad);
+    EXPECT_EQ(r.status().code(), "bad_redirect") << EscapeBytes(bad);
+    EXPECT_LT(r.status().message().size(), 200u);
   }
 }
 

@@ -322,6 +322,12 @@ Status SessionRunner::Send(int c, const Step& step, const std::string& bytes) {
     if (!sent.ok() && step.op == Op::kCorrupt) break;
     if (!sent.ok()) return Diverged(c, "send failed: " + sent.message());
   }
+  hellos_.erase(c);
+  if (step.op == Op::kHello) {
+    Parser parser;
+    parser.Feed(bytes);
+    if (std::optional<Packet> hello = parser.Next()) hellos_[c] = std::move(*hello);
+  }
   if (step.op == Op::kCorrupt && step.corruption == Corruption::kTruncatedPayload) {
     clients_[c].reset();
     Note("c" + std::to_string(c) + " hangs up mid-payload");
@@ -350,6 +356,7 @@ Status SessionRunner::CheckClient(int c, const ClientExpectation& expectation) {
   if (!clients_[c]) return Diverged(c, "expected packets on a connection the runner closed");
   for (const Expected& want : expectation.packets) {
     Result<Packet> got = Next(c, expectation.noise);
+    if (Status s = FollowRedirects(c, got); !s.ok()) return s;
     if (!got.ok()) {
       Note("c" + std::to_string(c) + " << nothing: " + got.status().message() + "; expected " +
            Show(want));
@@ -363,6 +370,26 @@ Status SessionRunner::CheckClient(int c, const ClientExpectation& expectation) {
                              (match.message().empty() ? "" : ": " + match.message()));
   }
   return expectation.closes ? CheckClosed(c, expectation.noise) : Status::Ok();
+}
+
+Status SessionRunner::FollowRedirects(int c, Result<Packet>& got) {
+  const auto hello = hellos_.find(c);
+  if (!got.ok() || CommandOf(got.value()) != command::kRedirect || hello == hellos_.end()) {
+    return Status::Ok();
+  }
+  const Packet sent = std::move(hello->second);
+  hellos_.erase(hello);
+  Note("c" + std::to_string(c) + " << redirect " + Abbreviated(got->payload) +
+       ", which it follows with the same hello");
+  clients_[c].reset();  // The node closes it after a redirect.
+  Result<SyncClient::Hello> followed =
+      SyncClient::FollowRedirects(sent, got.value(), options_.timeout_ms);
+  if (!followed.ok()) {
+    return Diverged(c, "following the redirect failed: " + followed.status().message());
+  }
+  clients_[c] = std::move(followed->client);
+  got = std::move(followed->reply);
+  return Status::Ok();
 }
 
 Status SessionRunner::CheckClosed(int c, bool noise) {
@@ -494,12 +521,13 @@ Status SessionRunner::Dismiss(const std::vector<std::string>& tokens) {
     Result<std::unique_ptr<SyncClient>> client =
         SyncClient::Connect(target_->host(), target_->port(), options_.timeout_ms);
     if (!client.ok()) return client.status();
-    SyncClient& c = *client.value();
-    if (Status s = c.Send(ServerCommand(command::kHello).Add(header::kToken, token)); !s.ok()) {
-      return s;
-    }
+    Result<SyncClient::Hello> hello = SyncClient::SayHello(
+        std::move(client.value()), ServerCommand(command::kHello).Add(header::kToken, token),
+        options_.timeout_ms);
+    if (!hello.ok()) return hello.status();
+    SyncClient& c = *hello->client;
     // Pong's clock may speak first; the hello reply or an error (gone already) settles it.
-    std::string reply;
+    std::string reply = CommandOf(hello->reply);
     while (reply != command::kHello && reply != command::kError) {
       Result<Packet> got = c.Receive(options_.timeout_ms);
       if (!got.ok()) return got.status();
@@ -514,6 +542,7 @@ Status SessionRunner::Dismiss(const std::vector<std::string>& tokens) {
 
 void SessionRunner::Forget() {
   clients_.clear();
+  hellos_.clear();
   player_tokens_.clear();
   table_tokens_.clear();
   versions_before_.clear();

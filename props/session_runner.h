@@ -80,6 +80,10 @@ class SessionRunner {
   Status Barrier(int client, bool noise);
   Status AwaitState(int client);
   Result<Packet> Next(int client, bool noise);
+  // When `got` is a `redirect` answering the hello `client` sent last, follows it (and any
+  // further ones) to the node that seats the client, whose connection replaces the
+  // client's, and makes `got` that node's reply.
+  Status FollowRedirects(int client, Result<Packet>& got);
   Status Diverged(int client, const std::string& message) const;
   std::string ShowPacket(const Packet& packet) const;
   void Note(const std::string& line);
@@ -88,6 +92,8 @@ class SessionRunner {
   RunnerOptions options_;
   Transcript* transcript_;
   std::vector<std::unique_ptr<SyncClient>> clients_;
+  // By client: the hello it sent last, while its reply may still be a redirect.
+  std::map<int, Packet> hellos_;
   std::vector<std::string> player_tokens_;  // By the model's player index.
   std::vector<std::string> table_tokens_;   // By the model's table index.
   // Per game, the version before this session's first upload of it (learned from the reply).

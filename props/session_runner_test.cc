@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "base/file.h"
+#include "testing/redirector.h"
 
 namespace ggs::props {
 namespace {
@@ -145,6 +146,66 @@ TEST_F(SessionRunnerTest, ADivergenceNamesTheStepTheClientAndBothPackets) {
   EXPECT_NE(s.message().find("expected say \"x\", got error no_hello"), std::string::npos)
       << s.message();
   EXPECT_NE(transcript_.Text(model.config, {}).find("EXPECTED say \"x\""), std::string::npos);
+}
+
+// A target reached through a redirector: clients connect to it, and it sends every hello
+// on to the real server, as a cluster node sends a hello to the table's owner.
+class RedirectedTarget final : public Target {
+ public:
+  RedirectedTarget(Target* real, const Redirector* redirector)
+      : real_(real), redirector_(redirector) {}
+  std::string host() const override { return "127.0.0.1"; }
+  int port() const override { return redirector_->port(); }
+  bool can_restart() const override { return false; }
+  using Target::Restart;
+  Status Restart(StopMode, const WhileDown&) override {
+    return Status::Error("internal", "not restartable");
+  }
+  Status Health() override { return real_->Health(); }
+  Status Reset() override { return real_->Reset(); }
+  std::string log_path() const override { return real_->log_path(); }
+
+ private:
+  Target* real_;
+  const Redirector* redirector_;
+};
+
+TEST_F(SessionRunnerTest, HellosFollowRedirectsToTheServerThatSeatsThem) {
+  Result<std::unique_ptr<Redirector>> redirector =
+      Redirector::Start("127.0.0.1:" + std::to_string(server_->port()));
+  ASSERT_TRUE(redirector.ok()) << redirector.status().message();
+  RedirectedTarget target(server_.get(), redirector.value().get());
+  Transcript transcript;
+  RunnerOptions options;
+  SessionRunner runner(&target, options, &transcript);
+  Model model = InitialModel(ModelConfig{});
+  auto play = [&](const Step& step) {
+    Status s = runner.Execute(model, step);
+    if (s.ok()) model = runner.ModelAfter(model, step);
+    return s;
+  };
+  Status connected = play(MakeStep(Op::kConnect, 0));
+  ASSERT_TRUE(connected.ok()) << connected.message();
+  Status hello = play(HelloGame(0, "chat"));
+  ASSERT_TRUE(hello.ok()) << hello.message();
+  ASSERT_TRUE(play(MakeStep(Op::kConnect, 1)).ok());
+  Step join = MakeStep(Op::kHello, 1);
+  join.mode = HelloMode::kJoin;
+  join.target = 0;
+  hello = play(join);
+  ASSERT_TRUE(hello.ok()) << hello.message();
+  // Both are seated at the real server, where they hear each other.
+  Status said = play(GameCommand(1, "message", "via a redirect"));
+  ASSERT_TRUE(said.ok()) << said.message();
+  EXPECT_TRUE(runner.Finish(model).ok());
+  const std::vector<Packet> seen = redirector.value()->received();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(*seen[0].Find(header::kGame), "chat");
+  EXPECT_EQ(seen[1].Find(header::kGame), nullptr);
+  const std::string text = transcript.Text(model.config, {});
+  EXPECT_NE(text.find("c0 << redirect"), std::string::npos) << text;
+  EXPECT_NE(text.find("c0 << message \"guest2: via a redirect\""), std::string::npos) << text;
+  EXPECT_TRUE(runner.Cleanup().ok());
 }
 
 }  // namespace

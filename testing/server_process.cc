@@ -20,7 +20,7 @@
 
 namespace ggs {
 
-Result<int> FreeLoopbackPort() {
+Result<LoopbackSocket> BindLoopback(int backlog) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::Io(std::string("socket: ") + std::strerror(errno));
   sockaddr_in addr{};
@@ -28,10 +28,21 @@ Result<int> FreeLoopbackPort() {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
   const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  (backlog <= 0 || listen(fd, backlog) == 0) &&
                   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) return Status::Io(std::string("bind: ") + std::strerror(errno));
-  return static_cast<int>(ntohs(addr.sin_port));
+  if (!ok) {
+    Status s = Status::Io(std::string("bind: ") + std::strerror(errno));
+    ::close(fd);
+    return s;
+  }
+  return LoopbackSocket{fd, static_cast<int>(ntohs(addr.sin_port))};
+}
+
+Result<int> FreeLoopbackPort() {
+  Result<LoopbackSocket> bound = BindLoopback();
+  if (!bound.ok()) return bound.status();
+  ::close(bound->fd);
+  return bound->port;
 }
 
 Result<std::unique_ptr<ServerProcess>> ServerProcess::Start(const std::string& binary,
@@ -77,8 +88,9 @@ Result<std::unique_ptr<ServerProcess>> ServerProcess::StartServe(
     int port) {
   return Start(
       binary,
-      [&args](int bound) {
-        std::vector<std::string> argv = {"serve", "--listen", "127.0.0.1:" + std::to_string(bound)};
+      [&args](int listen_port) {
+        std::vector<std::string> argv = {"serve", "--listen",
+                                         "127.0.0.1:" + std::to_string(listen_port)};
         if (std::find(args.begin(), args.end(), "--http") == args.end()) {
           argv.push_back("--http");
           argv.push_back("off");

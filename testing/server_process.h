@@ -30,7 +30,8 @@ class ServerProcess {
   // Starts `binary serve --listen 127.0.0.1:PORT <args...>`, as Start does. Without an
   // `--http` among `args` it adds `--http off`, so that no test depends on the default HTTP
   // port being free; a test of the HTTP listener passes `--http 127.0.0.1:0` and a log path,
-  // and reads the port with HttpPortFromLog. `port`: as Start's (a restart on the same one).
+  // and reads the port with HttpPortFromLog. A `port` that is not 0 is used instead of a
+  // free one (to start a server again where it was).
   static Result<std::unique_ptr<ServerProcess>> StartServe(const std::string& binary,
                                                            const std::vector<std::string>& args,
                                                            const std::string& log_path = "",
@@ -60,5 +61,13 @@ Result<int> HttpPortFromLog(const std::string& log_path);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 Result<int> FreeLoopbackPort();
+
+// A TCP socket bound to a free port on 127.0.0.1, listening when `backlog` > 0: its
+// descriptor, which the caller closes, and its port. Fails with code "io".
+struct LoopbackSocket {
+  int fd = -1;
+  int port = 0;
+};
+Result<LoopbackSocket> BindLoopback(int backlog = 0);
 
 }  // namespace ggs

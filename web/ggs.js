@@ -17,7 +17,23 @@ export const HEADER = Object.freeze({
   contentLength: 'Content-Length',
   token: 'Token',
   game: 'Game',
+  redirects: 'Redirects',
 });
+
+// A client follows at most this many `redirect` replies for one hello, then gives up with
+// the error `too_many_redirects` (docs/protocol.md).
+export const MAX_REDIRECTS = 3;
+
+// The node a `redirect` names, `HOST:PORT` (IPv6 in brackets), as the URL of its /ws, with
+// the scheme of `from` (ws: or wss:); null when the payload is not HOST:PORT.
+export function redirectUrl(payload, from) {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(payload);
+  if (!match) return null;
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return null;
+  const secure = /^(wss|https):/i.test(from ?? '');
+  return `${secure ? 'wss' : 'ws'}://${match[1]}:${port}/ws`;
+}
 
 // The default limits of the server (--max-header, --max-payload); the decoder accepts up
 // to these unless told otherwise.
@@ -324,11 +340,12 @@ export class GgsError extends Error {
 //   'error'                  ({code, message, request})  an error packet (request: the
 //                            request it answers, hello/define/pong, or null), or bad bytes
 //   'open', 'close'          ()                  the socket opened / is gone for good
+//   'redirect'               ({url, redirects})  a hello was redirected; saying it again at url
 //   'reconnecting'           ({attempt, delay})  the socket dropped; trying again
 //   'packet'                 (packet)            every packet, before its own event
 export class Client {
   constructor(url, options = {}) {
-    this.url = url ?? defaultUrl();
+    this.url = url ?? defaultUrl();  // The entry point: every new connection starts here.
     this.WebSocket = options.WebSocket ?? globalThis.WebSocket;
     this.reconnect = options.reconnect ?? true;
     this.maxAttempts = options.maxAttempts ?? 8;
@@ -376,12 +393,13 @@ export class Client {
     return this.socket !== null && this.socket.readyState === 1;
   }
 
-  // Opens the WebSocket; resolves when it is open. connect() calls it.
-  open() {
+  // Opens the WebSocket (to `url`, by default the entry point); resolves when it is open.
+  // connect() calls it.
+  open(url = this.url) {
     if (this.opened) return this.opened;
     let socket;
     try {
-      socket = new this.WebSocket(this.url);
+      socket = new this.WebSocket(url);
     } catch (error) {
       return Promise.reject(new GgsError('closed', String(error.message ?? error)));
     }
@@ -400,7 +418,7 @@ export class Client {
         if (this.socket !== socket) return;
         this.socket = null;
         this.opened = null;
-        if (!isOpen) reject(new GgsError('closed', `cannot connect to ${this.url}`));
+        if (!isOpen) reject(new GgsError('closed', `cannot connect to ${url}`));
         this.dropped();
       };
       socket.onerror = () => {}; // A close always follows.
@@ -435,6 +453,16 @@ export class Client {
       if (waiter) waiter.reject(new GgsError(code, message));
       return;
     }
+    if (command === 'redirect') {
+      // The answer to a hello: the node closes this connection, and the hello goes on to the
+      // node named. Let go of the socket now, so that its close is not taken for a drop.
+      const index = this.waiters.findIndex((w) => w.command === 'hello');
+      if (index < 0) return;
+      const [waiter] = this.waiters.splice(index, 1);
+      this.detach();
+      waiter.resolve(packet);
+      return;
+    }
     const index = this.waiters.findIndex((w) => w.command === command);
     if (index >= 0) {
       const [waiter] = this.waiters.splice(index, 1);
@@ -442,6 +470,17 @@ export class Client {
     }
     if (command === 'defined') this.emit('defined');
     else if (command !== 'hello' && command !== 'pong' && command !== 'bye') this.emit(command, packet.payload, packet);
+  }
+
+  // Forgets the current socket without treating its end as a drop, and closes it.
+  detach() {
+    const socket = this.socket;
+    this.socket = null;
+    this.opened = null;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.reject(new GgsError('closed', 'the connection was redirected'));
+    socket?.close();
   }
 
   dropped() {
@@ -531,8 +570,32 @@ export class Client {
     return this.helloWith(headers, how.table ?? '', false);
   }
 
+  // Sends a hello and follows `redirect` replies: at most MAX_REDIRECTS, each to the node's
+  // /ws, with the same headers and payload and `Redirects: N`.
+  async helloFollowingRedirects(headers, payload) {
+    for (let redirects = 0; ; redirects++) {
+      const sent = redirects === 0 ? headers : { ...headers, [HEADER.redirects]: String(redirects) };
+      const packet = await this.request('hello', sent, payload);
+      if (packet.command !== 'redirect') return packet;
+      const url = redirectUrl(packet.payload, this.url);
+      const failure =
+        redirects >= MAX_REDIRECTS
+          ? ['too_many_redirects', `the hello was redirected more than ${MAX_REDIRECTS} times; last to ${packet.payload}`]
+          : url === null
+            ? ['bad_redirect', `a redirect to ${JSON.stringify(packet.payload.slice(0, 80))}, which is not HOST:PORT`]
+            : null;
+      if (failure) {
+        this.emit('error', { code: failure[0], message: failure[1], request: 'hello' });
+        if (!this.reconnecting) this.dropped();
+        throw new GgsError(failure[0], failure[1]);
+      }
+      this.emit('redirect', { url, redirects: redirects + 1 });
+      await this.open(url);
+    }
+  }
+
   async helloWith(headers, payload, resumed) {
-    const packet = await this.request('hello', headers, payload);
+    const packet = await this.helloFollowingRedirects(headers, payload);
     const [playerToken, defined, tableToken] = packet.payload.split(',');
     this.seat = { playerToken, tableToken };
     if (this.store) this.store.save(this.seat);

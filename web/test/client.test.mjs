@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { connect, GgsError, HEADER } from '../ggs.js';
-import { Server, TcpClient, TcpWebSocket } from './support.mjs';
+import { nextEvent, Server, TcpClient, TcpWebSocket } from './support.mjs';
 
 let server;
 before(async () => {
@@ -17,19 +17,6 @@ after(async () => {
 });
 
 const open = (options = {}) => connect(`tcp://127.0.0.1:${server.port}`, { WebSocket: TcpWebSocket, remember: false, ...options });
-
-// Resolves with the first `event` the client emits whose arguments pass `test`.
-function nextEvent(client, event, test = () => true, timeoutMs = 15000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} event within ${timeoutMs} ms`)), timeoutMs);
-    const off = client.on(event, (...args) => {
-      if (!test(...args)) return;
-      clearTimeout(timer);
-      off();
-      resolve(args);
-    });
-  });
-}
 
 test('hello by game name seats the client; game messages arrive as events', { timeout: 60000 }, async () => {
   const client = await open();

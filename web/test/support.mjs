@@ -207,3 +207,16 @@ export class TcpWebSocket {
     this.socket.destroy();
   }
 }
+
+// Resolves with the first `event` the client emits whose arguments pass `test`.
+export function nextEvent(client, event, test = () => true, timeoutMs = 15000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} event within ${timeoutMs} ms`)), timeoutMs);
+    const off = client.on(event, (...args) => {
+      if (!test(...args)) return;
+      clearTimeout(timer);
+      off();
+      resolve(args);
+    });
+  });
+}
