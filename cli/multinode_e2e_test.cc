@@ -239,6 +239,35 @@ TEST_F(MultiNodeTest, AGameUploadedOnOneNodeIsPlayableOnTheOthers) {
   EXPECT_EQ(ErrorCodeOf(reply), error::kNoSuchGame);
 }
 
+TEST_F(MultiNodeTest, ALiveUploadThroughOneNodeMovesTheTablesOfTheOthers) {
+  StartNodes(2);
+  auto up = ConnectTo(port(0));
+  ASSERT_TRUE(up->SendUpload("notebook", kAdminToken, kNotebookGame).ok());
+  Expect(*up, command::kUploaded);
+  // Node 1 holds the table (node 0 has no open table of the game to send it to).
+  auto c = ConnectTo(port(1));
+  Packet hello = SayHello(*c, "", "notebook", "", 1);
+  ASSERT_EQ(ClientCommandOf(hello), command::kHello) << hello.payload;
+  ASSERT_TRUE(c->SendGame("set", "k=kept").ok());
+  Expect(*c, command::kWorldSet);
+  Expect(*c, "ok");
+  std::this_thread::sleep_for(milliseconds(100));  // Flushed: the new VM is built from it.
+
+  std::string v2 = kNotebookGame;
+  v2.replace(v2.find("GGS.world.getItem(args) + '/'"), 0, "'v2 ' + ");
+  ASSERT_TRUE(up->SendUpload("notebook", kAdminToken, v2, /*live=*/true).ok());
+  Packet uploaded = Expect(*up, command::kUploaded);
+  EXPECT_EQ(uploaded.payload, "notebook,2,0,0");  // Node 0 itself had no table to move.
+  // Node 1 moves its table within a look (lease / 3), keeping its state.
+  std::string value;
+  const auto deadline = steady_clock::now() + std::chrono::seconds(10);
+  while (steady_clock::now() < deadline && value != "v2 kept/kept") {
+    value = Get(*c, "k");
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_EQ(value, "v2 kept/kept");
+}
+
 TEST_F(MultiNodeTest, AGameHelloIsSentToAnOpenTableOnAnotherNode) {
   StartNodes(2);
   auto up = ConnectTo(port(0));

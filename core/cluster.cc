@@ -68,6 +68,9 @@ Status Cluster::Start(Coordinator* coordinator, std::string id, std::string web_
   if (!held.ok()) return held.status();
   last_renewed_ms_ = timers_->NowMs();
   if (Result<uint64_t> serial = directory_->GamesSerial(); serial.ok()) games_serial_ = *serial;
+  if (Result<std::map<std::string, int>> live = directory_->LiveVersions(); live.ok()) {
+    live_versions_ = std::move(*live);
+  }
   Result<std::vector<std::string>> own = directory_->OwnedBy(id_);
   if (!own.ok()) return own.status();
   for (const std::string& token : *own) ClaimAndAdopt(token);
@@ -114,6 +117,15 @@ void Cluster::Look() {
     games_serial_ = *serial;
     if (Result<bool> news = coordinator_->ReloadGames(); !news.ok()) {
       Log(LogLevel::kWarn, "cannot reload the games: " + news.status().message());
+    }
+    // Live uploads received by other nodes: move this node's tables of those games too.
+    if (Result<std::map<std::string, int>> live = directory_->LiveVersions(); live.ok()) {
+      for (const auto& [game, version] : *live) {
+        int& moved = live_versions_[game];
+        if (version <= moved) continue;
+        moved = version;
+        coordinator_->MoveTablesLive(game, version);
+      }
     }
   }
   // Tables that ended here are no longer held.
@@ -265,6 +277,14 @@ ClusterRouter::Route Cluster::PlaceGame(const std::string& game, bool redirected
 void Cluster::Created(const std::string& table_token) {
   directory_->Fence(table_token, TableOwner{id_, 1}, true);
   epochs_[table_token] = 1;
+}
+
+void Cluster::UploadedLive(const std::string& game, int version) {
+  live_versions_[game] = std::max(live_versions_[game], version);  // Moved here already.
+  if (Status s = directory_->MarkLive(game, version); !s.ok()) {
+    Log(LogLevel::kError,
+        "cannot tell the other nodes of the live upload of " + game + ": " + s.message());
+  }
 }
 
 void Cluster::AfterFlush() {

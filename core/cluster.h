@@ -69,6 +69,7 @@ class Cluster final : public ClusterRouter {
   Route FindPlayer(const std::string& player_token) override;
   Route PlaceGame(const std::string& game, bool redirected) override;
   void Created(const std::string& table_token) override;
+  void UploadedLive(const std::string& game, int version) override;
 
   const std::string& id() const { return id_; }
   // Tables this node holds with the epoch it claimed them at.
@@ -96,6 +97,7 @@ class Cluster final : public ClusterRouter {
   std::map<std::string, ClusterLoad> loads_;  // Their loads, by id, as of the last look.
   std::set<std::string> orphans_seen_;        // Dead nodes' tables seen at the last look.
   uint64_t games_serial_ = 0;
+  std::map<std::string, int> live_versions_;  // The newest live upload of each game, moved to.
   uint64_t last_renewed_ms_ = 0;
   size_t failed_renewals_ = 0;
   Counter* claimed_;

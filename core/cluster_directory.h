@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,10 @@ class ClusterDirectory {
   virtual Result<StoredTable> LoadTable(const std::string& token) = 0;
   // Bumped by every AddGameVersion: a node whose registry is older reloads it.
   virtual Result<uint64_t> GamesSerial() = 0;
+  // Records that `version` of game `name` was uploaded live (every node moves its running
+  // tables of the game to it), and reads the newest such version of every game.
+  virtual Status MarkLive(const std::string& name, int version) = 0;
+  virtual Result<std::map<std::string, int>> LiveVersions() = 0;
 
   // Fencing. Once a table is fenced, Storage::Apply writes its operations only while the
   // table's owner in the directory is `owner` (`fresh`: or while it has none, which the

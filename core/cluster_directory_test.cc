@@ -186,7 +186,7 @@ TEST_F(ClusterDirectoryTest, NodesAreListedAliveWhileTheirLeaseHoldsAndForgotten
   ASSERT_EQ(b().Nodes()->size(), 1u);
 }
 
-TEST_F(ClusterDirectoryTest, PlayersAreFoundByTokenAndTheGamesSerialCountsUploads) {
+TEST_F(ClusterDirectoryTest, PlayersAreFoundByTokenAndTheGamesSerialCountsUploadsAndLiveOnes) {
   a().Fence("t1", TableOwner{kA, 1}, true);
   std::vector<StorageOp> ops = NewTable("t1", "v");
   StorageOp player;
@@ -200,6 +200,10 @@ TEST_F(ClusterDirectoryTest, PlayersAreFoundByTokenAndTheGamesSerialCountsUpload
   ASSERT_TRUE(a_->AddGameVersion("pong", "var seats = 2;").ok());
   ASSERT_TRUE(a_->AddGameVersion("pong", "var seats = 2; // 2").ok());
   EXPECT_EQ(*b().GamesSerial(), 2u);
+  EXPECT_TRUE(b().LiveVersions()->empty());
+  ASSERT_TRUE(a().MarkLive("pong", 2).ok());
+  EXPECT_EQ(*b().GamesSerial(), 3u);  // The other nodes look again.
+  EXPECT_EQ(*b().LiveVersions(), (std::map<std::string, int>{{"pong", 2}}));
 }
 
 TEST(ClusterLoadTest, FormatsAndParsesBack) {

@@ -292,6 +292,7 @@ void Coordinator::Upload(UploadRequest request, std::function<void(Result<Upload
     Result<int> version = Register(name, source, seats.value());
     if (!version.ok()) return done(version.status());
     if (!live) return done(UploadReply{name, version.value(), false, 0, {}});
+    if (options_.router != nullptr) options_.router->UploadedLive(name, version.value());
     MoveTables(name, version.value(), done);
   };
   checks_[id] = nullptr;  // Its entry: erased when the check answers.
@@ -336,6 +337,20 @@ void Coordinator::MoveTables(const std::string& name, int version,
   Log(LogLevel::kInfo, "moving " + std::to_string(tables.size()) + " running tables of " + name +
                            " to version " + std::to_string(version));
   progress->Answered();
+}
+
+void Coordinator::MoveTablesLive(const std::string& name, int version) {
+  const auto game = games_.find(name);
+  if (game == games_.end() || game->second.version < version) return;  // Not loaded yet.
+  MoveTables(name, version, [name](Result<UploadReply> reply) {
+    if (!reply.ok()) return;
+    Log(LogLevel::kInfo, "live upload of " + name + " from another node: moved " +
+                             std::to_string(reply->moved) + " tables here, " +
+                             std::to_string(reply->refused.size()) + " refused");
+    for (const UploadReply::Refusal& r : reply->refused) {
+      Log(LogLevel::kWarn, "table " + r.table + " keeps its version of " + name + ": " + r.reason);
+    }
+  });
 }
 
 int Coordinator::GameVersion(const std::string& name) const {

@@ -53,6 +53,9 @@ class ClusterRouter {
   virtual Route PlaceGame(const std::string& game, bool redirected) = 0;
   // A table was made here: this node owns it from its first flush.
   virtual void Created(const std::string& table_token) = 0;
+  // An upload with `Live: true` installed `version` of `game` here: the other nodes move
+  // their running tables of the game too.
+  virtual void UploadedLive(const std::string& game, int version) = 0;
 };
 
 struct CoordinatorOptions {
@@ -103,6 +106,9 @@ class Coordinator {
   void Forfeit(const std::string& table_token, const ClusterRouter::Route& owner);
   // Loads games installed since (by another node of a cluster). Returns whether any was new.
   Result<bool> ReloadGames();
+  // Moves this node's running tables of game `name` to `version` (a live upload received
+  // by another node of the cluster), logging the tables that refuse it.
+  void MoveTablesLive(const std::string& name, int version);
   // The oldest open table of every game that has one: (game, table token).
   std::vector<std::pair<std::string, std::string>> OpenTables() const;
   // Every table held here.

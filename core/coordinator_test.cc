@@ -1,6 +1,5 @@
 // Unit tests of the coordinator with a manual clock, recording peers and an in-memory
 // database: seating, resuming, grace expiry, table end, the game registry.
-#include "core/sqlite_storage.h"
 #include "core/coordinator.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +8,7 @@
 
 #include "core/dispatcher.h"
 #include "core/protocol.h"
+#include "core/sqlite_storage.h"
 #include "testing/deferred_link.h"
 #include "testing/manual_timers.h"
 #include "testing/metrics_sample.h"

@@ -572,6 +572,29 @@ Status RedisStorage::Apply(const std::vector<StorageOp>& ops) {
                   " attempts to write a batch");
 }
 
+Status RedisStorage::MarkLive(const std::string& name, int version) {
+  Result<std::vector<Reply>> r = Run(
+      {{"HSET", Key("games_live"), name, std::to_string(version)}, {"INCR", Key("games_serial")}});
+  if (!r.ok()) return r.status();
+  for (const Reply& reply : *r) {
+    if (reply.error()) return Internal(reply.str);
+  }
+  return Status::Ok();
+}
+
+Result<std::map<std::string, int>> RedisStorage::LiveVersions() {
+  Result<std::vector<Reply>> r = Run({{"HGETALL", Key("games_live")}});
+  if (!r.ok()) return r.status();
+  if ((*r)[0].error()) return Internal((*r)[0].str);
+  std::map<std::string, int> versions;
+  for (const auto& [name, text] : (*r)[0].Map()) {
+    Result<int> version = ParseInt(text, "live version");
+    if (!version.ok()) return version.status();
+    versions[name] = *version;
+  }
+  return versions;
+}
+
 void RedisStorage::Fence(const std::string& token, const TableOwner& owner, bool fresh) {
   fences_[token] = FenceState{owner, fresh};
 }

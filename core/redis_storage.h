@@ -66,6 +66,8 @@ class RedisStorage final : public Storage, public ClusterDirectory {
   Result<std::string> TableOfPlayer(const std::string& token) override;
   Result<StoredTable> LoadTable(const std::string& token) override;
   Result<uint64_t> GamesSerial() override;
+  Status MarkLive(const std::string& name, int version) override;
+  Result<std::map<std::string, int>> LiveVersions() override;
   void Fence(const std::string& token, const TableOwner& owner, bool fresh) override;
   void Unfence(const std::string& token) override;
   std::vector<std::pair<std::string, TableOwner>> TakeLost() override;

@@ -1,11 +1,11 @@
 // Tests of Table on its VmLink: a link that answers at once (LocalVmLink) and one that
 // answers later, as a worker process does, with a manual clock, recording peers and an
 // in-memory database.
-#include "core/sqlite_storage.h"
 #include "core/table.h"
 
 #include <gtest/gtest.h>
 
+#include "core/sqlite_storage.h"
 #include "testing/deferred_link.h"
 #include "testing/manual_timers.h"
 #include "testing/recording_peer.h"

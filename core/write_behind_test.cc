@@ -1,6 +1,5 @@
 // Tests of WriteBehind: coalescing rules, failed flushes, and a model-based random test that
 // checks the batched result against a std::map model and against unbatched Storage.
-#include "core/sqlite_storage.h"
 #include "core/write_behind.h"
 
 #include <gtest/gtest.h>
@@ -18,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/sqlite_storage.h"
 #include "testing/storage_dump.h"
 #include "testing/temp_dir.h"
 
