@@ -557,5 +557,128 @@ TEST_F(CoordinatorMetricsTest, RestoredTablesAndUploadsAreCounted) {
   EXPECT_EQ(Sample("ggs_events_total{kind=\"upgrade\"}"), 1);
 }
 
+// A router that answers what the test tells it, and records what it was asked.
+class FakeRouter final : public ClusterRouter {
+ public:
+  Route FindTable(const std::string& token) override {
+    asked.push_back("table " + token);
+    return route;
+  }
+  Route FindPlayer(const std::string& token) override {
+    asked.push_back("player " + token);
+    return route;
+  }
+  Route PlaceGame(const std::string& game, bool redirected) override {
+    asked.push_back("game " + game + (redirected ? " redirected" : ""));
+    return redirected ? Route{} : route;
+  }
+  void Created(const std::string& token) override { created.push_back(token); }
+  void UploadedLive(const std::string& game, int version) override {
+    asked.push_back("live " + game + " " + std::to_string(version));
+  }
+  Route route;
+  std::vector<std::string> asked;
+  std::vector<std::string> created;
+};
+
+class ClusterCoordinatorTest : public CoordinatorTest {
+ protected:
+  void SetUp() override {
+    CoordinatorTest::SetUp();
+    coordinator_.reset();
+    CoordinatorOptions options = Options();
+    options.router = &router_;
+    coordinator_ = std::make_unique<Coordinator>(&timers_, storage_.get(), store_.get(), options);
+    ASSERT_TRUE(coordinator_->Restore().ok());  // The registry only: duo.
+  }
+  static ClusterRouter::Route Elsewhere() {
+    return {ClusterRouter::Route::Kind::kElsewhere, "10.0.0.2:9000", "10.0.0.2:8080"};
+  }
+  FakeRouter router_;
+};
+
+TEST_F(ClusterCoordinatorTest, AHelloForWhatIsHeldElsewhereIsRedirectedAndClosed) {
+  router_.route = Elsewhere();
+  const std::string token = "someone-elses";
+  for (HelloRequest request :
+       {HelloRequest{&token, nullptr, ""}, HelloRequest{nullptr, nullptr, "t9"}}) {
+    RecordingPeer peer;
+    ASSERT_TRUE(coordinator_->Hello(&peer, request).ok());
+    EXPECT_EQ(peer.Take(), std::vector<std::string>{"redirect 10.0.0.2:9000"});
+    EXPECT_TRUE(peer.closed);
+    EXPECT_EQ(peer.player, nullptr);
+  }
+  EXPECT_EQ(router_.asked, (std::vector<std::string>{"player someone-elses", "table t9"}));
+  EXPECT_EQ(coordinator_->player_count(), 0u);
+}
+
+TEST_F(ClusterCoordinatorTest, AGameHelloIsPlacedElsewhereOnlyWithoutAnOpenTableHere) {
+  router_.route = Elsewhere();
+  RecordingPeer a;
+  ASSERT_TRUE(coordinator_->Hello(&a, ByGame("duo")).ok());
+  EXPECT_EQ(a.Take(), std::vector<std::string>{"redirect 10.0.0.2:9000"});
+  // Redirected once already: seated here, at a new table the router is told about.
+  RecordingPeer b;
+  HelloRequest again = ByGame("duo");
+  again.redirects = 1;
+  const auto hb = Hello(b, again);
+  ASSERT_EQ(hb.size(), 3u);
+  EXPECT_EQ(router_.created, std::vector<std::string>{hb[2]});
+  // Its table has a free seat: the next hello is seated there without asking.
+  router_.asked.clear();
+  RecordingPeer c;
+  EXPECT_EQ(Hello(c, ByGame("duo"))[2], hb[2]);
+  EXPECT_TRUE(router_.asked.empty());
+}
+
+TEST_F(ClusterCoordinatorTest, AForfeitedTableSendsItsPlayersToTheOwnerAndWritesNothing) {
+  router_.route = Elsewhere();
+  RecordingPeer a, b;
+  HelloRequest here = ByGame("duo");
+  here.redirects = 1;
+  const auto ha = Hello(a, here);
+  HelloRequest join;
+  join.table_token = ha[2];
+  Hello(b, join);
+  ASSERT_TRUE(store_->Flush().ok());
+  coordinator_->Disconnected(&b);  // b waits in its grace period.
+  a.Take();
+  ASSERT_TRUE(coordinator_->GameCommand(&a, "set", "before").ok());
+  EXPECT_EQ(a.Take(), std::vector<std::string>{"world_set k=before"});
+  const size_t queued = store_->pending();
+
+  coordinator_->Forfeit(ha[2], Elsewhere());
+  EXPECT_EQ(a.Take(), std::vector<std::string>{"redirect 10.0.0.2:9000"});
+  EXPECT_TRUE(a.closed);
+  EXPECT_EQ(coordinator_->FindTable(ha[2]), nullptr);
+  EXPECT_EQ(coordinator_->player_count(), 0u);
+  EXPECT_EQ(store_->pending(), queued);  // No deletion of the table or its players.
+  timers_.Advance(5000);                 // b's grace period would have ended: nothing runs.
+  EXPECT_EQ(store_->pending(), queued);
+}
+
+TEST_F(ClusterCoordinatorTest, AnAdoptedTableWaitsForItsPlayersToResume) {
+  StoredTable stored;
+  stored.row.token = "t-adopted";
+  stored.row.game_name = "duo";
+  stored.row.game_version = 1;
+  stored.row.source = kGame;
+  stored.row.next_player_id = 3;
+  stored.players = {{"p1", "t-adopted", 1}, {"p2", "t-adopted", 2}};
+  stored.world = {{"k", "kept"}};
+  coordinator_->Adopt(stored);
+  coordinator_->Adopt(stored);  // Held already: nothing changes.
+  ASSERT_NE(coordinator_->FindTable("t-adopted"), nullptr);
+  EXPECT_EQ(coordinator_->player_count(), 2u);
+  RecordingPeer a;
+  const std::string p1 = "p1";
+  const auto ha = Hello(a, HelloRequest{&p1, nullptr, ""});
+  EXPECT_EQ(ha[2], "t-adopted");
+  EXPECT_TRUE(router_.asked.empty());  // Held here: nobody asked.
+  const std::string* kept = coordinator_->FindTable("t-adopted")->world().Get("k");
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(*kept, "kept");
+}
+
 }  // namespace
 }  // namespace ggs
