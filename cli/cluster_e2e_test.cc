@@ -5,41 +5,16 @@
 #include <thread>
 
 #include "base/file.h"
-#include "cli/e2e_support.h"
-#include "testing/redis_process.h"
+#include "cli/redis_e2e_support.h"
 
 namespace ggs::e2e {
 namespace {
 
-// Writes each `set k=v` to both namespaces; `get k` answers "world/localStorage".
-constexpr char kNotebookGame[] = R"JS(
-var seats = 4;
-function playerResumed(id) { GGS.sendCommand(id, 'welcome_back', String(id)); }
-function playerCommand(id, cmd, args) {
-  var kv = args.split('=');
-  if (cmd === 'set') {
-    GGS.world.setItem(kv[0], kv[1]);
-    GGS.localStorage.setItem(kv[0], kv[1]);
-    return GGS.sendCommand(id, 'ok', '');
-  }
-  if (cmd === 'get') {
-    return GGS.sendCommand(id, 'value', GGS.world.getItem(args) + '/' + GGS.localStorage.getItem(args));
-  }
-}
-)JS";
-
-class ClusterTest : public E2eTest {
+class ClusterTest : public RedisE2eTest {
  protected:
   void SetUp() override {
-    E2eTest::SetUp();
-    Result<std::unique_ptr<RedisProcess>> redis = RedisProcess::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status().ToString();
-    redis_ = std::move(*redis);
-    cluster_ = redis_->url();
-  }
-  void TearDown() override {
-    E2eTest::TearDown();  // The server stops before its Redis.
-    redis_.reset();
+    RedisE2eTest::SetUp();
+    if (redis_) cluster_ = redis_->url();
   }
 
   // Receives packets until one with `command` (and `payload`, when not empty) arrives;
@@ -77,8 +52,6 @@ class ClusterTest : public E2eTest {
     EXPECT_TRUE(c->SendGame("get", key).ok());
     return Expect(*c, "value").payload;
   }
-
-  std::unique_ptr<RedisProcess> redis_;
 };
 
 TEST_F(ClusterTest, RestartAfterSigtermKeepsWorldAndLocalStorageInRedis) {

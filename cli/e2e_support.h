@@ -18,6 +18,25 @@
 
 namespace ggs::e2e {
 
+// A notebook game for the durability and cluster tests: each `set k=v` writes k=v to both
+// namespaces and answers `ok`; `get k` answers `value` "world/localStorage"; a resumed
+// player hears `welcome_back`.
+inline constexpr char kNotebookGame[] = R"JS(
+var seats = 4;
+function playerResumed(id) { GGS.sendCommand(id, 'welcome_back', String(id)); }
+function playerCommand(id, cmd, args) {
+  var kv = args.split('=');
+  if (cmd === 'set') {
+    GGS.world.setItem(kv[0], kv[1]);
+    GGS.localStorage.setItem(kv[0], kv[1]);
+    return GGS.sendCommand(id, 'ok', '');
+  }
+  if (cmd === 'get') {
+    return GGS.sendCommand(id, 'value', GGS.world.getItem(args) + '/' + GGS.localStorage.getItem(args));
+  }
+}
+)JS";
+
 class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -14,9 +14,8 @@
 #include <thread>
 
 #include "base/host_port.h"
-#include "cli/e2e_support.h"
+#include "cli/redis_e2e_support.h"
 #include "core/redis_storage.h"
-#include "testing/redis_process.h"
 
 namespace ggs::e2e {
 namespace {
@@ -24,38 +23,14 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-// Each `set k=v` writes k=v to both namespaces; `get k` answers "world/localStorage".
-constexpr char kNotebookGame[] = R"JS(
-var seats = 4;
-function playerResumed(id) { GGS.sendCommand(id, 'welcome_back', String(id)); }
-function playerCommand(id, cmd, args) {
-  var kv = args.split('=');
-  if (cmd === 'set') {
-    GGS.world.setItem(kv[0], kv[1]);
-    GGS.localStorage.setItem(kv[0], kv[1]);
-    return GGS.sendCommand(id, 'ok', '');
-  }
-  if (cmd === 'get') {
-    return GGS.sendCommand(id, 'value', GGS.world.getItem(args) + '/' + GGS.localStorage.getItem(args));
-  }
-}
-)JS";
-
 constexpr char kAdminToken[] = "cluster-admin";
 constexpr int kLeaseMs = 600;
 
-class MultiNodeTest : public E2eTest {
+class MultiNodeTest : public RedisE2eTest {
  protected:
-  void SetUp() override {
-    E2eTest::SetUp();
-    Result<std::unique_ptr<RedisProcess>> redis = RedisProcess::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status().ToString();
-    redis_ = std::move(*redis);
-  }
   void TearDown() override {
     nodes_.clear();  // The nodes stop before their Redis.
-    E2eTest::TearDown();
-    redis_.reset();
+    RedisE2eTest::TearDown();
   }
 
   // Starts node `i` (on `port`, or a free one) of the cluster.
@@ -177,7 +152,6 @@ class MultiNodeTest : public E2eTest {
     return owners.ok() ? (*owners)[0] : TableOwner{};
   }
 
-  std::unique_ptr<RedisProcess> redis_;
   std::vector<std::unique_ptr<ServerProcess>> nodes_;
 };
 
