@@ -128,6 +128,10 @@ void Cluster::Look() {
       }
     }
   }
+  // Forget what may be stale: owners past their look, and (bounded) the players' tables.
+  const uint64_t now = timers_->NowMs();
+  std::erase_if(known_owners_, [now](const auto& entry) { return entry.second.until_ms <= now; });
+  if (player_tables_.size() > 100000) player_tables_.clear();
   // Tables that ended here are no longer held.
   for (auto it = epochs_.begin(); it != epochs_.end();) {
     it = coordinator_->FindTable(it->first) ? std::next(it) : epochs_.erase(it);
@@ -241,15 +245,32 @@ ClusterRouter::Route Cluster::RouteTo(const std::string& node) const {
 }
 
 ClusterRouter::Route Cluster::FindTable(const std::string& table_token) {
+  if (const auto known = known_owners_.find(table_token); known != known_owners_.end()) {
+    const bool dead = std::any_of(view_.begin(), view_.end(), [&](const NodeRecord& n) {
+      return n.id == known->second.node && !n.alive;
+    });
+    if (!dead && timers_->NowMs() < known->second.until_ms) return RouteTo(known->second.node);
+    known_owners_.erase(known);
+  }
   // The claim itself says who owns it: it succeeds only when the owner is dead (or this
   // node), and otherwise names the live owner.
-  return ClaimAndAdopt(table_token);
+  Route route = ClaimAndAdopt(table_token);
+  if (route.kind == Route::Kind::kElsewhere) {
+    known_owners_[table_token] =
+        KnownOwner{route.address, timers_->NowMs() + std::max<uint64_t>(options_.lease_ms / 3, 1)};
+  }
+  return route;
 }
 
 ClusterRouter::Route Cluster::FindPlayer(const std::string& player_token) {
-  Result<std::string> table = directory_->TableOfPlayer(player_token);
-  if (!table.ok() || table->empty()) return Route{};
-  return FindTable(*table);
+  // A token names one seat for good: its table never changes, so it is looked up once.
+  auto known = player_tables_.find(player_token);
+  if (known == player_tables_.end()) {
+    Result<std::string> table = directory_->TableOfPlayer(player_token);
+    if (!table.ok() || table->empty()) return Route{};
+    known = player_tables_.emplace(player_token, std::move(*table)).first;
+  }
+  return FindTable(known->second);
 }
 
 ClusterRouter::Route Cluster::PlaceGame(const std::string& game, bool redirected) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,15 @@ class Cluster final : public ClusterRouter {
   std::vector<NodeRecord> view_;              // The other nodes, as of the last look.
   std::map<std::string, ClusterLoad> loads_;  // Their loads, by id, as of the last look.
   std::set<std::string> orphans_seen_;        // Dead nodes' tables seen at the last look.
+  // Owners Redis named for tables held elsewhere, trusted for a look (lease / 3) while the
+  // owner is not seen dead: the players of a node that died retry their hellos until its
+  // lease expires, and each retry would otherwise cost Redis round trips on this loop.
+  struct KnownOwner {
+    std::string node;
+    uint64_t until_ms = 0;
+  };
+  std::unordered_map<std::string, KnownOwner> known_owners_;   // By table token.
+  std::unordered_map<std::string, std::string> player_tables_;  // Player token -> table.
   uint64_t games_serial_ = 0;
   std::map<std::string, int> live_versions_;  // The newest live upload of each game, moved to.
   uint64_t last_renewed_ms_ = 0;
