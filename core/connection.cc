@@ -338,6 +338,21 @@ void Connection::Flush() {
     if (close_after_flush_) Close();
     return;
   }
+  // Most writes fit in the socket's buffer: written at once, with no request to complete
+  // on a later loop turn. What does not fit goes out through uv_write.
+  uv_buf_t now = uv_buf_init(queued_.data(), static_cast<unsigned>(queued_.size()));
+  const int written = uv_try_write(AsStream(&io_->tcp), &now, 1);
+  if (written < 0 && written != UV_EAGAIN) return Close();
+  if (written > 0) {
+    network_->traffic_[static_cast<size_t>(transport_)].bytes_out += static_cast<size_t>(written);
+    if (static_cast<size_t>(written) == queued_.size()) {
+      queued_.clear();
+      ShrinkIfLarge(queued_);
+      if (close_after_flush_) Close();
+      return;
+    }
+    queued_.erase(0, static_cast<size_t>(written));
+  }
   in_flight_.swap(queued_);
   uv_buf_t buf = uv_buf_init(in_flight_.data(), static_cast<unsigned>(in_flight_.size()));
   const int rc = uv_write(

@@ -228,6 +228,22 @@ void WorkerPool::FlushAll() {
 void WorkerPool::Flush(Slot& slot) {
   Child* child = slot.child;
   if (child == nullptr || child->writing || child->killed || slot.queued.empty()) return;
+  // Written at once when the pipe has room (it mostly has): no request to complete later.
+  uv_buf_t now = uv_buf_init(slot.queued.data(), static_cast<unsigned>(slot.queued.size()));
+  const int written = uv_try_write(AsStream(&child->in), &now, 1);
+  if (written < 0 && written != UV_EAGAIN) {
+    Kill(slot, Status::Error(worker_error::kWorkerCrashed,
+                             std::string("cannot write to the worker: ") + uv_strerror(written)));
+    return;
+  }
+  if (written > 0) {
+    ++writes_;
+    if (static_cast<size_t>(written) == slot.queued.size()) {
+      slot.queued.clear();
+      return;
+    }
+    slot.queued.erase(0, static_cast<size_t>(written));
+  }
   child->in_flight.swap(slot.queued);
   slot.queued.clear();
   uv_buf_t buf =
