@@ -15,6 +15,7 @@
 
 #include "base/host_port.h"
 #include "cli/redis_e2e_support.h"
+#include "client/ws_client.h"
 #include "core/redis_storage.h"
 
 namespace ggs::e2e {
@@ -34,13 +35,15 @@ class MultiNodeTest : public RedisE2eTest {
   }
 
   // Starts node `i` (on `port`, or a free one) of the cluster.
-  void StartNode(size_t i, int port = 0) {
+  // Starts node `i` (on `port`, or a free one) of the cluster, with `extra` flags.
+  void StartNode(size_t i, int port = 0, const std::vector<std::string>& extra = {}) {
     if (nodes_.size() <= i) nodes_.resize(i + 1);
     std::vector<std::string> args = {
         "--cluster",         redis_->url(), "--lease-ms",         std::to_string(kLeaseMs),
         "--flush-ms",        "20",          "--admin-token",      kAdminToken,
         "--log-level",       "debug",       "--max-table-lag-ms", "0",
         "--event-budget-ms", "5000"};
+    args.insert(args.end(), extra.begin(), extra.end());
     const std::string log_path = file("node" + std::to_string(i) + ".log");
     Result<std::unique_ptr<ServerProcess>> node =
         ServerProcess::StartServe(GGS_BINARY, args, log_path, port);
@@ -51,6 +54,17 @@ class MultiNodeTest : public RedisE2eTest {
     for (size_t i = 0; i < n; ++i) StartNode(i);
   }
   int port(size_t i) const { return nodes_[i]->port(); }
+  // The HTTP port of node `i`, started with `--http 127.0.0.1:0`.
+  int HttpPort(size_t i) {
+    const auto deadline = steady_clock::now() + std::chrono::seconds(10);
+    Result<int> port = HttpPortFromLog(file("node" + std::to_string(i) + ".log"));
+    while (!port.ok() && steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(20));
+      port = HttpPortFromLog(file("node" + std::to_string(i) + ".log"));
+    }
+    EXPECT_TRUE(port.ok()) << port.status().message();
+    return port.ok() ? *port : 0;
+  }
   std::string address(size_t i) const { return "127.0.0.1:" + std::to_string(port(i)); }
 
   static std::unique_ptr<SyncClient> ConnectTo(int port) {
@@ -174,6 +188,36 @@ TEST_F(MultiNodeTest, ATableMadeOnOneNodeIsJoinedThroughAnotherByRedirect) {
   EXPECT_EQ(joined.table, made.table);
   EXPECT_TRUE(joined.defined);
   EXPECT_EQ(Get(*joiner, "k"), "v/v");
+}
+
+// A browser's WebSocket is sent to the owner's HTTP address, not its game port.
+TEST_F(MultiNodeTest, AWebSocketPlayerIsRedirectedToTheOwnersHttpAddress) {
+  StartNode(0, 0, {"--http", "127.0.0.1:0"});
+  StartNode(1, 0, {"--http", "127.0.0.1:0"});
+  const int http0 = HttpPort(0);
+  const int http1 = HttpPort(1);
+  std::unique_ptr<SyncClient> creator;
+  const HelloReply made = NotebookOn(0, creator, "k=v");
+  std::this_thread::sleep_for(milliseconds(100));
+
+  auto ws = WsClient::Connect("127.0.0.1", http1);
+  ASSERT_TRUE(ws.ok()) << ws.status().message();
+  ASSERT_TRUE((*ws)->Send(ServerCommand(command::kHello, made.table)).ok());
+  Result<Packet> reply = (*ws)->Receive();
+  ASSERT_TRUE(reply.ok()) << reply.status().message();
+  ASSERT_EQ(ClientCommandOf(*reply), command::kRedirect);
+  EXPECT_EQ(reply->payload, "127.0.0.1:" + std::to_string(http0));
+  EXPECT_TRUE((*ws)->WaitClosed());
+
+  auto there = WsClient::Connect("127.0.0.1", http0);
+  ASSERT_TRUE(there.ok()) << there.status().message();
+  Packet hello = ServerCommand(command::kHello, made.table);
+  hello.Add(header::kRedirects, "1");
+  ASSERT_TRUE((*there)->Send(hello).ok());
+  Result<Packet> seated = (*there)->Receive();
+  ASSERT_TRUE(seated.ok());
+  ASSERT_EQ(ClientCommandOf(*seated), command::kHello) << seated->payload;
+  EXPECT_EQ(ParseHelloReply(seated->payload)->table, made.table);
 }
 
 TEST_F(MultiNodeTest, AResumeThroughAnotherNodeIsRedirectedToTheOwner) {

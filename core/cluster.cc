@@ -107,6 +107,7 @@ void Cluster::Look() {
   view_.clear();
   loads_.clear();
   for (NodeRecord& node : *nodes) {
+    web_addresses_[node.id] = node.web_address;
     if (node.id == id_) continue;
     if (node.alive) loads_[node.id] = ParseClusterLoad(node.load);
     view_.push_back(std::move(node));
@@ -236,12 +237,15 @@ ClusterRouter::Route Cluster::ClaimAndAdopt(const std::string& token) {
   return Route{Route::Kind::kHere, id_, web_address_};
 }
 
-ClusterRouter::Route Cluster::RouteTo(const std::string& node) const {
-  Route route{Route::Kind::kElsewhere, node, ""};
-  for (const NodeRecord& n : view_) {
-    if (n.id == node) route.web_address = n.web_address;
+ClusterRouter::Route Cluster::RouteTo(const std::string& node) {
+  auto known = web_addresses_.find(node);
+  if (known == web_addresses_.end()) {  // A node newer than the last look: ask once.
+    if (Result<std::vector<NodeRecord>> nodes = directory_->Nodes(); nodes.ok()) {
+      for (const NodeRecord& n : *nodes) web_addresses_[n.id] = n.web_address;
+    }
+    known = web_addresses_.find(node);
   }
-  return route;
+  return Route{Route::Kind::kElsewhere, node, known == web_addresses_.end() ? "" : known->second};
 }
 
 ClusterRouter::Route Cluster::FindTable(const std::string& table_token) {

@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <map>
 #include <set>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/cluster_directory.h"
@@ -83,7 +83,7 @@ class Cluster final : public ClusterRouter {
   void CheckOwnership();
   // Claims `token`: adopted here (kHere), owned by a live node (kElsewhere), or kUnknown.
   Route ClaimAndAdopt(const std::string& token);
-  Route RouteTo(const std::string& node) const;
+  Route RouteTo(const std::string& node);
   ClusterLoad OwnLoad() const;
 
   Timers* timers_;
@@ -93,10 +93,11 @@ class Cluster final : public ClusterRouter {
   std::string id_;
   std::string web_address_;
   Timers::Id look_timer_ = 0;
-  std::map<std::string, uint64_t> epochs_;    // Tables held here -> their epoch.
-  std::vector<NodeRecord> view_;              // The other nodes, as of the last look.
-  std::map<std::string, ClusterLoad> loads_;  // Their loads, by id, as of the last look.
-  std::set<std::string> orphans_seen_;        // Dead nodes' tables seen at the last look.
+  std::map<std::string, uint64_t> epochs_;            // Tables held here -> their epoch.
+  std::vector<NodeRecord> view_;                      // The other nodes, as of the last look.
+  std::map<std::string, std::string> web_addresses_;  // Every node seen, by id.
+  std::map<std::string, ClusterLoad> loads_;          // Their loads, by id, as of the last look.
+  std::set<std::string> orphans_seen_;                // Dead nodes' tables seen at the last look.
   // Owners Redis named for tables held elsewhere, trusted for a look (lease / 3) while the
   // owner is not seen dead: the players of a node that died retry their hellos until its
   // lease expires, and each retry would otherwise cost Redis round trips on this loop.
@@ -104,7 +105,7 @@ class Cluster final : public ClusterRouter {
     std::string node;
     uint64_t until_ms = 0;
   };
-  std::unordered_map<std::string, KnownOwner> known_owners_;   // By table token.
+  std::unordered_map<std::string, KnownOwner> known_owners_;    // By table token.
   std::unordered_map<std::string, std::string> player_tables_;  // Player token -> table.
   uint64_t games_serial_ = 0;
   std::map<std::string, int> live_versions_;  // The newest live upload of each game, moved to.
