@@ -60,7 +60,7 @@ TEST_F(ClusterSwarmTest, PongBotsResumeOnTheSurvivorsWhenANodeIsKilled) {
   SwarmOptions o;
   for (size_t i = 0; i < kNodes; ++i) o.servers.push_back(address(i));
   o.bots = static_cast<size_t>(kBots);
-  o.duration_s = 8;
+  o.duration_s = 10;
   o.reconnect_timeout_s = 15;
   int64_t killed_at = -1;
   std::map<std::string, StoredTable> victims;  // The killed node's tables, as they were.
