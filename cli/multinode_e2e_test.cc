@@ -15,6 +15,7 @@
 
 #include "base/host_port.h"
 #include "cli/redis_e2e_support.h"
+#include "client/http_client.h"
 #include "client/ws_client.h"
 #include "core/redis_storage.h"
 
@@ -218,6 +219,13 @@ TEST_F(MultiNodeTest, AWebSocketPlayerIsRedirectedToTheOwnersHttpAddress) {
   ASSERT_TRUE(seated.ok());
   ASSERT_EQ(ClientCommandOf(*seated), command::kHello) << seated->payload;
   EXPECT_EQ(ParseHelloReply(seated->payload)->table, made.table);
+
+  // Node 1 counted its redirect, and sees both nodes alive.
+  Result<HttpResponse> metrics = HttpGet("127.0.0.1", http1, "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status().message();
+  EXPECT_NE(metrics->body.find("\nggs_redirects_total 1\n"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("\nggs_cluster_nodes{state=\"alive\"} 2\n"), std::string::npos)
+      << metrics->body;
 }
 
 TEST_F(MultiNodeTest, AResumeThroughAnotherNodeIsRedirectedToTheOwner) {
