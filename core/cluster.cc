@@ -112,20 +112,27 @@ void Cluster::Look() {
     if (node.alive) loads_[node.id] = ParseClusterLoad(node.load);
     view_.push_back(std::move(node));
   }
+  if (ownership_unchecked_) CheckOwnership();
+  // Tables claimed but not loaded yet (their load failed): again.
+  for (const std::string& token : std::vector<std::string>(unloaded_.begin(), unloaded_.end())) {
+    Load(token);
+  }
   ClaimOrphans();
   if (Result<uint64_t> serial = directory_->GamesSerial();
       serial.ok() && *serial != games_serial_) {
-    games_serial_ = *serial;
-    if (Result<bool> news = coordinator_->ReloadGames(); !news.ok()) {
-      Log(LogLevel::kWarn, "cannot reload the games: " + news.status().message());
-    }
-    // Live uploads received by other nodes: move this node's tables of those games too.
-    if (Result<std::map<std::string, int>> live = directory_->LiveVersions(); live.ok()) {
+    // The serial is taken only once the registry and the live moves are done, so that a
+    // failure here is tried again at the next look.
+    Result<bool> news = coordinator_->ReloadGames();
+    Result<std::map<std::string, int>> live = directory_->LiveVersions();
+    if (!news.ok() || !live.ok()) {
+      Log(LogLevel::kWarn,
+          "cannot reload the games: " + (news.ok() ? live.status() : news.status()).message());
+    } else {
+      games_serial_ = *serial;
+      // Live uploads received by other nodes: move this node's tables of those games too.
       for (const auto& [game, version] : *live) {
         int& moved = live_versions_[game];
-        if (version <= moved) continue;
-        moved = version;
-        coordinator_->MoveTablesLive(game, version);
+        if (version > moved && coordinator_->MoveTablesLive(game, version)) moved = version;
       }
     }
   }
@@ -163,11 +170,16 @@ bool Cluster::RenewLease() {
   return true;
 }
 
+// Lets go of every table another node has claimed since this node's lease expired. Until
+// this succeeds it is tried again at every look; meanwhile the fence refuses the writes of
+// tables that are gone.
 void Cluster::CheckOwnership() {
+  ownership_unchecked_ = true;
   std::vector<std::string> tokens;
   for (const auto& [token, epoch] : epochs_) tokens.push_back(token);
   Result<std::vector<TableOwner>> owners = directory_->Owners(tokens);
   if (!owners.ok()) return;
+  ownership_unchecked_ = false;
   for (size_t i = 0; i < tokens.size(); ++i) {
     const TableOwner& owner = (*owners)[i];
     if (owner.node.empty() || owner == TableOwner{id_, epochs_[tokens[i]]}) continue;
@@ -204,7 +216,7 @@ void Cluster::ClaimOrphans() {
         seen.insert(token);
         continue;
       }
-      taken += ClaimAndAdopt(token).kind == Route::Kind::kHere;
+      taken += ClaimAndAdopt(token, node.id).kind == Route::Kind::kHere;
     }
     if (taken > 0) {
       Log(LogLevel::kInfo, "node " + node.id + " is dead: took over " + std::to_string(taken) +
@@ -214,21 +226,44 @@ void Cluster::ClaimOrphans() {
   orphans_seen_ = std::move(seen);
 }
 
-ClusterRouter::Route Cluster::ClaimAndAdopt(const std::string& token) {
-  Result<uint64_t> epoch = directory_->Claim(token, id_);
+ClusterRouter::Route Cluster::ClaimAndAdopt(const std::string& token,
+                                            const std::string& listed_by) {
+  const Route here{Route::Kind::kHere, id_, web_address_};
+  const bool held = coordinator_->FindTable(token) != nullptr;
+  // A table held here is this node's, unless a dead node's owned set lists it: then the
+  // copy here is stale (this node lost it while its lease lapsed) and is replaced.
+  if (held && listed_by.empty()) return here;
+  Result<uint64_t> epoch = directory_->Claim(token, id_, listed_by);
   if (!epoch.ok()) {
     if (epoch.status().code() == "owned") return RouteTo(epoch.status().message());
     return Route{};
   }
-  Result<StoredTable> stored = directory_->LoadTable(token);
-  if (!stored.ok()) {
-    Log(LogLevel::kError,
-        "claimed table " + token + " but cannot load it: " + stored.status().message());
-    return Route{};
-  }
+  // Fenced at once: whatever happens to the load, writes for it carry the new epoch.
   directory_->Fence(token, TableOwner{id_, *epoch}, false);
   epochs_[token] = *epoch;
   claimed_->Inc();
+  if (held) coordinator_->Forfeit(token, here);  // Its players resume on the state in Redis.
+  return Load(token);
+}
+
+ClusterRouter::Route Cluster::Load(const std::string& token) {
+  Result<StoredTable> stored = directory_->LoadTable(token);
+  if (!stored.ok()) {
+    if (stored.status().code() == error::kNoSuchTable) {
+      unloaded_.erase(token);
+      epochs_.erase(token);
+      directory_->Unfence(token);
+      return Route{};
+    }
+    if (unloaded_.insert(token).second) {
+      Log(LogLevel::kError, "claimed table " + token +
+                                " but cannot load it (tried again every "
+                                "look): " +
+                                stored.status().message());
+    }
+    return Route{};
+  }
+  unloaded_.erase(token);
   coordinator_->Adopt(std::move(*stored));
   if (coordinator_->FindTable(token) == nullptr) {
     epochs_.erase(token);  // Nobody was left at it: it ended.
@@ -316,7 +351,8 @@ void Cluster::AfterFlush() {
   for (auto& [token, owner] : directory_->TakeLost()) {
     epochs_.erase(token);
     forfeited_->Inc();
-    coordinator_->Forfeit(token, RouteTo(owner.node));
+    // No owner: the table was deleted by a newer owner; its players hear that it ended.
+    coordinator_->Forfeit(token, owner.node.empty() ? Route{} : RouteTo(owner.node));
   }
 }
 

@@ -82,7 +82,11 @@ class Cluster final : public ClusterRouter {
   void ClaimOrphans();
   void CheckOwnership();
   // Claims `token`: adopted here (kHere), owned by a live node (kElsewhere), or kUnknown.
-  Route ClaimAndAdopt(const std::string& token);
+  // `listed_by`: the dead node whose owned set listed the table, or "".
+  Route ClaimAndAdopt(const std::string& token, const std::string& listed_by = "");
+  // Loads a claimed table and hands it to the coordinator (kHere), or remembers it in
+  // unloaded_ when the load fails.
+  Route Load(const std::string& token);
   Route RouteTo(const std::string& node);
   ClusterLoad OwnLoad() const;
 
@@ -108,6 +112,8 @@ class Cluster final : public ClusterRouter {
   std::unordered_map<std::string, KnownOwner> known_owners_;    // By table token.
   std::unordered_map<std::string, std::string> player_tables_;  // Player token -> table.
   uint64_t games_serial_ = 0;
+  std::set<std::string> unloaded_;    // Claimed here, not loaded yet: tried every look.
+  bool ownership_unchecked_ = false;  // The lease lapsed and CheckOwnership has not run yet.
   std::map<std::string, int> live_versions_;  // The newest live upload of each game, moved to.
   uint64_t last_renewed_ms_ = 0;
   size_t failed_renewals_ = 0;

@@ -58,8 +58,10 @@ class ClusterDirectory {
   // is `id` itself (a node restarted on its address), or when its owner's lease has expired;
   // the epoch is raised either way and returned. Fails with code "owned" (the message is the
   // live owner's id) when another live node owns it, "no_such_table" when it is not stored.
-  // Atomic: of two nodes claiming one table, one wins.
-  virtual Result<uint64_t> Claim(const std::string& token, const std::string& id) = 0;
+  // Atomic: of two nodes claiming one table, one wins. `listed_by`: the node whose owned set
+  // listed the table (or ""), from which a table no longer stored is taken out.
+  virtual Result<uint64_t> Claim(const std::string& token, const std::string& id,
+                                 const std::string& listed_by = "") = 0;
   // The tables recorded as owned by node `id`.
   virtual Result<std::vector<std::string>> OwnedBy(const std::string& id) = 0;
   // The current owner of each table, in the order given.
@@ -79,7 +81,10 @@ class ClusterDirectory {
   // table's owner in the directory is `owner` (`fresh`: or while it has none, which the
   // batch then records: a table created here); a batch's operations for a table owned by
   // anyone else are dropped, and the table is reported by TakeLost(). A table deleted by
-  // an applied batch is unfenced. Operations for unfenced tables are written as they are.
+  // an applied batch is unfenced. Once any table has been fenced (a cluster node), the
+  // operations of tables not fenced (any more: let go, or deleted) are dropped too. When
+  // Redis has lost its data (its store id is gone or new), every fenced table's owner
+  // record is written again by its next batch.
   virtual void Fence(const std::string& token, const TableOwner& owner, bool fresh) = 0;
   virtual void Unfence(const std::string& token) = 0;
   // The tables whose writes were refused since the last call, with their new owners.

@@ -206,6 +206,50 @@ TEST_F(ClusterDirectoryTest, PlayersAreFoundByTokenAndTheGamesSerialCountsUpload
   EXPECT_EQ(*b().LiveVersions(), (std::map<std::string, int>{{"pong", 2}}));
 }
 
+TEST_F(ClusterDirectoryTest, ATableLetGoWritesNothingMoreOnceFencingIsOn) {
+  a().Fence("t1", TableOwner{kA, 1}, true);
+  a().Fence("t2", TableOwner{kA, 1}, true);
+  std::vector<StorageOp> both = NewTable("t1", "v1");
+  for (StorageOp& op : NewTable("t2", "v2")) both.push_back(op);
+  ASSERT_TRUE(a_->Apply(both).ok());
+  a().Unfence("t1");  // Let go (another node claimed it while this one's lease lapsed).
+  std::vector<StorageOp> stale = Set("t1", "stale");
+  stale.push_back(Set("t2", "fresh")[0]);
+  ASSERT_TRUE(a_->Apply(stale).ok());
+  EXPECT_EQ(WorldK("t1"), "v1");
+  EXPECT_EQ(WorldK("t2"), "fresh");
+}
+
+TEST_F(ClusterDirectoryTest, EveryNodeOwnsItsTablesAgainAfterRedisLostItsData) {
+  a().Fence("t1", TableOwner{kA, 1}, true);
+  b().Fence("t2", TableOwner{kB, 1}, true);
+  ASSERT_TRUE(a_->Apply(NewTable("t1", "a")).ok());
+  ASSERT_TRUE(b_->Apply(NewTable("t2", "b")).ok());
+  ASSERT_TRUE(RedisInline(redis_->port(), "FLUSHALL").ok());  // A restart without persistence.
+  ASSERT_TRUE(a_->Apply(NewTable("t1", "a2")).ok());
+  ASSERT_TRUE(b_->Apply(NewTable("t2", "b2")).ok());  // The store id is new to B too.
+  EXPECT_TRUE(a().TakeLost().empty());
+  EXPECT_TRUE(b().TakeLost().empty());
+  EXPECT_EQ((*a().Owners({"t1", "t2"})), (std::vector<TableOwner>{{kA, 1}, {kB, 1}}));
+  EXPECT_EQ(WorldK("t1"), "a2");
+  EXPECT_EQ(WorldK("t2"), "b2");
+  // Once both have seen the new id, a deletion by a newer owner is told apart again.
+  ASSERT_TRUE(RedisInline(redis_->port(), "DEL ggs:owner:t2").ok());
+  ASSERT_TRUE(b_->Apply(Set("t2", "zombie")).ok());
+  EXPECT_EQ(b().TakeLost().size(), 1u);
+}
+
+TEST_F(ClusterDirectoryTest, AClaimOfATableNoLongerStoredCleansItsOwnership) {
+  a().Fence("t1", TableOwner{kA, 1}, true);
+  ASSERT_TRUE(a_->Apply(NewTable("t1", "v")).ok());
+  ASSERT_TRUE(RedisInline(redis_->port(), "DEL ggs:table:t1").ok());
+  Result<uint64_t> claim = b().Claim("t1", kB, kA);
+  ASSERT_FALSE(claim.ok());
+  EXPECT_EQ(claim.status().code(), "no_such_table");
+  EXPECT_TRUE(b().OwnedBy(kA)->empty());
+  EXPECT_EQ((*b().Owners({"t1"}))[0], TableOwner{});
+}
+
 TEST(ClusterLoadTest, FormatsAndParsesBack) {
   const ClusterLoad load{12, 30, {{"chat", "t-1"}, {"pong", "t-2"}}};
   EXPECT_EQ(FormatClusterLoad(load), "12 30\nchat t-1\npong t-2");

@@ -186,12 +186,20 @@ void Coordinator::Forfeit(const std::string& table_token, const ClusterRouter::R
     timers_->Stop(p->grace_timer);
     if (Peer* peer = p->peer) {
       peer->player = nullptr;
-      SendRedirect(peer, owner);
+      if (owner.kind == ClusterRouter::Route::Kind::kElsewhere && !owner.address.empty()) {
+        SendRedirect(peer, owner);
+      } else {
+        CountError(error::kNoSuchTable);
+        peer->SendError(Status::Error(error::kNoSuchTable, "this table has ended"));
+        peer->closing = true;
+        peer->CloseAfterFlush();
+      }
     }
     players_.erase(p->token);
   }
   table->Drop();
   tables_.erase(it);
+  store_->DropTable(table_token);  // Its queued writes are stale: the new owner's state wins.
   Log(LogLevel::kWarn, "table " + table_token + " is owned by " + owner.address + " now; its " +
                            std::to_string(seated.size()) + " players are sent there");
 }
@@ -339,9 +347,9 @@ void Coordinator::MoveTables(const std::string& name, int version,
   progress->Answered();
 }
 
-void Coordinator::MoveTablesLive(const std::string& name, int version) {
+bool Coordinator::MoveTablesLive(const std::string& name, int version) {
   const auto game = games_.find(name);
-  if (game == games_.end() || game->second.version < version) return;  // Not loaded yet.
+  if (game == games_.end() || game->second.version < version) return false;  // Not loaded yet.
   MoveTables(name, version, [name](Result<UploadReply> reply) {
     if (!reply.ok()) return;
     Log(LogLevel::kInfo, "live upload of " + name + " from another node: moved " +
@@ -351,6 +359,7 @@ void Coordinator::MoveTablesLive(const std::string& name, int version) {
       Log(LogLevel::kWarn, "table " + r.table + " keeps its version of " + name + ": " + r.reason);
     }
   });
+  return true;
 }
 
 int Coordinator::GameVersion(const std::string& name) const {
@@ -410,8 +419,12 @@ std::optional<ClusterRouter::Route> Coordinator::RouteAway(const HelloRequest& r
     route = options_.router->FindPlayer(*request.token);
   } else if (request.game) {
     auto game = games_.find(*request.game);
-    if (game == games_.end()) {
-      Result<bool> news = ReloadGames();  // Perhaps installed through another node.
+    // Perhaps installed through another node: the registry is read again, at most once a
+    // second, so that hellos naming games that do not exist cost Redis nothing more.
+    if (game == games_.end() &&
+        (!games_reloaded_ms_ || timers_->NowMs() >= *games_reloaded_ms_ + 1000)) {
+      games_reloaded_ms_ = timers_->NowMs();
+      Result<bool> news = ReloadGames();
       if (!news.ok()) Log(LogLevel::kWarn, "cannot reload the games: " + news.status().message());
       game = games_.find(*request.game);
     }

@@ -101,14 +101,16 @@ class Coordinator {
   // Takes a stored table in as Restore does (a cluster claimed it from a dead node). A table
   // held already is left as it is.
   void Adopt(StoredTable stored);
-  // Lets go of a table another node owns now, writing nothing: its connected players are
-  // sent `redirect` to `owner`, the others forgotten (they resume there).
+  // Lets go of a table another node owns now, writing nothing and dropping its queued
+  // writes: its connected players are sent `redirect` to `owner` (or, when the table has
+  // no owner any more, the error no_such_table), the others forgotten (they resume there).
   void Forfeit(const std::string& table_token, const ClusterRouter::Route& owner);
   // Loads games installed since (by another node of a cluster). Returns whether any was new.
   Result<bool> ReloadGames();
   // Moves this node's running tables of game `name` to `version` (a live upload received
   // by another node of the cluster), logging the tables that refuse it.
-  void MoveTablesLive(const std::string& name, int version);
+  // Returns false when that version is not loaded here yet (nothing moved).
+  bool MoveTablesLive(const std::string& name, int version);
   // The oldest open table of every game that has one: (game, table token).
   std::vector<std::pair<std::string, std::string>> OpenTables() const;
   // Every table held here.
@@ -226,6 +228,8 @@ class Coordinator {
   std::map<std::string, Game> games_;  // By name.
   std::deque<std::string> unbuilt_;    // Restored tables whose VM is not rebuilt yet.
   Timers::Id sweep_timer_ = 0;
+  // When a hello for an unknown game last reloaded the games (never: nullopt).
+  std::optional<uint64_t> games_reloaded_ms_;
   // Uploads whose source is being loaded on the link, by the check's table id.
   std::unordered_map<uint64_t, std::unique_ptr<SourceCheck>> checks_;
 };

@@ -652,9 +652,11 @@ TEST_F(ClusterCoordinatorTest, AForfeitedTableSendsItsPlayersToTheOwnerAndWrites
   EXPECT_TRUE(a.closed);
   EXPECT_EQ(coordinator_->FindTable(ha[2]), nullptr);
   EXPECT_EQ(coordinator_->player_count(), 0u);
-  EXPECT_EQ(store_->pending(), queued);  // No deletion of the table or its players.
-  timers_.Advance(5000);                 // b's grace period would have ended: nothing runs.
-  EXPECT_EQ(store_->pending(), queued);
+  // Its queued write is dropped, and no deletion of the table or its players is queued.
+  EXPECT_GT(queued, 0u);
+  EXPECT_EQ(store_->pending(), 0u);
+  timers_.Advance(5000);  // b's grace period would have ended: nothing runs.
+  EXPECT_EQ(store_->pending(), 0u);
 }
 
 TEST_F(ClusterCoordinatorTest, AnAdoptedTableWaitsForItsPlayersToResume) {

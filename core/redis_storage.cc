@@ -111,10 +111,19 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 return 1
 )lua";
 
-// KEYS: owner:<t>, table:<t>, owned:<id>. ARGV: id, "<prefix>lease:", "<prefix>owned:", t.
-// Returns {new epoch, id}, {0, live owner} or {-1, ''} when the table is not stored.
+// KEYS: owner:<t>, table:<t>, owned:<id>. ARGV: id, "<prefix>lease:", "<prefix>owned:", t,
+// the node whose owned set listed t (or ''). Returns {new epoch, id}, {0, live owner} or
+// {-1, ''} when the table is not stored; then whatever still names it as owned goes too.
 constexpr char kClaimScript[] = R"lua(
-if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, ''} end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  local stale = redis.call('GET', KEYS[1])
+  if stale then
+    redis.call('SREM', ARGV[3] .. string.sub(stale, string.find(stale, ' ', 1, true) + 1), ARGV[4])
+    redis.call('DEL', KEYS[1])
+  end
+  if ARGV[5] ~= '' then redis.call('SREM', ARGV[3] .. ARGV[5], ARGV[4]) end
+  return {-1, ''}
+end
 local epoch = 0
 local current = redis.call('GET', KEYS[1])
 if current then
@@ -494,16 +503,18 @@ Status RedisStorage::Apply(const std::vector<StorageOp>& ops) {
     if (!command.ok()) return command.status();
     commands.push_back(std::move(*command));
   }
+  if (!fencing_) {
+    Result<std::vector<Reply>> replies = Transaction(commands);
+    return replies.ok() ? Status::Ok() : replies.status();
+  }
+  // A cluster node: only fenced tables are written (the others were let go).
   std::vector<std::string> fenced;  // The batch's fenced tables, each once.
   for (const StorageOp& op : ops) {
     const std::string& token = TableOf(op);
     if (!fences_.contains(token)) continue;
     if (std::find(fenced.begin(), fenced.end(), token) == fenced.end()) fenced.push_back(token);
   }
-  if (fenced.empty()) {
-    Result<std::vector<Reply>> replies = Transaction(commands);
-    return replies.ok() ? Status::Ok() : replies.status();
-  }
+  if (fenced.empty()) return Status::Ok();
   // Optimistic: watch the owner records, check them, and let EXEC do nothing (and the
   // batch be tried again) if any of them changed in between.
   constexpr int kAttempts = 8;
@@ -518,26 +529,39 @@ Status RedisStorage::Apply(const std::vector<StorageOp>& ops) {
     read.push_back(Key("store_id"));
     Result<std::vector<Reply>> current = Run({watch, read});
     if (!current.ok()) return current.status();
-    if ((*current)[1].error()) return Internal((*current)[1].str);
+    auto unwatched = [this](Status s) {
+      Result<std::vector<Reply>> r = Run({{"UNWATCH"}});
+      (void)r;  // A lost connection drops the watch with it.
+      return s;
+    };
+    if ((*current)[1].error()) return unwatched(Internal((*current)[1].str));
+    // A missing owner record means the table was deleted by whoever owned it last, unless
+    // Redis lost all its data (its store id is gone, or a new one was given since): then
+    // this node owns its tables again, as if it had just made them. Every node sees the
+    // change once and takes the new id, set once for all (NX).
+    const Reply& store_id = (*current)[1].elements.back();
+    if (store_id.type == REDIS_REPLY_NIL || store_id.str != store_id_) {
+      Log(LogLevel::kError,
+          "Redis has lost its data (its store id changed): this node writes "
+          "the owner records of its tables again");
+      Result<std::vector<Reply>> id =
+          Run({{"UNWATCH"}, {"SET", Key("store_id"), NewUuid(), "NX"}, {"GET", Key("store_id")}});
+      if (!id.ok()) return id.status();
+      if ((*id)[2].error() || (*id)[2].type == REDIS_REPLY_NIL) {
+        return Internal("cannot read the store id");
+      }
+      store_id_ = (*id)[2].str;
+      for (auto& [token, fence] : fences_) fence.fresh = true;
+      continue;
+    }
     std::map<std::string, TableOwner> lost;
     std::vector<Command> batch;
-    // A missing owner record means the table was deleted by whoever owned it last, unless
-    // Redis lost all its data (its store id is gone too): then this node owns its tables
-    // again, as if it had just made them.
-    const Reply& store_id = (*current)[1].elements.back();
-    const bool data_lost = store_id.type == REDIS_REPLY_NIL || store_id.str != store_id_;
-    if (data_lost) {
-      Log(LogLevel::kError,
-          "Redis has lost its data (the store id is gone): this node writes "
-          "the owner records of its tables again");
-      batch.push_back({"SET", Key("store_id"), store_id_});
-    }
     for (size_t i = 0; i < fenced.size(); ++i) {
       Result<TableOwner> owner = ParseOwner((*current)[1].elements[i]);
-      if (!owner.ok()) return owner.status();
+      if (!owner.ok()) return unwatched(owner.status());
       const FenceState& fence = fences_[fenced[i]];
       if (*owner == fence.owner) continue;
-      if (owner->node.empty() && (fence.fresh || data_lost)) {
+      if (owner->node.empty() && fence.fresh) {
         batch.push_back({"SET", Key("owner:", fenced[i]), FormatOwner(fence.owner)});
         batch.push_back({"SADD", Key("owned:", fence.owner.node), fenced[i]});
         continue;
@@ -545,7 +569,8 @@ Status RedisStorage::Apply(const std::vector<StorageOp>& ops) {
       lost[fenced[i]] = *owner;
     }
     for (size_t i = 0; i < ops.size(); ++i) {
-      if (!lost.contains(TableOf(ops[i]))) batch.push_back(commands[i]);
+      const std::string& token = TableOf(ops[i]);
+      if (fences_.contains(token) && !lost.contains(token)) batch.push_back(commands[i]);
     }
     if (batch.empty()) {
       if (Result<std::vector<Reply>> r = Run({{"UNWATCH"}}); !r.ok()) return r.status();
@@ -596,6 +621,7 @@ Result<std::map<std::string, int>> RedisStorage::LiveVersions() {
 }
 
 void RedisStorage::Fence(const std::string& token, const TableOwner& owner, bool fresh) {
+  fencing_ = true;
   fences_[token] = FenceState{owner, fresh};
 }
 
@@ -644,10 +670,11 @@ Result<bool> RedisStorage::ForgetNode(const std::string& id) {
   return (*r)[0].integer == 1;
 }
 
-Result<uint64_t> RedisStorage::Claim(const std::string& token, const std::string& id) {
+Result<uint64_t> RedisStorage::Claim(const std::string& token, const std::string& id,
+                                     const std::string& listed_by) {
   Result<std::vector<Reply>> r =
       Run({{"EVAL", kClaimScript, "3", Key("owner:", token), Key("table:", token),
-            Key("owned:", id), id, Key("lease:"), Key("owned:"), token}});
+            Key("owned:", id), id, Key("lease:"), Key("owned:"), token, listed_by}});
   if (!r.ok()) return r.status();
   const Reply& reply = (*r)[0];
   if (reply.error()) return Internal(reply.str);

@@ -60,7 +60,8 @@ class RedisStorage final : public Storage, public ClusterDirectory {
   Status ReleaseLease(const std::string& id) override;
   Result<std::vector<NodeRecord>> Nodes() override;
   Result<bool> ForgetNode(const std::string& id) override;
-  Result<uint64_t> Claim(const std::string& token, const std::string& id) override;
+  Result<uint64_t> Claim(const std::string& token, const std::string& id,
+                         const std::string& listed_by) override;
   Result<std::vector<std::string>> OwnedBy(const std::string& id) override;
   Result<std::vector<TableOwner>> Owners(const std::vector<std::string>& tokens) override;
   Result<std::string> TableOfPlayer(const std::string& token) override;
@@ -100,6 +101,7 @@ class RedisStorage final : public Storage, public ClusterDirectory {
   };
   std::map<std::string, FenceState> fences_;  // By table token.
   std::string store_id_;                      // See Open.
+  bool fencing_ = false;  // Some table was fenced: this store serves a cluster node.
   std::vector<std::pair<std::string, TableOwner>> lost_;
 };
 

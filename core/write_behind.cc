@@ -110,6 +110,16 @@ void WriteBehind::Write(const std::string& table_token, const KvWrite& write) {
   Append(std::move(op));
 }
 
+void WriteBehind::DropTable(const std::string& table_token) {
+  for (size_t i = 0; i < log_.size(); ++i) {
+    if (dead_[i]) continue;
+    const StorageOp& op = log_[i];
+    const bool player = op.kind == Kind::kPutPlayer || op.kind == Kind::kDeletePlayer;
+    if ((player ? op.player.table_token : op.table.token) == table_token) Kill(i);
+  }
+  kv_ops_.erase(table_token);
+}
+
 Status WriteBehind::Flush() {
   Compact();
   Status status = storage_->Apply(log_);

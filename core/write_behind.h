@@ -34,6 +34,9 @@ class WriteBehind {
   // (core/cluster_directory.h); "" where none is known.
   void DeletePlayer(const std::string& player_token, const std::string& table_token);
   void Write(const std::string& table_token, const KvWrite& write);
+  // Forgets every queued operation of table `table_token` (its row, its players' rows, its
+  // keys), writing nothing for it: another node of a cluster owns the table now.
+  void DropTable(const std::string& table_token);
 
   // Writes everything queued in one transaction. On failure the queue is kept, so a later
   // Flush() retries it.

@@ -292,6 +292,24 @@ TEST_F(WriteBehindTest, ThousandSetsOfOneKeyCoalesceIntoOne) {
   EXPECT_EQ(Stored(), std::string(kT1) + "  world k=999\n");
 }
 
+TEST_F(WriteBehindTest, ADroppedTableWritesNothingAndLeavesTheOthersQueued) {
+  store_->PutTable(Row("t1"));
+  store_->PutTable(Row("t2"));
+  FlushOk();
+  store_->PutTable(Row("t1"));
+  store_->PutPlayer(PlayerRow{"p1", "t1", 1});
+  store_->Write("t1", Set("k", "stale"));
+  store_->Write("t1", Set("k", "stale", Namespace::kLocal));
+  store_->Write("t2", Set("k", "kept"));
+  store_->DeletePlayer("p2", "t1");
+  store_->DropTable("t1");
+  EXPECT_EQ(store_->pending(), 1u);
+  store_->Write("t1", Set("j", "later"));  // Written after the drop: queued as usual.
+  EXPECT_EQ(store_->pending(), 2u);
+  FlushOk();
+  EXPECT_EQ(Stored(), std::string(kT1) + "  world j=later\n" + kT2 + "  world k=kept\n");
+}
+
 TEST_F(WriteBehindTest, SameKeyInOtherNamespaceOrTableIsNotCoalesced) {
   store_->Write("t1", Set("k", "1"));
   store_->Write("t1", Set("k", "2", Namespace::kLocal));
