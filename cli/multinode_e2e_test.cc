@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "base/file.h"
 #include "base/host_port.h"
 #include "cli/redis_e2e_support.h"
 #include "client/http_client.h"
@@ -394,6 +395,21 @@ TEST_F(MultiNodeTest, APausedNodeWritesNothingForTheTablesItLost) {
   const TableOwner owner = OwnerOf(made.table);
   EXPECT_EQ(owner.node, address(1));
   EXPECT_EQ(owner.epoch, 2u);
+}
+
+TEST_F(MultiNodeTest, ANodeThatCannotRenewItsLeaseStopsServingItsTables) {
+  StartNodes(1);
+  std::unique_ptr<SyncClient> c;
+  NotebookOn(0, c, "k=v");
+  std::this_thread::sleep_for(milliseconds(100));
+  redis_->Stop();  // Every renewal fails from now on.
+  // Within two thirds of the lease and a look, the node lets its tables go and closes
+  // their players' connections; they would resume once Redis answers.
+  EXPECT_TRUE(c->WaitClosed(5000));
+  nodes_.clear();
+  Result<std::string> log = ReadFile(file("node0.log"));
+  ASSERT_TRUE(log.ok());
+  EXPECT_NE(log->find("stops serving its 1 tables"), std::string::npos) << *log;
 }
 
 TEST_F(MultiNodeTest, ARestartOfTheWholeClusterLosesNothing) {

@@ -66,7 +66,7 @@ Status Cluster::Start(Coordinator* coordinator, std::string id, std::string web_
   Result<bool> held =
       directory_->RenewLease(id_, web_address_, FormatClusterLoad(OwnLoad()), options_.lease_ms);
   if (!held.ok()) return held.status();
-  last_renewed_ms_ = timers_->NowMs();
+  renewed_at_ms_ = timers_->NowMs();
   if (Result<uint64_t> serial = directory_->GamesSerial(); serial.ok()) games_serial_ = *serial;
   if (Result<std::map<std::string, int>> live = directory_->LiveVersions(); live.ok()) {
     live_versions_ = std::move(*live);
@@ -147,6 +147,7 @@ void Cluster::Look() {
 }
 
 bool Cluster::RenewLease() {
+  const uint64_t sent = timers_->NowMs();  // Redis counts the lease from about now.
   Result<bool> held =
       directory_->RenewLease(id_, web_address_, FormatClusterLoad(OwnLoad()), options_.lease_ms);
   if (!held.ok()) {
@@ -155,19 +156,46 @@ bool Cluster::RenewLease() {
       Log(LogLevel::kError, "cannot renew the lease (" + std::to_string(failed_renewals_) +
                                 " failures in a row): " + held.status().message());
     }
+    // Past two thirds of the lease without a renewal, the lease may expire before the next
+    // look: other nodes may then claim the tables, so this node stops serving them now.
+    if (!epochs_.empty() && timers_->NowMs() >= renewed_at_ms_ + options_.lease_ms * 2 / 3) {
+      StopServing();
+    }
     return false;
   }
   failed_renewals_ = 0;
-  last_renewed_ms_ = timers_->NowMs();
+  renewed_at_ms_ = sent;
   if (!*held) {
     // Expired: a pause or a partition. Other nodes may have claimed tables meanwhile; the
     // fenced flush refuses writes for those, and this check lets them go at once, written
-    // or not.
+    // or not. Then the tables still owned here and not held (let go while Redis was away)
+    // are claimed back.
     lease_lapses_->Inc();
     Log(LogLevel::kWarn, "the lease had expired; checking which tables are still this node's");
     CheckOwnership();
+    if (Result<std::vector<std::string>> own = directory_->OwnedBy(id_); own.ok()) {
+      size_t back = 0;
+      for (const std::string& token : *own) {
+        if (coordinator_->FindTable(token) != nullptr) continue;
+        back += ClaimAndAdopt(token).kind == Route::Kind::kHere;
+      }
+      if (back > 0) Log(LogLevel::kInfo, "took back " + std::to_string(back) + " tables");
+    }
   }
   return true;
+}
+
+void Cluster::StopServing() {
+  Log(LogLevel::kError, "the lease could not be renewed for " +
+                            std::to_string(timers_->NowMs() - renewed_at_ms_) +
+                            " ms: this node stops serving its " + std::to_string(epochs_.size()) +
+                            " tables (their players reconnect and resume once Redis answers)");
+  const std::map<std::string, uint64_t> held = std::exchange(epochs_, {});
+  for (const auto& [token, epoch] : held) {
+    directory_->Unfence(token);
+    forfeited_->Inc();
+    coordinator_->Forfeit(token, Route{Route::Kind::kUnavailable, "", ""});
+  }
 }
 
 // Lets go of every table another node has claimed since this node's lease expired. Until

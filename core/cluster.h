@@ -81,6 +81,8 @@ class Cluster final : public ClusterRouter {
   bool RenewLease();
   void ClaimOrphans();
   void CheckOwnership();
+  // Lets go of every table (writing nothing): the lease may expire before it is renewed.
+  void StopServing();
   // Claims `token`: adopted here (kHere), owned by a live node (kElsewhere), or kUnknown.
   // `listed_by`: the dead node whose owned set listed the table, or "".
   Route ClaimAndAdopt(const std::string& token, const std::string& listed_by = "");
@@ -115,7 +117,7 @@ class Cluster final : public ClusterRouter {
   std::set<std::string> unloaded_;    // Claimed here, not loaded yet: tried every look.
   bool ownership_unchecked_ = false;  // The lease lapsed and CheckOwnership has not run yet.
   std::map<std::string, int> live_versions_;  // The newest live upload of each game, moved to.
-  uint64_t last_renewed_ms_ = 0;
+  uint64_t renewed_at_ms_ = 0;                // When the last successful renewal was sent.
   size_t failed_renewals_ = 0;
   Counter* claimed_;
   Counter* forfeited_;

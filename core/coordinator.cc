@@ -188,6 +188,9 @@ void Coordinator::Forfeit(const std::string& table_token, const ClusterRouter::R
       peer->player = nullptr;
       if (owner.kind == ClusterRouter::Route::Kind::kElsewhere && !owner.address.empty()) {
         SendRedirect(peer, owner);
+      } else if (owner.kind == ClusterRouter::Route::Kind::kUnavailable) {
+        peer->closing = true;
+        peer->CloseAfterFlush();
       } else {
         CountError(error::kNoSuchTable);
         peer->SendError(Status::Error(error::kNoSuchTable, "this table has ended"));
@@ -200,8 +203,10 @@ void Coordinator::Forfeit(const std::string& table_token, const ClusterRouter::R
   table->Drop();
   tables_.erase(it);
   store_->DropTable(table_token);  // Its queued writes are stale: the new owner's state wins.
-  Log(LogLevel::kWarn, "table " + table_token + " is owned by " + owner.address + " now; its " +
-                           std::to_string(seated.size()) + " players are sent there");
+  Log(LogLevel::kWarn, "table " + table_token + " is let go: " +
+                           (owner.address.empty() ? std::string("no owner to send its players to")
+                                                  : "owned by " + owner.address + " now") +
+                           " (" + std::to_string(seated.size()) + " players)");
 }
 
 Result<bool> Coordinator::ReloadGames() {

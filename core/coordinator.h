@@ -39,6 +39,9 @@ class ClusterRouter {
       kUnknown,    // Nowhere: the hello fails (or, for a game, a table is made here).
       kHere,       // Claimed from a dead owner and adopted here just now.
       kElsewhere,  // Served by another node: the client is redirected there.
+      // Not servable now (the node cannot renew its lease): a connection is just closed,
+      // and its client resumes later, wherever the table is then.
+      kUnavailable,
     };
     Kind kind = Kind::kUnknown;
     std::string address;      // kElsewhere: the node's game address, HOST:PORT.

@@ -23,7 +23,9 @@ after(async () => {
   await redis?.stop();
 });
 
-const open = (node) => connect(`ws://127.0.0.1:${node.httpPort}/ws`, { remember: false, minDelay: 50 });
+// Patient reconnects: while the stopped owner drains and releases its lease (slower on a busy
+// machine), the survivor still redirects to it.
+const open = (node) => connect(`ws://127.0.0.1:${node.httpPort}/ws`, { remember: false, minDelay: 50, maxDelay: 500, maxAttempts: 60 });
 
 test('a client joining through one node a table the other owns is redirected there, and resumes on the survivor', { timeout: 60000 }, async () => {
   const owner = await open(nodes[0]);
