@@ -2,6 +2,7 @@
 #include "core/cluster.h"
 
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <sstream>
 
@@ -225,6 +226,10 @@ void Cluster::ClaimOrphans() {
   }
   std::sort(alive.begin(), alive.end());
   const size_t rank = std::find(alive.begin(), alive.end(), id_) - alive.begin();
+  // Claims take a slice of each look, so that a survivor taking over thousands of tables
+  // keeps serving its own and renews its lease in time; the rest wait for the next look.
+  const auto until = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(std::max<uint64_t>(options_.lease_ms / 6, 1));
   std::set<std::string> seen;
   for (const NodeRecord& node : view_) {
     if (node.alive) continue;
@@ -240,7 +245,7 @@ void Cluster::ClaimOrphans() {
     for (const std::string& token : *owned) {
       // Each survivor claims its share first; what is left after a look, anyone claims.
       const bool mine = std::hash<std::string>{}(token) % alive.size() == rank;
-      if (!mine && !orphans_seen_.contains(token)) {
+      if ((!mine && !orphans_seen_.contains(token)) || std::chrono::steady_clock::now() >= until) {
         seen.insert(token);
         continue;
       }

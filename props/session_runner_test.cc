@@ -177,6 +177,9 @@ TEST_F(SessionRunnerTest, HellosFollowRedirectsToTheServerThatSeatsThem) {
   RedirectedTarget target(server_.get(), redirector.value().get());
   Transcript transcript;
   RunnerOptions options;
+  // Generous: the redirector serves one connection at a time on a thread of its own, which a
+  // machine busy with parallel tests may hold back for a while.
+  options.timeout_ms = 10000;
   SessionRunner runner(&target, options, &transcript);
   Model model = InitialModel(ModelConfig{});
   auto play = [&](const Step& step) {
