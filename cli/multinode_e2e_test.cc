@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "base/file.h"
-#include "base/host_port.h"
 #include "cli/redis_e2e_support.h"
 #include "client/http_client.h"
 #include "client/ws_client.h"
@@ -89,39 +88,31 @@ class MultiNodeTest : public RedisE2eTest {
     return reply.ok() ? *reply : Packet{};
   }
 
-  // Says hello through node `first`, following redirects; retries for up to 10 s while a
-  // redirect points at a node that does not answer (its lease has not expired yet). The
-  // client ends connected where it was seated.
+  // Says hello through node `first`, following redirects (SyncClient::SayHello); retries
+  // for up to 10 s while a redirect points at a node that does not answer (its lease has not
+  // expired yet). The client ends connected where it was seated.
   HelloReply HelloFollowing(size_t first, std::unique_ptr<SyncClient>& c, const std::string& table,
                             const std::string& game, const std::string& token,
                             int* redirects_followed = nullptr) {
+    Packet hello = ServerCommand(command::kHello, table);
+    if (!game.empty()) hello.Add(header::kGame, game);
+    if (!token.empty()) hello.Add(header::kToken, token);
     const auto deadline = steady_clock::now() + std::chrono::seconds(10);
-    int target = port(first);
-    int redirects = 0;
     while (steady_clock::now() < deadline) {
-      Result<std::unique_ptr<SyncClient>> client = SyncClient::Connect("127.0.0.1", target, 1000);
-      if (!client.ok()) {  // A dead node: start again from the first.
+      Result<std::unique_ptr<SyncClient>> client =
+          SyncClient::Connect("127.0.0.1", port(first), 1000);
+      Result<SyncClient::Hello> said =
+          client.ok() ? SyncClient::SayHello(std::move(*client), hello, 1000) : client.status();
+      if (!said.ok()) {  // A redirect to a dead node: start again from the first.
         std::this_thread::sleep_for(milliseconds(100));
-        target = port(first);
-        redirects = 0;
         continue;
       }
-      c = std::move(*client);
-      Packet reply = SayHello(*c, table, game, token, redirects);
-      if (ClientCommandOf(reply) == command::kRedirect) {
-        Result<HostPort> next = ParseHostPort(reply.payload);
-        EXPECT_TRUE(next.ok()) << reply.payload;
-        if (!next.ok()) return {};
-        target = next->port;
-        ++redirects;
-        if (redirects_followed) ++*redirects_followed;
-        EXPECT_TRUE(c->WaitClosed(5000)) << "a redirect closes the connection";
-        continue;
-      }
-      EXPECT_EQ(ClientCommandOf(reply), command::kHello)
-          << ErrorCodeOf(reply) << ": " << reply.payload;
-      Result<HelloReply> r = ParseHelloReply(reply.payload);
-      EXPECT_TRUE(r.ok()) << reply.payload;
+      c = std::move(said->client);
+      if (redirects_followed) *redirects_followed += said->redirects;
+      EXPECT_EQ(ClientCommandOf(said->reply), command::kHello)
+          << ErrorCodeOf(said->reply) << ": " << said->reply.payload;
+      Result<HelloReply> r = ParseHelloReply(said->reply.payload);
+      EXPECT_TRUE(r.ok()) << said->reply.payload;
       return r.ok() ? *r : HelloReply{};
     }
     ADD_FAILURE() << "no node seated the hello within 10 s";

@@ -14,6 +14,7 @@
 #include "core/cluster.h"
 #include "core/redis_storage.h"
 #include "testing/redis_process.h"
+#include "testing/storage_ops.h"
 
 namespace ggs {
 namespace {
@@ -43,19 +44,20 @@ class ClusterDirectoryTest : public ::testing::Test {
   ClusterDirectory& a() { return Dir(a_); }
   ClusterDirectory& b() { return Dir(b_); }
 
+  // A new table's row and its world key k=value.
   static std::vector<StorageOp> NewTable(const std::string& token, const std::string& value) {
-    StorageOp row;
-    row.kind = StorageOp::Kind::kPutTable;
-    row.table.token = token;
-    row.table.source = "var seats = 2;";
-    StorageOp kv;
-    kv.kind = StorageOp::Kind::kKv;
-    kv.table.token = token;
-    kv.kv = KvWrite{Namespace::kWorld, KvWrite::Op::kSet, "k", value};
-    return {row, kv};
+    return {PutTableOp(TestTableRow(token)), Set(token, value)[0]};
   }
   static std::vector<StorageOp> Set(const std::string& token, const std::string& value) {
-    return {NewTable(token, value)[1]};
+    return {KvOp(token, Namespace::kWorld, KvWrite::Op::kSet, "k", value)};
+  }
+  // Fences t1 and t2 as node A's fresh tables and stores both with k=value.
+  void TwoTablesOfA(const std::string& value) {
+    a().Fence("t1", TableOwner{kA, 1}, true);
+    a().Fence("t2", TableOwner{kA, 1}, true);
+    std::vector<StorageOp> both = NewTable("t1", value);
+    for (StorageOp& op : NewTable("t2", value)) both.push_back(op);
+    ASSERT_TRUE(a_->Apply(both).ok());
   }
   std::string WorldK(const std::string& token) {
     Result<StoredTable> t = a().LoadTable(token);
@@ -116,11 +118,7 @@ TEST_F(ClusterDirectoryTest, ANodeRestartedOnItsAddressTakesItsTablesBackWithANe
 }
 
 TEST_F(ClusterDirectoryTest, AFencedBatchForALostTableWritesNothingForIt) {
-  a().Fence("t1", TableOwner{kA, 1}, true);
-  a().Fence("t2", TableOwner{kA, 1}, true);
-  std::vector<StorageOp> both = NewTable("t1", "a1");
-  for (StorageOp& op : NewTable("t2", "a1")) both.push_back(op);
-  ASSERT_TRUE(a_->Apply(both).ok());
+  TwoTablesOfA("a1");
   // B takes t1 over (A's lease is gone: it never had one) and writes to it.
   Result<uint64_t> epoch = b().Claim("t1", kB);
   ASSERT_TRUE(epoch.ok());
@@ -207,16 +205,12 @@ TEST_F(ClusterDirectoryTest, PlayersAreFoundByTokenAndTheGamesSerialCountsUpload
 }
 
 TEST_F(ClusterDirectoryTest, ATableLetGoWritesNothingMoreOnceFencingIsOn) {
-  a().Fence("t1", TableOwner{kA, 1}, true);
-  a().Fence("t2", TableOwner{kA, 1}, true);
-  std::vector<StorageOp> both = NewTable("t1", "v1");
-  for (StorageOp& op : NewTable("t2", "v2")) both.push_back(op);
-  ASSERT_TRUE(a_->Apply(both).ok());
+  TwoTablesOfA("v");
   a().Unfence("t1");  // Let go (another node claimed it while this one's lease lapsed).
   std::vector<StorageOp> stale = Set("t1", "stale");
   stale.push_back(Set("t2", "fresh")[0]);
   ASSERT_TRUE(a_->Apply(stale).ok());
-  EXPECT_EQ(WorldK("t1"), "v1");
+  EXPECT_EQ(WorldK("t1"), "v");
   EXPECT_EQ(WorldK("t2"), "fresh");
 }
 
