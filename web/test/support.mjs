@@ -28,12 +28,10 @@ const STOP_TIMEOUT_MS = 10000;
 // A `ggs serve` child on 127.0.0.1 with port 0 for the game port (and for the HTTP port,
 // with {http: true}); the real ports are read from its log lines. The shipped games are
 // registered from games/, and its database lives in a scratch directory removed by stop().
-// With {cluster: 'redis://HOST:PORT'} it is a node of that cluster instead (no database).
 export class Server {
-  static async start({ http = false, args = [], cluster = '' } = {}) {
+  static async start({ http = false, args = [] } = {}) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ggs-web-'));
-    const store = cluster ? ['--cluster', cluster] : ['--db', path.join(dir, 'ggs.db')];
-    const argv = ['serve', '--listen', '127.0.0.1:0', ...store, '--games', path.join(REPO, 'games')];
+    const argv = ['serve', '--listen', '127.0.0.1:0', '--db', path.join(dir, 'ggs.db'), '--games', path.join(REPO, 'games')];
     if (http) argv.push('--http', '127.0.0.1:0', '--web', path.join(REPO, 'web'));
     else if (hasHttp()) argv.push('--http', 'off');
     argv.push(...args);
@@ -90,75 +88,6 @@ export class Server {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-// A throwaway `redis-server` child on a free loopback port, keeping nothing on disk, for
-// the cluster tests; stop() ends it by its pid.
-export class RedisServer {
-  static async start() {
-    const port = await freePort();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ggs-redis-'));
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    const redis = new RedisServer(child, port, dir);
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (!(await redisAnswers(port))) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        await redis.stop();
-        throw new Error('redis-server did not answer PING (make test installs it: apt-get install redis-server)');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return redis;
-  }
-
-  constructor(child, port, dir) {
-    this.child = child;
-    this.port = port;
-    this.dir = dir;
-    this.exited = new Promise((resolve) => child.on('exit', resolve));
-  }
-
-  get url() {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async stop() {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGKILL');
-      await this.exited;
-    }
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function redisAnswers(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.setTimeout(1000);
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
-    });
-    socket.on('error', () => resolve(false));
-    socket.on('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 async function answers(url) {
