@@ -17,6 +17,14 @@ std::string Rate(double v) {
   return fmt::sprintf("%.0f", v);
 }
 
+// A size in a short human form: 512 B, 203.4 KiB, 1.20 MiB; "-" when not measured (0).
+std::string Bytes(double v) {
+  if (v <= 0) return "-";
+  if (v >= 1 << 20) return fmt::sprintf("%.2f MiB", v / (1 << 20));
+  if (v >= 1 << 10) return fmt::sprintf("%.1f KiB", v / (1 << 10));
+  return fmt::sprintf("%.0f B", v);
+}
+
 std::string Duration(double ns) {
   if (ns >= 1e9) return fmt::sprintf("%.2f s", ns / 1e9);
   if (ns >= 1e6) return fmt::sprintf("%.2f ms", ns / 1e6);
@@ -31,17 +39,17 @@ std::string Optional(double v, int decimals) {
 
 std::string MicroTable(const std::vector<MicroResult>& micro) {
   std::string out = "Micro benchmarks (Google Benchmark, in-process)\n";
-  out += fmt::sprintf("  %-34s %10s %10s %9s %9s %9s\n", "benchmark", "real/iter", "cpu/iter",
-                      "items/s", "bytes/s", "iters");
+  out += fmt::sprintf("  %-34s %10s %10s %9s %9s %9s %9s\n", "benchmark", "real/iter", "cpu/iter",
+                      "items/s", "bytes/s", "mem/item", "iters");
   for (const MicroResult& m : micro) {
     if (!m.error.empty()) {
       out += fmt::sprintf("  %-34s ERROR %s\n", m.name.c_str(), m.error.c_str());
       continue;
     }
-    out += fmt::sprintf("  %-34s %10s %10s %9s %9s %9lld\n", m.name.c_str(),
+    out += fmt::sprintf("  %-34s %10s %10s %9s %9s %9s %9lld\n", m.name.c_str(),
                         Duration(m.real_ns).c_str(), Duration(m.cpu_ns).c_str(),
                         Rate(m.items_per_s).c_str(), Rate(m.bytes_per_s).c_str(),
-                        static_cast<long long>(m.iterations));
+                        Bytes(m.memory_per_item).c_str(), static_cast<long long>(m.iterations));
   }
   return out;
 }
@@ -223,6 +231,7 @@ void WriteMicro(bots::JsonWriter& w, const MicroResult& m) {
       .Field("cpu_ns", m.cpu_ns)
       .Field("items_per_s", m.items_per_s)
       .Field("bytes_per_s", m.bytes_per_s);
+  if (m.memory_per_item > 0) w.Field("memory_per_item_bytes", m.memory_per_item);
   if (!m.error.empty()) w.Field("error", m.error);
   w.EndObject();
 }

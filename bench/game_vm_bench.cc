@@ -3,6 +3,7 @@
 // many tables (each event finds its VM cold in the cache); and what single operations cost
 // inside a game, the figures of docs/game-performance.md.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "bench/bench_games.h"
 #include "bench/pong_source.h"
 #include "bench/vm_tables.h"
+#include "bots/proc_stats.h"
 
 namespace ggs::bench {
 namespace {
@@ -63,6 +65,46 @@ void BM_PongMoves(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
 }
 BENCHMARK(BM_PongMoves)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+// Memory per pong table: how much this process's resident memory grows while N tables are
+// made, seated and played for 10 s of their clock (300 ticks, 200 moves each), divided by N
+// (the mem/item column). The VM's heap with its garbage between collections, the pages
+// that hold it, and what the host keeps beside the state; no connections (a server's
+// tables also hold two each). One iteration: a second would reuse the first's memory.
+void BM_PongTableMemory(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  for (auto _ : state) {
+    Result<bots::ProcessSample> before = bots::SampleProcess(getpid());
+    std::vector<std::unique_ptr<VmTable>> tables;
+    for (int64_t i = 0; i < n; ++i) {
+      Result<std::unique_ptr<VmTable>> t = VmTable::Create(kPongSource, 2);
+      if (!t.ok()) {
+        state.SkipWithError(t.status().ToString().c_str());
+        return;
+      }
+      tables.push_back(std::move(*t));
+    }
+    for (int tick = 0; tick < 300; ++tick) {
+      const std::string target = std::to_string(20 + (tick * 7) % 60) + ".5";
+      for (auto& t : tables) {
+        benchmark::DoNotOptimize(t->vm().FireTimer(t->interval_id()).effects.sends.data());
+        if (tick % 3 != 2) t->vm().PlayerCommand(1 + tick % 2, "move", target);
+      }
+    }
+    Result<bots::ProcessSample> after = bots::SampleProcess(getpid());
+    if (!before.ok() || !after.ok()) {
+      state.SkipWithError("cannot read /proc/self/status");
+      return;
+    }
+    state.counters["memory_per_item"] =
+        (after->rss_mb - before->rss_mb) * 1024 * 1024 / static_cast<double>(n);
+    state.PauseTiming();
+    tables.clear();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * n);
+}
+BENCHMARK(BM_PongTableMemory)->Arg(1000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // One kind of operation a game performs, as a statement run 100 times in a loop inside a
 // closure (so that `i`, `x`, `s` and the other locals are stack slots, as in a well-written

@@ -37,6 +37,7 @@ class CollectingReporter : public benchmark::BenchmarkReporter {
     r.cpu_ns = run.GetAdjustedCPUTime() * to_ns;
     r.bytes_per_s = Counter(run, "bytes_per_second");
     r.items_per_s = Counter(run, "items_per_second");
+    r.memory_per_item = Counter(run, "memory_per_item");
     if (run.error_occurred) r.error = run.error_message.empty() ? "error" : run.error_message;
     return r;
   }

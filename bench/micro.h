@@ -22,7 +22,10 @@ struct MicroResult {
   double cpu_ns = 0;       // CPU time per iteration (the main thread's).
   double bytes_per_s = 0;  // 0 when the benchmark does not count bytes.
   double items_per_s = 0;  // Its unit (packets, calls, rows, ticks) is in its name.
-  std::string error;       // Not empty when the benchmark skipped itself with an error.
+  // Memory per item in bytes, for the benchmarks that measure it (counter memory_per_item);
+  // 0 otherwise.
+  double memory_per_item = 0;
+  std::string error;  // Not empty when the benchmark skipped itself with an error.
 };
 
 struct MicroOptions {
