@@ -53,6 +53,8 @@ void VmAllocator::FreeAll() {
   while (head_.next != &head_) Free(head_.next);
 }
 
+void VmAllocator::Trim() {}
+
 void VmAllocator::Free(BlockHeader* block) {
   block->prev->next = block->next;
   block->next->prev = block->prev;
@@ -102,6 +104,7 @@ VmAllocator::Page* VmAllocator::TakePage(size_t cls) {
   page->free = nullptr;
   page->live = 0;
   page->carved = 0;
+  page->resident = false;
   return page;
 }
 
@@ -155,9 +158,29 @@ void VmAllocator::FreeSmall(void* ptr, Page* page) {
   // whose one block comes and goes would otherwise take and give back a page every time).
   if (page->live == 0 && (page->prev != nullptr || page->next != nullptr)) {
     Unlink(page);
-    page->cls = 0;
-    if (pool_.size() >= kPoolPages) madvise(page->base, kPage, MADV_DONTNEED);
-    pool_.push_back(page);
+    Pool(page, pool_.size() < kPoolPages);
+  }
+}
+
+void VmAllocator::Pool(Page* page, bool keep) {
+  page->cls = 0;
+  page->resident = keep;
+  if (!keep) madvise(page->base, kPage, MADV_DONTNEED);
+  pool_.push_back(page);
+}
+
+void VmAllocator::Trim() {
+  for (Page* page : pool_) {
+    if (!page->resident) continue;
+    madvise(page->base, kPage, MADV_DONTNEED);
+    page->resident = false;
+  }
+  for (Page* head : room_) {
+    // A class's only page with room is the one an empty page can be.
+    if (head != nullptr && head->live == 0 && head->next == nullptr) {
+      Unlink(head);
+      Pool(head, false);
+    }
   }
 }
 

@@ -56,6 +56,12 @@ class VmAllocator {
   // afterwards. Every pointer the allocator handed out is invalid.
   void FreeAll();
 
+  // Gives the system back the memory of every page that holds no block (a class's last
+  // page with room included, which Realloc keeps so that a block coming and going does not
+  // take and return a page each time). For after a garbage collection, when most pages that
+  // will empty have. No-op with malloc.
+  void Trim();
+
   // js_Alloc's signature, for js_newstate: `context` is the VmAllocator. Same as Realloc.
   static void* Alloc(void* context, void* ptr, int size);
 
@@ -96,6 +102,7 @@ class VmAllocator {
     uint16_t carved = 0;        // Blocks carved so far; the rest of the page is untouched.
     uint8_t cls = 0;            // 0: not serving a class.
     bool listed = false;        // In its class's list of pages with room.
+    bool resident = false;      // In the pool with its memory still held.
     Page* prev = nullptr;
     Page* next = nullptr;
   };
@@ -122,6 +129,8 @@ class VmAllocator {
   Page* TakePage(size_t cls);
   void Link(Page* page);
   void Unlink(Page* page);
+  // Puts the empty `page` in the pool, its memory given back unless `keep`.
+  void Pool(Page* page, bool keep);
   void* AllocLarge(size_t size);
   void FreeLarge(LargeHeader* block);
   void Release();

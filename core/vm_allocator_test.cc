@@ -2,6 +2,8 @@
 #include "core/vm_allocator.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -14,6 +16,14 @@ namespace ggs {
 namespace {
 
 constexpr size_t kLimit = 1 << 20;
+
+// Whether the page holding `p` is in memory (mincore).
+bool Resident(const void* p) {
+  const auto page = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{4095};
+  unsigned char in_core = 0;
+  EXPECT_EQ(mincore(reinterpret_cast<void*>(page), 4096, &in_core), 0);
+  return (in_core & 1) != 0;
+}
 
 TEST(VmAllocatorTest, CountsWhatItHoldsAndGivesItBack) {
   VmAllocator a(kLimit);
@@ -206,6 +216,39 @@ TEST(VmAllocatorTest, PagesFreedByOneSizeServeAnother) {
   }
   a.FreeAll();
   EXPECT_EQ(a.used(), 0u);
+}
+
+// After a collection, the pages that hold no block go back to the system, the last empty
+// page of a class too; pages with a live block keep it, and the allocator serves as before.
+TEST(VmAllocatorTest, TrimGivesBackTheMemoryOfEmptyPages) {
+#ifdef GGS_VM_HEAP_MALLOC
+  GTEST_SKIP() << "the malloc backend has no pages of its own";
+#endif
+  VmAllocator a(kLimit);
+  std::vector<void*> blocks;
+  for (int i = 0; i < 512; ++i) {  // 32 KiB of 64-byte blocks: eight pages.
+    blocks.push_back(a.Realloc(nullptr, 64));
+    ASSERT_NE(blocks.back(), nullptr);
+    std::memset(blocks.back(), 1, 64);
+  }
+  auto* kept = static_cast<char*>(a.Realloc(nullptr, 96));
+  ASSERT_NE(kept, nullptr);
+  std::memset(kept, 7, 96);
+  for (void* p : blocks) ASSERT_TRUE(Resident(p));
+  for (void* p : blocks) a.Realloc(p, 0);
+  EXPECT_TRUE(Resident(blocks.front()));  // The first empty pages stay for reuse.
+  a.Trim();
+  for (void* p : blocks) EXPECT_FALSE(Resident(p)) << p;
+  EXPECT_TRUE(Resident(kept));
+  EXPECT_EQ(kept[95], 7);
+  EXPECT_EQ(a.used(), 96u);
+  for (int i = 0; i < 512; ++i) {  // The trimmed pages serve again.
+    auto* p = static_cast<unsigned char*>(a.Realloc(nullptr, 64));
+    ASSERT_NE(p, nullptr);
+    std::memset(p, 2, 64);
+    EXPECT_EQ(p[63], 2);
+  }
+  EXPECT_EQ(a.used(), 96u + 512u * 64u);
 }
 
 }  // namespace
