@@ -93,10 +93,13 @@ const E2eRow* E2eRun::Find(const std::string& scenario, size_t connections) cons
 }
 
 void E2eRun::RunPong() {
-  if (!Selected({"pong"})) return;
+  const bool pong = Selected({"pong"});
+  const bool paced = Selected({"echo_paced"});
+  if (!pong && !paced) return;
   for (size_t n : options_.sizes.bots) {
     Ceiling(n);
-    Add("pong " + std::to_string(n), bench::RunPong(context_, n, Db::kMemory));
+    if (paced) Add("echo_paced " + std::to_string(n), bench::RunPacedEcho(context_, n));
+    if (pong) Add("pong " + std::to_string(n), bench::RunPong(context_, n, Db::kMemory));
   }
 }
 

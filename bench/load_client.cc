@@ -1,5 +1,5 @@
-// The closed-loop load generator: connections, windows of messages, and the measurement
-// window's counters.
+// The load generator: connections, windows of messages (closed loop) or paced messages
+// (open loop), and the measurement window's counters.
 #include "bench/load_client.h"
 
 #include <time.h>
@@ -35,8 +35,12 @@ struct LoadRun {
   uv_loop_t loop;
   uv_timer_t phase;    // Warm-up, then the window.
   uv_timer_t give_up;  // Ends the wait for stragglers.
+  uv_timer_t pace;     // Open loop: sends what is due, every millisecond.
   std::vector<std::unique_ptr<Conn>> conns;
-  std::string burst;  // `window` messages back to back.
+  uint64_t pace_start_ns = 0;
+  uint64_t paced = 0;  // Messages the pacer has sent (or skipped for a closed connection).
+  size_t next = 0;     // The connection the pacer sends to next.
+  std::string burst;   // `window` messages back to back.
   size_t settled = 0;
   bool started = false;
   uint64_t sent = 0, received = 0, errors = 0;
@@ -94,8 +98,23 @@ void Fail(Conn* c) {
 void Ready(Conn* c) {
   c->ready = c->settled = true;
   c->run->figures.connections++;
-  SendMessages(c, c->run->options->window);
+  if (c->run->options->rate_hz <= 0) SendMessages(c, c->run->options->window);
   Settle(c->run);
+}
+
+// Open loop: every message due since the pace started, one per connection in turn.
+void OnPace(uv_timer_t* timer) {
+  auto* run = static_cast<LoadRun*>(timer->data);
+  const double elapsed_s = static_cast<double>(uv_hrtime() - run->pace_start_ns) * 1e-9;
+  const auto due = static_cast<uint64_t>(elapsed_s * run->options->rate_hz *
+                                         static_cast<double>(run->conns.size()));
+  for (; run->paced < due; ++run->paced) {
+    Conn* c = run->conns[run->next].get();
+    run->next = (run->next + 1) % run->conns.size();
+    if (!c->ready || uv_is_closing(AsHandle(&c->tcp))) continue;
+    Write(c, run->options->message);
+    run->sent++;
+  }
 }
 
 void OnPacket(Conn* c, const Packet& p) {
@@ -112,7 +131,7 @@ void OnPacket(Conn* c, const Packet& p) {
   }
   c->run->received++;
   if (error) c->run->errors++;
-  SendMessages(c, 1);
+  if (c->run->options->rate_hz <= 0) SendMessages(c, 1);
 }
 
 void Alloc(uv_handle_t*, size_t, uv_buf_t* buf) {
@@ -132,7 +151,7 @@ void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     uint64_t replies = c->partial / run->options->message.size();
     c->partial %= run->options->message.size();
     run->received += replies;
-    SendMessages(c, replies);
+    if (run->options->rate_hz <= 0) SendMessages(c, replies);
     return;
   }
   c->parser.Feed(std::string_view(buf->base, static_cast<size_t>(nread)));
@@ -191,6 +210,10 @@ void StartPhases(LoadRun* run) {
   run->started = true;
   uv_timer_stop(&run->give_up);
   if (run->figures.connections == 0) return uv_walk(&run->loop, CloseAll, nullptr);
+  if (run->options->rate_hz > 0) {
+    run->pace_start_ns = uv_hrtime();
+    uv_timer_start(&run->pace, OnPace, 1, 1);
+  }
   uv_timer_start(&run->phase, OnWarmupEnd, static_cast<uint64_t>(run->options->warmup_s * 1000), 0);
 }
 
@@ -199,7 +222,8 @@ void OnGiveUp(uv_timer_t* timer) { StartPhases(static_cast<LoadRun*>(timer->data
 }  // namespace
 
 Result<LoadFigures> RunLoad(const LoadOptions& options) {
-  if (options.connections == 0 || options.message.empty() || options.window == 0) {
+  if (options.connections == 0 || options.message.empty() || options.window == 0 ||
+      options.rate_hz < 0) {
     return Status::Error("bad_options", "a load needs connections, a message and a window");
   }
   LoadRun run;
@@ -208,7 +232,8 @@ Result<LoadFigures> RunLoad(const LoadOptions& options) {
   uv_loop_init(&run.loop);
   uv_timer_init(&run.loop, &run.phase);
   uv_timer_init(&run.loop, &run.give_up);
-  run.phase.data = run.give_up.data = &run;
+  uv_timer_init(&run.loop, &run.pace);
+  run.phase.data = run.give_up.data = run.pace.data = &run;
   uv_timer_start(&run.give_up, OnGiveUp, kGiveUpMs, 0);
   sockaddr_in addr{};
   uv_ip4_addr("127.0.0.1", options.port, &addr);

@@ -1,9 +1,12 @@
-// RunLoad: a closed-loop load generator over N TCP connections on one libuv loop. Each
-// connection keeps `window` messages in flight: it sends that many, then one more for every
-// reply that comes back, so the server is saturated and the figure is the most messages
-// per second it can turn around. Used twice: against the echo server (the ceiling: replies
-// are counted as bytes, with no parsing) and against `ggs serve` with a game that writes
-// the world on every command (replies are framed with core's Parser).
+// RunLoad: a load generator over N TCP connections on one libuv loop. Closed-loop by
+// default: each connection keeps `window` messages in flight: it sends that many, then one
+// more for every reply that comes back, so the server is saturated and the figure is the
+// most messages per second it can turn around. Open-loop with `rate_hz`: each connection
+// sends that many messages a second whatever comes back, one write each, spread evenly
+// over time and connections (against the echo server, the traffic of a game server whose
+// clients each send and receive a few dozen small packets a second). Used twice: against the echo
+// server (the ceiling: replies are counted as bytes, with no parsing) and against `ggs serve` with
+// a game that writes the world on every command (replies are framed with core's Parser).
 //
 // Thread: RunLoad blocks the calling thread and runs its loop on it.
 #pragma once
@@ -21,7 +24,8 @@ struct LoadOptions {
   int port = 0;  // On 127.0.0.1.
   size_t connections = 1;
   std::string message;  // The bytes of one message.
-  size_t window = 4;    // Messages in flight per connection.
+  size_t window = 4;    // Messages in flight per connection (closed loop).
+  double rate_hz = 0;   // When > 0: open loop, messages per connection per second.
   // Protocol mode (when not empty): each connection first sends these bytes and waits for
   // one whole packet (the hello reply), and every reply is one packet. Otherwise (echo)
   // every message.size() bytes that come back are one reply.

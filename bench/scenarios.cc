@@ -69,8 +69,8 @@ E2eRow FromLoad(std::string scenario, std::string db, size_t connections, const 
 
 }  // namespace
 
-Result<E2eRow> RunEchoCeiling(const ScenarioContext& c, size_t connections) {
-  Say(c, "echo ceiling, " + std::to_string(connections) + " connections");
+// The echo server under the load client: closed loop (rate_hz 0) or paced.
+Result<LoadFigures> RunEcho(const ScenarioContext& c, size_t connections, double rate_hz) {
   Result<std::unique_ptr<ServerProcess>> echo = ServerProcess::Start(
       c.binary, [](int port) { return EchoServerArgs(port); }, c.dir + "/echo.log");
   if (!echo.ok()) return echo.status();
@@ -79,15 +79,28 @@ Result<E2eRow> RunEchoCeiling(const ScenarioContext& c, size_t connections) {
   o.connections = connections;
   o.message = StatePacketBytes();
   o.window = c.window;
+  o.rate_hz = rate_hz;
   o.warmup_s = c.warmup_s;
   o.duration_s = c.duration_s;
   o.server_pid = (*echo)->pid();
-  Result<LoadFigures> f = RunLoad(o);
+  return RunLoad(o);
+}
+
+Result<E2eRow> RunEchoCeiling(const ScenarioContext& c, size_t connections) {
+  Say(c, "echo ceiling, " + std::to_string(connections) + " connections");
+  Result<LoadFigures> f = RunEcho(c, connections, 0);
   if (!f.ok()) return f.status();
   E2eRow row = FromLoad("echo", "", connections, *f);
   row.ceiling_msgs_per_s = row.msgs_per_s();
   row.ceiling_msgs_per_cpu_s = row.msgs_per_cpu_s();
   return row;
+}
+
+Result<E2eRow> RunPacedEcho(const ScenarioContext& c, size_t connections) {
+  Say(c, "paced echo, " + std::to_string(connections) + " connections");
+  Result<LoadFigures> f = RunEcho(c, connections, kPacedEchoHz);
+  if (!f.ok()) return f.status();
+  return FromLoad("echo_paced", "", connections, *f);
 }
 
 Result<E2eRow> RunPong(const ScenarioContext& c, size_t bots, Db db, int workers) {

@@ -17,6 +17,14 @@ namespace ggs::bench {
 
 // The echo ceiling at `connections` connections, with pong-state-sized messages.
 Result<E2eRow> RunEchoCeiling(const ScenarioContext& c, size_t connections);
+// The paced echo at `connections` connections (row echo_paced): the echo server with each
+// connection sending kPacedEchoHz pong-state-sized messages a second, one write each, and
+// getting each back: pong's 52 messages per bot-second (20 moves and a ping in, 30 states
+// and a pong out) as 26 each way, with no protocol and no game. Its us/msg is what the
+// kernel and one libuv thread cost per message of that traffic; its cli cpu what the
+// sending side costs.
+inline constexpr double kPacedEchoHz = 26;
+Result<E2eRow> RunPacedEcho(const ScenarioContext& c, size_t connections);
 // Pong with `bots` swarm bots (one connection each; ramp included, then the window), against
 // `ggs serve --workers workers`. The row is "pong" or "pong_file_db".
 Result<E2eRow> RunPong(const ScenarioContext& c, size_t bots, Db db,

@@ -47,6 +47,31 @@ TEST(RunLoad, EchoRepliesMatchWhatWasSent) {
   EXPECT_GE(f->server_cpu_s, 0);
 }
 
+// Open loop: each connection sends at the rate asked, whatever comes back, and the echo
+// server returns every message. The window is 1.5 s so that a late timer on a busy
+// machine (the pacer catches up on what is due) does not move the count much.
+TEST(RunLoad, PacedLoadSendsAtItsRateAndGetsEveryMessageBack) {
+  Result<std::unique_ptr<ServerProcess>> echo =
+      ServerProcess::Start(GGS_BINARY, [](int port) { return EchoServerArgs(port); });
+  ASSERT_TRUE(echo.ok()) << echo.status().ToString();
+  LoadOptions o;
+  o.port = (*echo)->port();
+  o.connections = 5;
+  o.message = StatePacketBytes();
+  o.rate_hz = 40;  // 200 messages a second in all.
+  o.warmup_s = 0.2;
+  o.duration_s = 1.5;
+  Result<LoadFigures> f = RunLoad(o);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->connections, 5u);
+  const double out_per_s = static_cast<double>(f->msgs_out) / f->window_s;
+  EXPECT_GT(out_per_s, 200 * 0.7);
+  EXPECT_LT(out_per_s, 200 * 1.3);  // A closed loop would send thousands.
+  // What was in flight at the window's edges: a few messages.
+  EXPECT_LE(f->msgs_in, f->msgs_out + 10);
+  EXPECT_GE(f->msgs_in + 10, f->msgs_out);
+}
+
 TEST(RunLoad, NoServerMeansNoConnections) {
   LoadOptions o;
   o.port = 1;  // Nothing listens on port 1 of 127.0.0.1 here.
@@ -62,6 +87,16 @@ TEST_F(ScenariosTest, WritesGetOneWorldSetPerCommandWithoutErrors) {
   EXPECT_EQ(row->errors, 0u);
   EXPECT_GT(row->msgs_in_per_s, 0);
   EXPECT_EQ(row->scenario, "writes_file_db");
+}
+
+TEST_F(ScenariosTest, PacedEchoRowCarriesItsConnectionsAndServerCpu) {
+  Result<E2eRow> row = RunPacedEcho(context_, 3);
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_EQ(row->scenario, "echo_paced");
+  EXPECT_EQ(row->connections, 3u);
+  EXPECT_EQ(row->failed, 0u);
+  EXPECT_GT(row->msgs_in_per_s, 0);
+  EXPECT_GE(row->server_cpu_cores, 0);
 }
 
 TEST_F(ScenariosTest, PongRowHasSwarmFigures) {
