@@ -98,6 +98,41 @@ TEST_F(BotSwarmE2eTest, PongBotsConnectPlayAndReport) {
   EXPECT_NE(output().find("20 connected, 0 failed"), std::string::npos) << output();
 }
 
+// --sweep: one run per count against the same server, each reported, and the HTML page
+// plots them against the bot count.
+TEST_F(BotSwarmE2eTest, ASweepRunsEachCountAndReportsThemSideBySide) {
+  StartGameServer();
+  const int rc =
+      RunSwarmCommand({"--server", server(), "--game", "pong", "--sweep", "4,8", "--duration", "1",
+                       "--json", path("sweep.json"), "--report", path("sweep.html"), "--server-pid",
+                       std::to_string(server_->pid())});
+  ASSERT_EQ(rc, 0) << output();
+  const json j = ReadJson("sweep.json");
+  ASSERT_EQ(j.at("sweep").size(), 2u) << j.dump();
+  for (size_t i = 0; i < 2; ++i) {
+    const json& run = j.at("sweep").at(i);
+    const int bots = i == 0 ? 4 : 8;
+    EXPECT_EQ(run.at("bots"), bots);
+    EXPECT_EQ(run.at("bots_connected"), bots);
+    EXPECT_EQ(run.at("bots_failed"), 0);
+    EXPECT_EQ(run.at("ticks").at("bots"), bots);  // Each run's bots played their own tables.
+    EXPECT_EQ(run.at("server_process").at("pid"), server_->pid());
+  }
+  const std::string html = ReadAll(path("sweep.html"));
+  for (const char* part : {"Ticks delivered", "Ping round trip (measurement window)",
+                           "CPU use (measurement window)", "<h2>4 bots</h2>", "<h2>8 bots</h2>"}) {
+    EXPECT_NE(html.find(part), std::string::npos) << part;
+  }
+  EXPECT_NE(output().find("ggs bot-swarm sweep against"), std::string::npos) << output();
+}
+
+TEST_F(BotSwarmE2eTest, NeitherBotsNorSweepIsAUsageError) {
+  EXPECT_EQ(RunSwarmCommand({"--server", "127.0.0.1:1"}), 2);
+  EXPECT_NE(output().find("--sweep"), std::string::npos) << output();
+  EXPECT_NE(RunSwarmCommand({"--server", "127.0.0.1:1", "--bots", "2", "--sweep", "2,4"}), 0);
+  EXPECT_NE(output().find("excludes"), std::string::npos) << output();
+}
+
 TEST_F(BotSwarmE2eTest, ChurnedBotsResumeWithTheirTokens) {
   StartGameServer();
   const int rc = RunSwarmCommand({"--server", server(), "--bots", "20", "--duration", "4",

@@ -1,6 +1,7 @@
 // The HTML report: charts of the time series and the histogram, and the summary.
 #include "bots/html_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -112,16 +113,98 @@ std::string Headline(const SwarmReport& r) {
   return buf;
 }
 
+// One series over the steps of a sweep: x is each step's bot count.
+template <typename Get>
+ChartSeries OverSteps(const std::vector<SwarmReport>& steps, std::string name, std::string color,
+                      Get get) {
+  ChartSeries s{std::move(name), std::move(color), {}, {}};
+  for (const SwarmReport& r : steps) {
+    s.x.push_back(static_cast<double>(r.bots));
+    s.y.push_back(get(r));
+  }
+  return s;
+}
+
+ChartOptions StepChart(std::string title, std::string y_label) {
+  ChartOptions o;
+  o.title = std::move(title);
+  o.x_label = "bots";
+  o.y_label = std::move(y_label);
+  return o;
+}
+
+std::string SweepCharts(const std::vector<SwarmReport>& steps) {
+  std::string html;
+  const bool ticks = std::any_of(steps.begin(), steps.end(),
+                                 [](const SwarmReport& r) { return r.stats.ticks.bots > 0; });
+  if (ticks) {
+    auto gap = [](const SwarmReport& r, double v) { return r.stats.ticks.bots > 0 ? v : NAN; };
+    html += RenderChart(
+        {OverSteps(
+             steps, "all bots", "#2ca02c",
+             [&](const SwarmReport& r) { return gap(r, 100 * r.stats.ticks.RatioVsWallClock()); }),
+         OverSteps(steps, "worst bot", "#d62728",
+                   [&](const SwarmReport& r) {
+                     return gap(r, 100 * r.stats.ticks.worst_bot_wall_clock_ratio);
+                   })},
+        StepChart("Ticks delivered, % of 30 Hz wall clock (measurement window)", "%"));
+  }
+  auto ms = [](const SwarmReport& r, double q) {
+    return r.stats.rtt.count() ? static_cast<double>(r.stats.rtt.Percentile(q)) / 1000 : NAN;
+  };
+  ChartOptions latency = StepChart("Ping round trip (measurement window)", "ms");
+  latency.log_y = true;
+  html += RenderChart(
+      {OverSteps(steps, "p50", "#1f77b4", [&](const SwarmReport& r) { return ms(r, 0.5); }),
+       OverSteps(steps, "p99", "#ff7f0e", [&](const SwarmReport& r) { return ms(r, 0.99); }),
+       OverSteps(steps, "max", "#d62728",
+                 [&](const SwarmReport& r) {
+                   return r.stats.rtt.count() ? static_cast<double>(r.stats.rtt.max()) / 1000 : NAN;
+                 })},
+      latency);
+  html += RenderChart(
+      {OverSteps(steps, "in", "#1f77b4", [](const SwarmReport& r) { return r.msgs_in_per_s(); }),
+       OverSteps(steps, "out", "#ff7f0e", [](const SwarmReport& r) { return r.msgs_out_per_s(); })},
+      StepChart("Messages per second at the bots", "messages/s"));
+  std::vector<ChartSeries> cpu = {OverSteps(
+      steps, "swarm", "#9467bd", [](const SwarmReport& r) { return r.swarm_cpu_cores(); })};
+  cpu.push_back(OverSteps(steps, "server", "#8c564b", [](const SwarmReport& r) {
+    return r.server_process ? r.server_process->cpu_cores : NAN;
+  }));
+  html += RenderChart(cpu, StepChart("CPU use (measurement window)", "cores"));
+  return html;
+}
+
+std::string Page(const std::string& title, const std::string& body) {
+  return "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>" + EscapeHtml(title) +
+         "</title>\n<style>body{font-family:sans-serif;margin:20px;color:#222}"
+         "pre{background:#f6f6f6;padding:10px;font-size:12px}.headline{font-size:16px}"
+         "svg{display:block;margin:8px 0}</style></head><body>\n" +
+         body + "</body></html>\n";
+}
+
 }  // namespace
 
+std::string RenderSweepHtmlReport(const std::vector<SwarmReport>& steps) {
+  if (steps.empty()) return Page("ggs bot-swarm sweep", "<p>No runs.</p>\n");
+  const SwarmReport& first = steps.front();
+  std::string counts;
+  for (const SwarmReport& r : steps)
+    counts += (counts.empty() ? "" : ", ") + std::to_string(r.bots);
+  std::string body = "<h1>ggs bot-swarm sweep: " + EscapeHtml(first.game) + " at " + counts +
+                     " bots against " + EscapeHtml(first.server) + "</h1>\n";
+  body += "<pre>" + EscapeHtml(SweepTable(steps)) + "</pre>\n";
+  body += SweepCharts(steps);
+  for (const SwarmReport& r : steps) {
+    body += "<h2>" + std::to_string(r.bots) + " bots</h2>\n" + Headline(r) + "\n" +
+            LatencyChart(r) + "<pre>" + EscapeHtml(SummaryTable(r)) + "</pre>\n";
+  }
+  return Page("ggs bot-swarm sweep: " + first.game, body);
+}
+
 std::string RenderHtmlReport(const SwarmReport& r) {
-  std::string html = "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>ggs bot-swarm: " +
-                     EscapeHtml(r.game) + ", " + std::to_string(r.bots) +
-                     " bots</title>\n<style>body{font-family:sans-serif;margin:20px;color:#222}"
-                     "pre{background:#f6f6f6;padding:10px;font-size:12px}.headline{font-size:16px}"
-                     "svg{display:block;margin:8px 0}</style></head><body>\n";
-  html += "<h1>ggs bot-swarm: " + std::to_string(r.bots) + " " + EscapeHtml(r.game) +
-          " bots against " + EscapeHtml(r.server) + "</h1>\n";
+  std::string html = "<h1>ggs bot-swarm: " + std::to_string(r.bots) + " " + EscapeHtml(r.game) +
+                     " bots against " + EscapeHtml(r.server) + "</h1>\n";
   html += Headline(r) + "\n";
   html += ThroughputChart(r);
   html += LatencyChart(r);
@@ -129,8 +212,7 @@ std::string RenderHtmlReport(const SwarmReport& r) {
   html += ConnectedChart(r);
   html += CpuChart(r);
   html += "<h2>Summary</h2>\n<pre>" + EscapeHtml(SummaryTable(r)) + "</pre>\n";
-  html += "</body></html>\n";
-  return html;
+  return Page("ggs bot-swarm: " + r.game + ", " + std::to_string(r.bots) + " bots", html);
 }
 
 }  // namespace ggs::bots

@@ -170,9 +170,10 @@ double SwarmReport::error_rate() const {
   return static_cast<double>(errors) / static_cast<double>(sent);
 }
 
-std::string ReportJson(const SwarmReport& r) {
+namespace {
+
+void WriteReport(JsonWriter& w, const SwarmReport& r) {
   const ShardStats& s = r.stats;
-  JsonWriter w;
   w.BeginObject();
   WriteSettings(w, r);
   w.Field("bots_connected", s.bots_connected).Field("bots_failed", s.bots_failed);
@@ -184,7 +185,41 @@ std::string ReportJson(const SwarmReport& r) {
   WriteSeries(w, r.series);
   WriteHistogram(w, s.rtt);
   w.EndObject();
+}
+
+}  // namespace
+
+std::string ReportJson(const SwarmReport& r) {
+  JsonWriter w;
+  WriteReport(w, r);
   return w.str();
+}
+
+std::string SweepJson(const std::vector<SwarmReport>& steps) {
+  JsonWriter w;
+  w.BeginObject().Key("sweep").BeginArray();
+  for (const SwarmReport& r : steps) WriteReport(w, r);
+  w.EndArray().EndObject();
+  return w.str();
+}
+
+std::string SweepTable(const std::vector<SwarmReport>& steps) {
+  std::string out =
+      fmt::sprintf("%8s %9s %9s %10s %10s %10s %8s %8s %8s\n", "bots", "ticks", "worst", "p50 ms",
+                   "p99 ms", "max ms", "srv cpu", "swarm", "srv MB");
+  for (const SwarmReport& r : steps) {
+    const ShardStats& s = r.stats;
+    const bool ticks = s.ticks.bots > 0;
+    out +=
+        fmt::sprintf("%8zu %9s %9s %10.2f %10.2f %10.2f %8s %8.2f %8s\n", r.bots,
+                     ticks ? fmt::sprintf("%.1f%%", 100 * s.ticks.RatioVsWallClock()) : "-",
+                     ticks ? fmt::sprintf("%.1f%%", 100 * s.ticks.worst_bot_wall_clock_ratio) : "-",
+                     Ms(s.rtt.Percentile(0.5)), Ms(s.rtt.Percentile(0.99)), Ms(s.rtt.max()),
+                     r.server_process ? fmt::sprintf("%.2f", r.server_process->cpu_cores) : "-",
+                     r.swarm_cpu_cores(),
+                     r.server_process ? fmt::sprintf("%.0f", r.server_process->rss_mb) : "-");
+  }
+  return out;
 }
 
 std::string SummaryTable(const SwarmReport& r) {

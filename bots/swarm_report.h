@@ -81,6 +81,13 @@ struct SwarmReport {
 std::string ReportJson(const SwarmReport& report);
 // The table printed at the end of a run.
 std::string SummaryTable(const SwarmReport& report);
+
+// A sweep (`ggs bot-swarm --sweep`): runs at growing bot counts against one server, in
+// order. The JSON document is {"sweep": [run, ...]}, each run as ReportJson writes it.
+std::string SweepJson(const std::vector<SwarmReport>& steps);
+// One line per run: bots, ticks delivered (and the worst bot's), ping p50/p99/max, the
+// server's and the swarm's CPU, the server's memory.
+std::string SweepTable(const std::vector<SwarmReport>& steps);
 // The CI gate: fails with code "bots_failed" when any bot failed to connect, or
 // "error_rate" when the error rate exceeds `max_error_rate`.
 Status CheckGate(const SwarmReport& report, double max_error_rate);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <iostream>
@@ -17,8 +18,13 @@
 namespace ggs::cli {
 namespace {
 
+// Between the runs of a sweep: the previous run's bots have said goodbye, and their tables
+// close meanwhile, so the next run starts on an empty server.
+constexpr unsigned kSweepPauseS = 2;
+
 struct BotSwarmFlags {
   bots::SwarmOptions swarm;
+  std::vector<size_t> sweep;  // Bot counts, one run each; empty: one run of swarm.bots.
   std::string json;
   std::string report;
   double max_error_rate = 0;
@@ -49,15 +55,11 @@ int ExitCodeFor(const Status& s) {
              : 1;
 }
 
-int WriteOutputs(const BotSwarmFlags& f, const bots::SwarmReport& report) {
-  if (!f.json.empty()) {
-    if (Status s = WriteFile(f.json, bots::ReportJson(report)); !s.ok()) {
-      std::cerr << "ggs bot-swarm: " << s.message() << "\n";
-      return 1;
-    }
-  }
-  if (!f.report.empty()) {
-    if (Status s = WriteFile(f.report, bots::RenderHtmlReport(report)); !s.ok()) {
+// Writes the JSON and HTML outputs that were asked for: 0, or 1 when one cannot be written.
+int WriteOutputs(const BotSwarmFlags& f, const std::string& json, const std::string& html) {
+  for (const auto& [path, text] : {std::pair{&f.json, &json}, std::pair{&f.report, &html}}) {
+    if (path->empty()) continue;
+    if (Status s = WriteFile(*path, *text); !s.ok()) {
       std::cerr << "ggs bot-swarm: " << s.message() << "\n";
       return 1;
     }
@@ -65,34 +67,78 @@ int WriteOutputs(const BotSwarmFlags& f, const bots::SwarmReport& report) {
   return 0;
 }
 
-int RunBotSwarm(BotSwarmFlags& f) {
-  if (Status s = bots::CheckCapacity(f.swarm.bots, f.swarm.threads); !s.ok()) {
-    std::cerr << "ggs bot-swarm: " << s.message() << "\n";
-    return 2;
-  }
+// One run of `bots` bots with the live line; prints its summary. Exit status as below, or
+// -1 with `out` set when the run happened.
+int RunOnce(BotSwarmFlags& f, size_t bots, bots::SwarmReport* out) {
+  f.swarm.bots = bots;
   const bool live = !f.quiet && isatty(STDERR_FILENO);
-  const size_t total = f.swarm.bots;
-  if (live) f.swarm.on_second = [total](const bots::SeriesPoint& p) { PrintProgress(p, total); };
-  g_cancel = false;
-  f.swarm.cancel = &g_cancel;
-  struct sigaction interrupt {
-  }, previous{};
-  interrupt.sa_handler = OnInterrupt;
-  sigaction(SIGINT, &interrupt, &previous);
+  f.swarm.on_second = nullptr;
+  if (live) f.swarm.on_second = [bots](const bots::SeriesPoint& p) { PrintProgress(p, bots); };
   Result<bots::SwarmReport> report = bots::RunSwarm(f.swarm);
-  sigaction(SIGINT, &previous, nullptr);
   if (live) std::fprintf(stderr, "\n");
   if (!report.ok()) {
     std::cerr << "ggs bot-swarm: " << report.status().message() << "\n";
     return ExitCodeFor(report.status());
   }
   std::cout << bots::SummaryTable(report.value()) << std::flush;
-  if (int rc = WriteOutputs(f, report.value()); rc != 0) return rc;
-  if (Status gate = bots::CheckGate(report.value(), f.max_error_rate); !gate.ok()) {
+  *out = std::move(report.value());
+  return -1;
+}
+
+// The CI gate of one run: 0, or 1 with the reason printed.
+int Gate(const BotSwarmFlags& f, const bots::SwarmReport& report) {
+  if (Status gate = bots::CheckGate(report, f.max_error_rate); !gate.ok()) {
     std::cerr << ("ggs bot-swarm: FAILED: " + gate.message() + "\n") << std::flush;
     return 1;
   }
   return 0;
+}
+
+int RunSingle(BotSwarmFlags& f) {
+  bots::SwarmReport report;
+  if (int rc = RunOnce(f, f.swarm.bots, &report); rc >= 0) return rc;
+  const int rc = WriteOutputs(f, bots::ReportJson(report), bots::RenderHtmlReport(report));
+  return rc != 0 ? rc : Gate(f, report);
+}
+
+// The runs of --sweep one after another; every run is reported even when an earlier one
+// failed its gate (overload is what a sweep looks for), and the exit status is 1 if any did.
+int RunSweep(BotSwarmFlags& f) {
+  std::vector<bots::SwarmReport> steps;
+  int gate = 0;
+  for (size_t i = 0; i < f.sweep.size() && !g_cancel; ++i) {
+    if (i > 0) sleep(kSweepPauseS);
+    bots::SwarmReport report;
+    if (int rc = RunOnce(f, f.sweep[i], &report); rc >= 0) return rc;
+    gate = std::max(gate, Gate(f, report));
+    steps.push_back(std::move(report));
+  }
+  std::cout << "ggs bot-swarm sweep against " << f.swarm.server << ":\n"
+            << bots::SweepTable(steps) << std::flush;
+  const int rc = WriteOutputs(f, bots::SweepJson(steps), bots::RenderSweepHtmlReport(steps));
+  return rc != 0 ? rc : gate;
+}
+
+int RunBotSwarm(BotSwarmFlags& f) {
+  if (f.sweep.empty() && f.swarm.bots == 0) {
+    std::cerr << "ggs bot-swarm: --bots N (one run) or --sweep N,N,... (a run each) is required\n";
+    return 2;
+  }
+  const size_t most =
+      f.sweep.empty() ? f.swarm.bots : *std::max_element(f.sweep.begin(), f.sweep.end());
+  if (Status s = bots::CheckCapacity(most, f.swarm.threads); !s.ok()) {
+    std::cerr << "ggs bot-swarm: " << s.message() << "\n";
+    return 2;
+  }
+  g_cancel = false;
+  f.swarm.cancel = &g_cancel;
+  struct sigaction interrupt {
+  }, previous{};
+  interrupt.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &interrupt, &previous);
+  const int rc = f.sweep.empty() ? RunSingle(f) : RunSweep(f);
+  sigaction(SIGINT, &previous, nullptr);
+  return rc;
 }
 
 }  // namespace
@@ -121,7 +167,18 @@ void AddBotSwarm(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"tcp", "ws"}))
       ->capture_default_str();
   cmd->add_option("--game", o.game, "The game the bots play: pong or chat")->capture_default_str();
-  cmd->add_option("--bots", o.bots, "How many bots")->required()->check(CLI::PositiveNumber);
+  o.bots = 0;  // Required unless --sweep names the counts.
+  CLI::Option* bots_option =
+      cmd->add_option("--bots", o.bots, "How many bots")->check(CLI::PositiveNumber);
+  cmd->add_option("--sweep", flags->sweep,
+                  "N,N,...: instead of --bots, one run per bot count, in order, against the same "
+                  "server, each with its own ramp and window and a pause between them (e.g. "
+                  "1250,2500,5000: 1x, 2x and 4x a capacity). --json writes {\"sweep\": [run, "
+                  "...]}; --report plots ticks, ping round trips, messages and CPU against the "
+                  "bot count")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber)
+      ->excludes(bots_option);
   cmd->add_option("--ramp", o.ramp_s, "Seconds over which the bots connect, evenly spread")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -161,7 +218,9 @@ void AddBotSwarm(CLI::App& app, int* exit_code) {
       "and the resume time.\n"
       "Example: ggs bot-swarm --server 127.0.0.1:9000 --game pong --bots 1000 --ramp 5 "
       "--duration 30 --json out.json --report out.html\n"
-      "Cluster: ggs bot-swarm --servers 10.0.0.1:9000,10.0.0.2:9000 --game pong --bots 1000");
+      "Cluster: ggs bot-swarm --servers 10.0.0.1:9000,10.0.0.2:9000 --game pong --bots 1000\n"
+      "Overload: ggs bot-swarm --server 127.0.0.1:9000 --sweep 1250,2500,5000 --ramp 5 "
+      "--duration 15 --server-pid PID --report sweep.html");
   cmd->callback([flags, exit_code] { *exit_code = RunBotSwarm(*flags); });
 }
 
