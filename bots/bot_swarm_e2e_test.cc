@@ -119,8 +119,9 @@ TEST_F(BotSwarmE2eTest, ASweepRunsEachCountAndReportsThemSideBySide) {
     EXPECT_EQ(run.at("server_process").at("pid"), server_->pid());
   }
   const std::string html = ReadAll(path("sweep.html"));
-  for (const char* part : {"Ticks delivered", "Ping round trip (measurement window)",
-                           "CPU use (measurement window)", "<h2>4 bots</h2>", "<h2>8 bots</h2>"}) {
+  for (const char* part :
+       {"Ticks delivered", "Ping round trip (measurement window)", "CPU use (measurement window)",
+        "<h2>4 bots</h2>", "<h2>8 bots</h2>", "<circle"}) {
     EXPECT_NE(html.find(part), std::string::npos) << part;
   }
   EXPECT_NE(output().find("ggs bot-swarm sweep against"), std::string::npos) << output();

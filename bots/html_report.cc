@@ -130,6 +130,7 @@ ChartOptions StepChart(std::string title, std::string y_label) {
   o.title = std::move(title);
   o.x_label = "bots";
   o.y_label = std::move(y_label);
+  o.markers = true;
   return o;
 }
 

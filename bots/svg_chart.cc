@@ -96,7 +96,7 @@ std::string Gridlines(const Axis& x, const Axis& y, const ChartOptions& o) {
   return out;
 }
 
-std::string Polyline(const ChartSeries& s, const Axis& x, const Axis& y) {
+std::string Polyline(const ChartSeries& s, const Axis& x, const Axis& y, bool markers) {
   std::string out, points;
   auto flush = [&] {
     if (!points.empty()) {
@@ -110,7 +110,12 @@ std::string Polyline(const ChartSeries& s, const Axis& x, const Axis& y) {
       flush();  // A gap in the data is a gap in the line.
       continue;
     }
-    points += Num(x(s.x[i])) + "," + Num(y(std::clamp(s.y[i], y.low, y.high))) + " ";
+    const std::string px = Num(x(s.x[i]));
+    const std::string py = Num(y(std::clamp(s.y[i], y.low, y.high)));
+    points += px + "," + py + " ";
+    if (markers) {
+      out += "<circle cx='" + px + "' cy='" + py + "' r='3' fill='" + s.color + "'/>";
+    }
   }
   flush();
   return out;
@@ -186,7 +191,7 @@ std::string RenderChart(const std::vector<ChartSeries>& series, const ChartOptio
   }
   out += Gridlines(x, y, o);
   for (size_t i = 0; i < series.size(); ++i) {
-    out += (o.bars && i == 0) ? Bars(series[i], x, y) : Polyline(series[i], x, y);
+    out += (o.bars && i == 0) ? Bars(series[i], x, y) : Polyline(series[i], x, y, o.markers);
   }
   out += "<line x1='" + Num(kLeft) + "' x2='" + Num(kLeft) + "' y1='" + Num(kTop) + "' y2='" +
          Num(o.height - kBottom) + "' stroke='#333'/>";

@@ -21,7 +21,8 @@ struct ChartOptions {
   std::string y_label;
   bool log_y = false;
   bool log_x = false;
-  bool bars = false;  // Draw the first series as bars from the x axis (a histogram).
+  bool bars = false;     // Draw the first series as bars from the x axis (a histogram).
+  bool markers = false;  // A dot at each point of the lines (charts of a few points).
   double shade_from = 0, shade_to = 0;  // An x range to shade (the measurement window).
   int width = 1100;
   int height = 280;
