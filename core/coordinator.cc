@@ -138,6 +138,7 @@ Status Coordinator::Restore() {
 
 Table* Coordinator::Take(StoredTable& stored) {
   AdoptRegisteredSource(stored.row);
+  ShareRegisteredSource(stored.row);
   auto table = std::make_unique<Table>(next_table_id_++, stored.row, TableDeps());
   Table* t = table.get();
   tables_[stored.row.token] = std::move(table);
@@ -259,6 +260,12 @@ void Coordinator::AdoptRegisteredSource(TableRow& row) const {
   row.game_version = game->second.version;
 }
 
+void Coordinator::ShareRegisteredSource(TableRow& row) const {
+  const auto game = games_.find(row.game_name);
+  if (game == games_.end() || game->second.version != row.game_version) return;
+  if (row.source == game->second.source) row.source = game->second.source;
+}
+
 Result<int> Coordinator::InstallGame(const std::string& name, const std::string& source) {
   if (!ValidGameName(name)) {
     return Status::Error(error::kBadRequest, "a game name is 1-64 letters, digits, '_' or '-'");
@@ -328,7 +335,7 @@ void Coordinator::MoveTables(const std::string& name, int version,
   auto progress = std::make_shared<Progress>();
   progress->reply = UploadReply{name, version, true, 0, {}};
   progress->done = std::move(done);
-  const std::string source = games_[name].source;
+  const SharedText source = games_[name].source;
   std::vector<Table*> tables;
   for (const auto& [token, table] : tables_) {
     if (table->row().game_name == name && !table->crashed()) tables.push_back(table.get());
@@ -374,7 +381,7 @@ int Coordinator::GameVersion(const std::string& name) const {
 
 std::string Coordinator::GameSource(const std::string& name) const {
   const auto it = games_.find(name);
-  return it == games_.end() ? "" : it->second.source;
+  return it == games_.end() ? "" : it->second.source.str();
 }
 
 const Table* Coordinator::FindTable(const std::string& token) const {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/shared_text.h"
 #include "core/metrics.h"
 #include "core/peer.h"
 #include "core/player.h"
@@ -179,6 +180,9 @@ class Coordinator {
  private:
   // Gives a named game's table stored without its source the registered one.
   void AdoptRegisteredSource(TableRow& row) const;
+  // A stored table that runs its game's registered version drops the copy of the source
+  // storage gave it and holds the registry's, so that its game's code is in memory once.
+  void ShareRegisteredSource(TableRow& row) const;
   // Takes a stored table in; returns it, or nullptr when it had no player left and ended.
   Table* Take(StoredTable& stored);
   // In a cluster: where `request` should be said instead, when not here.
@@ -186,7 +190,7 @@ class Coordinator {
   void SendRedirect(Peer* peer, const ClusterRouter::Route& route);
   struct Game {
     int version = 0;
-    std::string source;
+    SharedText source;                       // Shared by its tables' rows.
     int seats = kMaxSeats;                   // As its source declares.
     std::map<uint64_t, Table*> open_tables;  // Tables with a free seat, oldest first.
   };

@@ -353,6 +353,31 @@ TEST_F(CoordinatorTest, NewTablesUseTheNewestVersionRunningTablesKeepTheirs) {
   EXPECT_EQ(coordinator_->FindTable(hd[2])->row().game_version, 2);
 }
 
+// Every table of a registered game holds the registry's one copy of its source: tables
+// made here, tables restored from storage, and tables a live upload moved.
+TEST_F(CoordinatorTest, TablesOfAGameShareOneCopyOfItsSource) {
+  RecordingPeer a, b, c, d;
+  const auto ha = Hello(a, ByGame("duo"));
+  Hello(b, ByGame("duo"));
+  const auto hc = Hello(c, ByGame("duo"));  // The first table is full: a second one.
+  Hello(d, ByGame("duo"));
+  ASSERT_NE(ha[2], hc[2]);
+  auto source = [this](const std::string& table) -> const SharedText& {
+    return coordinator_->FindTable(table)->row().source;
+  };
+  EXPECT_TRUE(source(ha[2]).Shares(source(hc[2])));
+  EXPECT_EQ(source(ha[2]), std::string(kGame));
+  Restart();  // Storage gives each restored row a copy of its own; the registry's replaces it.
+  EXPECT_TRUE(source(ha[2]).Shares(source(hc[2])));
+  EXPECT_EQ(source(hc[2]), std::string(kGame));
+  const std::string v2 = std::string(kGame) + "function playerResumed(id) {}";
+  Result<UploadReply> moved = Upload("admin", "duo", v2, /*live=*/true);
+  ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+  EXPECT_EQ(moved->moved, 2);
+  EXPECT_TRUE(source(ha[2]).Shares(source(hc[2])));
+  EXPECT_EQ(source(ha[2]), v2);
+}
+
 // Version 2 of kGame: `x` answers differently, restored() greets everyone with the world's
 // `k`, and a table whose world says so refuses to load it.
 constexpr char kGameV2[] = R"JS(

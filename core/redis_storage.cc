@@ -335,7 +335,7 @@ Result<RedisStorage::Command> RedisStorage::OpCommand(const StorageOp& op) const
                      t.token,
                      t.game_name,
                      std::to_string(t.game_version),
-                     t.source,
+                     t.source.str(),
                      t.creator_token,
                      std::to_string(t.next_player_id),
                      std::to_string(t.seats)};

@@ -316,7 +316,7 @@ Status SqliteStorage::Statements::ApplyOne(const StorageOp& op) {
   const PlayerRow& p = op.player;
   switch (op.kind) {
     case StorageOp::Kind::kPutTable:
-      return Exec(put_table, t.token, t.game_name, int64_t{t.game_version}, t.source,
+      return Exec(put_table, t.token, t.game_name, int64_t{t.game_version}, t.source.str(),
                   t.creator_token, int64_t{t.next_player_id}, int64_t{t.seats});
     case StorageOp::Kind::kDeleteTable:
       return DeleteTable(t.token);

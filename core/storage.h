@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/shared_text.h"
 #include "core/kv_namespace.h"
 #include "core/status.h"
 
@@ -32,7 +33,8 @@ struct TableRow {
   std::string token;
   std::string game_name;  // Empty for a table whose game was sent with `define`.
   int game_version = 0;   // 0 for a `define`d game.
-  std::string source;     // Empty while the table awaits its `define`.
+  SharedText source;      // Empty while the table awaits its `define`; shared with the
+                          // games registry's copy when it is a registered version.
   std::string creator_token;
   int next_player_id = 1;
   int seats = 0;  // As the game's VM declared them; 0 until it has.

@@ -258,7 +258,7 @@ void Table::CloseVm() {
   deps_.link->Detach(id_);
 }
 
-void Table::Define(std::string source, int game_version, std::function<void(Status)> done) {
+void Table::Define(SharedText source, int game_version, std::function<void(Status)> done) {
   define_ = std::make_unique<PendingDefine>(
       PendingDefine{source, game_version, std::move(done), player_ids_});
   Status verdict = CreateVm(source);
@@ -277,7 +277,7 @@ void Table::FinishDefine(const Status& verdict) {
   if (verdict.ok()) GreetSeated(define->seated);
 }
 
-void Table::Upgrade(std::string source, int game_version, std::function<void(Status)> done) {
+void Table::Upgrade(SharedText source, int game_version, std::function<void(Status)> done) {
   if (crashed_) return done(Status::Error(error::kTableCrashed, "this table is closed"));
   if (!defined() && !defining()) {
     return done(Status::Error(error::kNotDefined, "this table's game is not defined"));
@@ -285,7 +285,7 @@ void Table::Upgrade(std::string source, int game_version, std::function<void(Sta
   if (Status s = BuildVm(); !s.ok()) return done(s);
   upgrades_.push_back({std::move(source), game_version, std::move(done)});
   VmEvent upgrade = Event(VmEvent::Kind::kUpgrade);
-  upgrade.source = upgrades_.back().source;
+  upgrade.source = upgrades_.back().source.str();
   upgrade.memory_limit = deps_.vm_options.memory_limit;
   upgrade.limits = deps_.vm_options.limits;
   Status s = Send(std::move(upgrade), nullptr);

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/shared_text.h"
 #include "core/game_vm.h"
 #include "core/kv_namespace.h"
 #include "core/metrics.h"
@@ -109,7 +110,7 @@ class Table final : public VmLink::Receiver {
   // undefined. A player who joins meanwhile is greeted at once: the VM runs its
   // playerJoined after the script loads, and its commands after that.
   // REQUIRES: !defined() && !defining().
-  void Define(std::string source, int game_version, std::function<void(Status)> done);
+  void Define(SharedText source, int game_version, std::function<void(Status)> done);
   // True while the VM's answer to its creation (a define or a rebuild) is on its way.
   bool opening() const { return opening_; }
   // True while a Define waits for the VM's verdict.
@@ -124,7 +125,7 @@ class Table final : public VmLink::Receiver {
   // current when they reach the VM. Game timers that come due meanwhile wait for the
   // verdict: they fire on the old code if it stays, and are dropped if the new code takes
   // over (its restored() sets its own).
-  void Upgrade(std::string source, int game_version, std::function<void(Status)> done);
+  void Upgrade(SharedText source, int game_version, std::function<void(Status)> done);
   // True while an Upgrade waits for its verdict.
   bool upgrading() const { return !upgrades_.empty(); }
 
@@ -183,14 +184,14 @@ class Table final : public VmLink::Receiver {
   };
 
   struct PendingDefine {
-    std::string source;
+    SharedText source;
     int game_version = 0;
     std::function<void(Status)> done;
     std::vector<int> seated;  // Players seated before the define: greeted after it.
   };
 
   struct PendingUpgrade {
-    std::string source;
+    SharedText source;
     int game_version = 0;
     std::function<void(Status)> done;
   };
