@@ -224,7 +224,8 @@ void OnGiveUp(uv_timer_t* timer) { StartPhases(static_cast<LoadRun*>(timer->data
 Result<LoadFigures> RunLoad(const LoadOptions& options) {
   if (options.connections == 0 || options.message.empty() || options.window == 0 ||
       options.rate_hz < 0) {
-    return Status::Error("bad_options", "a load needs connections, a message and a window");
+    return Status::Error("bad_options",
+                         "a load needs connections, a message, a window and a rate of at least 0");
   }
   LoadRun run;
   run.options = &options;

@@ -67,9 +67,8 @@ int WriteOutputs(const BotSwarmFlags& f, const std::string& json, const std::str
   return 0;
 }
 
-// One run of `bots` bots with the live line; prints its summary. Exit status as below, or
-// -1 with `out` set when the run happened.
-int RunOnce(BotSwarmFlags& f, size_t bots, bots::SwarmReport* out) {
+// One run of `bots` bots with the live line; prints its summary, or why it could not run.
+Result<bots::SwarmReport> RunOnce(BotSwarmFlags& f, size_t bots) {
   f.swarm.bots = bots;
   const bool live = !f.quiet && isatty(STDERR_FILENO);
   f.swarm.on_second = nullptr;
@@ -78,11 +77,10 @@ int RunOnce(BotSwarmFlags& f, size_t bots, bots::SwarmReport* out) {
   if (live) std::fprintf(stderr, "\n");
   if (!report.ok()) {
     std::cerr << "ggs bot-swarm: " << report.status().message() << "\n";
-    return ExitCodeFor(report.status());
+  } else {
+    std::cout << bots::SummaryTable(report.value()) << std::flush;
   }
-  std::cout << bots::SummaryTable(report.value()) << std::flush;
-  *out = std::move(report.value());
-  return -1;
+  return report;
 }
 
 // The CI gate of one run: 0, or 1 with the reason printed.
@@ -95,10 +93,10 @@ int Gate(const BotSwarmFlags& f, const bots::SwarmReport& report) {
 }
 
 int RunSingle(BotSwarmFlags& f) {
-  bots::SwarmReport report;
-  if (int rc = RunOnce(f, f.swarm.bots, &report); rc >= 0) return rc;
-  const int rc = WriteOutputs(f, bots::ReportJson(report), bots::RenderHtmlReport(report));
-  return rc != 0 ? rc : Gate(f, report);
+  Result<bots::SwarmReport> report = RunOnce(f, f.swarm.bots);
+  if (!report.ok()) return ExitCodeFor(report.status());
+  const int rc = WriteOutputs(f, bots::ReportJson(*report), bots::RenderHtmlReport(*report));
+  return rc != 0 ? rc : Gate(f, *report);
 }
 
 // The runs of --sweep one after another; every run is reported even when an earlier one
@@ -108,10 +106,10 @@ int RunSweep(BotSwarmFlags& f) {
   int gate = 0;
   for (size_t i = 0; i < f.sweep.size() && !g_cancel; ++i) {
     if (i > 0) sleep(kSweepPauseS);
-    bots::SwarmReport report;
-    if (int rc = RunOnce(f, f.sweep[i], &report); rc >= 0) return rc;
-    gate = std::max(gate, Gate(f, report));
-    steps.push_back(std::move(report));
+    Result<bots::SwarmReport> report = RunOnce(f, f.sweep[i]);
+    if (!report.ok()) return ExitCodeFor(report.status());
+    gate = std::max(gate, Gate(f, *report));
+    steps.push_back(std::move(*report));
   }
   std::cout << "ggs bot-swarm sweep against " << f.swarm.server << ":\n"
             << bots::SweepTable(steps) << std::flush;

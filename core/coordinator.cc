@@ -137,8 +137,7 @@ Status Coordinator::Restore() {
 }
 
 Table* Coordinator::Take(StoredTable& stored) {
-  AdoptRegisteredSource(stored.row);
-  ShareRegisteredSource(stored.row);
+  UseRegisteredSource(stored.row);
   auto table = std::make_unique<Table>(next_table_id_++, stored.row, TableDeps());
   Table* t = table.get();
   tables_[stored.row.token] = std::move(table);
@@ -245,25 +244,26 @@ std::vector<std::string> Coordinator::TableTokens() const {
   return tokens;
 }
 
-// A table of a named game stores its source once its first VM has loaded it, a moment
-// after the table itself: a crash in between leaves a row with the game's name and no
-// source. The table gets the game's newest registered source (the one it was created
-// with, unless an upload came since), rather than waiting for a define nobody can send.
-void Coordinator::AdoptRegisteredSource(TableRow& row) const {
-  if (row.game_name.empty() || !row.source.empty()) return;
+// A stored table of a named game takes its source from the games registry:
+// - A table stores its source once its first VM has loaded it, a moment after the table
+//   itself: a crash in between leaves a row with the game's name and no source. The table
+//   gets the game's newest registered source (the one it was created with, unless an upload
+//   came since), rather than waiting for a define nobody can send.
+// - A table that runs the registered version drops the copy storage gave it for the
+//   registry's, so that its game's code is in memory once.
+void Coordinator::UseRegisteredSource(TableRow& row) const {
+  if (row.game_name.empty()) return;
   const auto game = games_.find(row.game_name);
   if (game == games_.end()) return;
-  Log(LogLevel::kInfo, "table " + row.token + " of game " + row.game_name +
-                           " was stored without its source; it takes version " +
-                           std::to_string(game->second.version));
+  if (row.source.empty()) {
+    Log(LogLevel::kInfo, "table " + row.token + " of game " + row.game_name +
+                             " was stored without its source; it takes version " +
+                             std::to_string(game->second.version));
+    row.game_version = game->second.version;
+  } else if (row.game_version != game->second.version || row.source != game->second.source) {
+    return;  // Another version: the table keeps its own code.
+  }
   row.source = game->second.source;
-  row.game_version = game->second.version;
-}
-
-void Coordinator::ShareRegisteredSource(TableRow& row) const {
-  const auto game = games_.find(row.game_name);
-  if (game == games_.end() || game->second.version != row.game_version) return;
-  if (row.source == game->second.source) row.source = game->second.source;
 }
 
 Result<int> Coordinator::InstallGame(const std::string& name, const std::string& source) {

@@ -178,11 +178,9 @@ class Coordinator {
   std::string GameSource(const std::string& name) const;
 
  private:
-  // Gives a named game's table stored without its source the registered one.
-  void AdoptRegisteredSource(TableRow& row) const;
-  // A stored table that runs its game's registered version drops the copy of the source
-  // storage gave it and holds the registry's, so that its game's code is in memory once.
-  void ShareRegisteredSource(TableRow& row) const;
+  // Gives a named game's stored table the registry's source: the newest version when it
+  // was stored without one, the registry's copy when it runs the registered version.
+  void UseRegisteredSource(TableRow& row) const;
   // Takes a stored table in; returns it, or nullptr when it had no player left and ended.
   Table* Take(StoredTable& stored);
   // In a cluster: where `request` should be said instead, when not here.

@@ -553,9 +553,7 @@ Status VmCore::Start(std::string_view source) {
     return Status::Error(error::kDefineFailed, "the script defines no playerCommand function");
   }
   // Parsing leaves garbage behind; collecting now makes the first growth measurement fair.
-  js_gc(J_, 0);
-  allocator_.Trim();
-  bytes_after_gc_ = allocator_.used();
+  CollectIfGrown(/*force=*/true);
   return Status::Ok();
 }
 
