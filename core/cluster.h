@@ -73,8 +73,6 @@ class Cluster final : public ClusterRouter {
   void UploadedLive(const std::string& game, int version) override;
 
   const std::string& id() const { return id_; }
-  // Tables this node holds with the epoch it claimed them at.
-  const std::map<std::string, uint64_t>& epochs() const { return epochs_; }
 
  private:
   void Look();

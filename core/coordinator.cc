@@ -237,13 +237,6 @@ std::vector<std::pair<std::string, std::string>> Coordinator::OpenTables() const
   return open;
 }
 
-std::vector<std::string> Coordinator::TableTokens() const {
-  std::vector<std::string> tokens;
-  tokens.reserve(tables_.size());
-  for (const auto& [token, table] : tables_) tokens.push_back(token);
-  return tokens;
-}
-
 // A stored table of a named game takes its source from the games registry:
 // - A table stores its source once its first VM has loaded it, a moment after the table
 //   itself: a crash in between leaves a row with the game's name and no source. The table

@@ -117,8 +117,6 @@ class Coordinator {
   bool MoveTablesLive(const std::string& name, int version);
   // The oldest open table of every game that has one: (game, table token).
   std::vector<std::pair<std::string, std::string>> OpenTables() const;
-  // Every table held here.
-  std::vector<std::string> TableTokens() const;
   // Tables whose VM still waits to be rebuilt after Restore.
   size_t unbuilt_count() const { return unbuilt_.size(); }
 

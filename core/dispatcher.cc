@@ -75,10 +75,7 @@ void Dispatcher::Hello(Peer* peer, Packet& packet) {
   request.token = peer->player ? nullptr : packet.Find(header::kToken);
   request.game = packet.Find(header::kGame);
   request.table_token = packet.payload;
-  if (const std::string* redirects = packet.Find(header::kRedirects)) {
-    // Any value but 0 counts as redirected: it only stops a second placement redirect.
-    request.redirects = *redirects == "0" ? 0 : 1;
-  }
+  request.redirects = RedirectsOf(packet);
   Status s = coordinator_->Hello(peer, request);
   if (!s.ok()) Fail(peer, s);
 }

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <string_view>
 #include <tuple>
+#include <unordered_set>
 #include <utility>
 
 #include "core/log.h"
@@ -226,14 +228,21 @@ Result<std::unique_ptr<Storage>> RedisStorage::Open(const std::string& url,
   std::unique_ptr<RedisStorage> storage(new RedisStorage(*address, prefix));
   // The store's id marks this Redis's data: a Redis that lost everything (restarted without
   // persistence) lost it too, which tells a fenced flush why its tables' owners are gone.
-  Result<std::vector<Reply>> id = storage->Run(
-      {{"SET", storage->Key("store_id"), NewUuid(), "NX"}, {"GET", storage->Key("store_id")}});
-  if (!id.ok() || (*id)[1].error() || (*id)[1].type == REDIS_REPLY_NIL) {
-    const std::string reason = id.ok() ? (*id)[1].str : id.status().message();
-    return Status::Io("cannot reach Redis at " + url + ": " + reason);
+  if (Status s = storage->ClaimStoreId(); !s.ok()) {
+    return Status::Io("cannot reach Redis at " + url + ": " + s.message());
   }
-  storage->store_id_ = (*id)[1].str;
   return std::unique_ptr<Storage>(std::move(storage));
+}
+
+Status RedisStorage::ClaimStoreId() {
+  Result<std::vector<Reply>> id =
+      Run({{"SET", Key("store_id"), NewUuid(), "NX"}, {"GET", Key("store_id")}});
+  if (!id.ok()) return id.status();
+  if ((*id)[1].error() || (*id)[1].type == REDIS_REPLY_NIL) {
+    return Internal((*id)[1].error() ? (*id)[1].str : "cannot read the store id");
+  }
+  store_id_ = (*id)[1].str;
+  return Status::Ok();
 }
 
 Status RedisStorage::Connect() {
@@ -468,13 +477,6 @@ Result<StoredTable> RedisStorage::ParseTable(const std::string& token, const Rep
 
 namespace {
 
-// The table an operation writes for.
-const std::string& TableOf(const StorageOp& op) {
-  return op.kind == StorageOp::Kind::kPutPlayer || op.kind == StorageOp::Kind::kDeletePlayer
-             ? op.player.table_token
-             : op.table.token;
-}
-
 std::string FormatOwner(const TableOwner& owner) {
   return std::to_string(owner.epoch) + " " + owner.node;
 }
@@ -508,11 +510,14 @@ Status RedisStorage::Apply(const std::vector<StorageOp>& ops) {
     return replies.ok() ? Status::Ok() : replies.status();
   }
   // A cluster node: only fenced tables are written (the others were let go).
-  std::vector<std::string> fenced;  // The batch's fenced tables, each once.
-  for (const StorageOp& op : ops) {
-    const std::string& token = TableOf(op);
+  std::vector<bool> op_fenced(ops.size());  // Whether each operation's table is fenced.
+  std::vector<std::string> fenced;          // The batch's fenced tables, each once.
+  std::unordered_set<std::string_view> seen;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const std::string& token = ops[i].table_token();
     if (!fences_.contains(token)) continue;
-    if (std::find(fenced.begin(), fenced.end(), token) == fenced.end()) fenced.push_back(token);
+    op_fenced[i] = true;
+    if (seen.insert(token).second) fenced.push_back(token);
   }
   if (fenced.empty()) return Status::Ok();
   // Optimistic: watch the owner records, check them, and let EXEC do nothing (and the
@@ -544,13 +549,8 @@ Status RedisStorage::Apply(const std::vector<StorageOp>& ops) {
       Log(LogLevel::kError,
           "Redis has lost its data (its store id changed): this node writes "
           "the owner records of its tables again");
-      Result<std::vector<Reply>> id =
-          Run({{"UNWATCH"}, {"SET", Key("store_id"), NewUuid(), "NX"}, {"GET", Key("store_id")}});
-      if (!id.ok()) return id.status();
-      if ((*id)[2].error() || (*id)[2].type == REDIS_REPLY_NIL) {
-        return Internal("cannot read the store id");
-      }
-      store_id_ = (*id)[2].str;
+      if (Result<std::vector<Reply>> r = Run({{"UNWATCH"}}); !r.ok()) return r.status();
+      if (Status s = ClaimStoreId(); !s.ok()) return s;
       for (auto& [token, fence] : fences_) fence.fresh = true;
       continue;
     }
@@ -569,8 +569,9 @@ Status RedisStorage::Apply(const std::vector<StorageOp>& ops) {
       lost[fenced[i]] = *owner;
     }
     for (size_t i = 0; i < ops.size(); ++i) {
-      const std::string& token = TableOf(ops[i]);
-      if (fences_.contains(token) && !lost.contains(token)) batch.push_back(commands[i]);
+      if (op_fenced[i] && (lost.empty() || !lost.contains(ops[i].table_token()))) {
+        batch.push_back(commands[i]);
+      }
     }
     if (batch.empty()) {
       if (Result<std::vector<Reply>> r = Run({{"UNWATCH"}}); !r.ok()) return r.status();

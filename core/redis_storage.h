@@ -80,6 +80,9 @@ class RedisStorage final : public Storage, public ClusterDirectory {
   RedisStorage(HostPort address, std::string prefix);
   // Connects when there is no usable connection.
   Status Connect();
+  // Sets the store's id unless it has one (SET NX, so that every node agrees) and reads it
+  // into store_id_.
+  Status ClaimStoreId();
   // Sends `commands` in one pipeline and returns their replies in order. A connection error
   // drops the connection (the next call reconnects) and fails the whole call.
   Result<std::vector<Reply>> Run(const std::vector<Command>& commands);

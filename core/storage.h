@@ -58,8 +58,15 @@ struct StorageOp {
   enum class Kind { kPutTable, kDeleteTable, kPutPlayer, kDeletePlayer, kKv };
   Kind kind = Kind::kKv;
   TableRow table;    // kPutTable; for kDeleteTable and kKv only table.token is used.
-  PlayerRow player;  // kPutPlayer; for kDeletePlayer only player.token is used.
+  PlayerRow player;  // kPutPlayer; for kDeletePlayer player.token, and player.table_token
+                     // for the fencing of a cluster node (core/cluster_directory.h).
   KvWrite kv;        // kKv.
+
+  // The table the operation writes for: the player's table for the player operations.
+  const std::string& table_token() const {
+    return kind == Kind::kPutPlayer || kind == Kind::kDeletePlayer ? player.table_token
+                                                                   : table.token;
+  }
 };
 
 class Storage {

@@ -113,9 +113,7 @@ void WriteBehind::Write(const std::string& table_token, const KvWrite& write) {
 void WriteBehind::DropTable(const std::string& table_token) {
   for (size_t i = 0; i < log_.size(); ++i) {
     if (dead_[i]) continue;
-    const StorageOp& op = log_[i];
-    const bool player = op.kind == Kind::kPutPlayer || op.kind == Kind::kDeletePlayer;
-    if ((player ? op.player.table_token : op.table.token) == table_token) Kill(i);
+    if (log_[i].table_token() == table_token) Kill(i);
   }
   kv_ops_.erase(table_token);
 }
